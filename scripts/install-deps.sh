@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian 12 packages tasksrun needs to build, test and benchmark.
+# Only packages that are missing are installed, so a prepared machine runs this in
+# well under a second. Needs root (or sudo) when something is missing.
+set -eu
+
+build_deps="build-essential cmake pkg-config
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
+  nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates"
+test_deps="python3 procps"
+
+missing=""
+for pkg in $build_deps $test_deps; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+# shellcheck disable=SC2086  # word splitting of the package list is intended
+$sudo_cmd apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,32 @@
+#pragma once
+// What a task's schedule is, whichever of the three kinds it was declared as.
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "schedule/interval.hpp"
+#include "schedule/wall_clock.hpp"
+
+namespace tasksrun {
+
+class Schedule {
+public:
+    explicit Schedule(IntervalSchedule interval) : kind_(interval) {}
+    explicit Schedule(WallClockSchedule wall_clock) : kind_(std::move(wall_clock)) {}
+
+    const IntervalSchedule* interval() const { return std::get_if<IntervalSchedule>(&kind_); }
+    const WallClockSchedule* wall_clock() const { return std::get_if<WallClockSchedule>(&kind_); }
+
+    // The first slot strictly after t (for a zero interval, at or after t). Interval slots are
+    // on the grid anchored at `anchor`; wall-clock slots ignore it.
+    std::optional<Instant> next_after(Instant t, Instant anchor) const;
+
+    // One line for people: "every 30s", "at 03:00, 15:00 (Europe/Berlin)",
+    // "cron \"0 9 * * MON-FRI\" (America/New_York)".
+    std::string describe() const;
+
+private:
+    std::variant<IntervalSchedule, WallClockSchedule> kind_;
+};
+
+}  // namespace tasksrun

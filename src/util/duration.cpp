@@ -1,0 +1,98 @@
+#include "util/duration.hpp"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace tasksrun {
+namespace {
+
+struct Unit {
+    std::string_view suffix;
+    Duration length;
+};
+
+// Longest suffixes first so that "ms" is not read as "m" followed by garbage.
+constexpr std::array<Unit, 6> kUnits = {{
+    {"ms", std::chrono::milliseconds{1}},
+    {"us", std::chrono::microseconds{1}},
+    {"d", std::chrono::hours{24}},
+    {"h", std::chrono::hours{1}},
+    {"m", std::chrono::minutes{1}},
+    {"s", std::chrono::seconds{1}},
+}};
+
+// 100 years: far beyond any sensible interval or timeout, far below overflow.
+constexpr double kMaxMicroseconds = 100.0 * 365.25 * 86400.0 * 1e6;
+
+std::expected<Duration, std::string> from_microseconds(double us) {
+    if (!std::isfinite(us) || us < 0) return std::unexpected("must not be negative");
+    if (us > kMaxMicroseconds) return std::unexpected("is longer than 100 years");
+    return Duration{static_cast<Duration::rep>(std::llround(us))};
+}
+
+}  // namespace
+
+std::expected<Duration, std::string> parse_duration(std::string_view text) {
+    const std::string quoted = "\"" + std::string(text) + "\"";
+    if (text.empty()) return std::unexpected("empty duration (write e.g. \"30s\", \"5m\", \"1h30m\")");
+    if (text.front() == '-') return std::unexpected("duration " + quoted + " must not be negative");
+    double total_us = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        double number = 0;
+        const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), number);
+        if (ec != std::errc{} || text[i] == '+') {
+            return std::unexpected("duration " + quoted +
+                                   " is not a number followed by a unit (us, ms, s, m, h, d)");
+        }
+        i = static_cast<std::size_t>(end - text.data());
+        const Unit* unit = nullptr;
+        for (const Unit& candidate : kUnits) {
+            if (text.substr(i).starts_with(candidate.suffix)) {
+                unit = &candidate;
+                break;
+            }
+        }
+        if (unit == nullptr) {
+            return std::unexpected("duration " + quoted +
+                                   " needs a unit after each number (us, ms, s, m, h, d)");
+        }
+        i += unit->suffix.size();
+        total_us += number * static_cast<double>(unit->length.count());
+    }
+    auto result = from_microseconds(total_us);
+    if (!result) return std::unexpected("duration " + quoted + " " + result.error());
+    return result;
+}
+
+std::expected<Duration, std::string> duration_from_seconds(double seconds) {
+    auto result = from_microseconds(seconds * 1e6);
+    if (!result) return std::unexpected("duration " + result.error());
+    return result;
+}
+
+std::string format_duration(Duration d) {
+    if (d == Duration::zero()) return "0s";
+    static constexpr std::array<std::pair<std::string_view, Duration>, 6> kParts = {{
+        {"d", std::chrono::hours{24}},
+        {"h", std::chrono::hours{1}},
+        {"m", std::chrono::minutes{1}},
+        {"s", std::chrono::seconds{1}},
+        {"ms", std::chrono::milliseconds{1}},
+        {"us", std::chrono::microseconds{1}},
+    }};
+    std::string text;
+    for (const auto& [suffix, length] : kParts) {
+        const auto count = d / length;
+        if (count == 0) continue;
+        text += std::to_string(count);
+        text += suffix;
+        d -= count * length;
+    }
+    return text;
+}
+
+}  // namespace tasksrun
