@@ -25,7 +25,11 @@ std::string Schedule::describe() const {
         const char* separator = " ";
         for (const auto since_midnight : std::get<TimesOfDay>(clock.pattern()).times()) {
             text += separator;
-            text += date::format("%T", since_midnight);
+            // "06:00", or "06:00:30" when the seconds matter.
+            text += date::format(since_midnight % std::chrono::minutes{1} == std::chrono::seconds{0}
+                                     ? "%H:%M"
+                                     : "%T",
+                                 since_midnight);
             separator = ", ";
         }
     }

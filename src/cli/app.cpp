@@ -1,0 +1,80 @@
+#include "cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "runtime/clock.hpp"
+#include "util/rfc3339.hpp"
+
+namespace tasksrun {
+namespace {
+
+std::string default_config_path() {
+    if (const char* env = std::getenv("TASKSRUN_CONFIG"); env != nullptr && *env != '\0') return env;
+    return "/etc/tasksrun/tasks.toml";
+}
+
+// --from as given, or now in whole seconds (so that listings are not cluttered with fractions).
+// Throws CLI::ValidationError so that a bad value exits as a usage error.
+Instant resolve_from(const std::string& text) {
+    if (text.empty()) return date::floor<std::chrono::seconds>(wall_clock_now());
+    auto parsed = parse_rfc3339(text);
+    if (!parsed) throw CLI::ValidationError("--from", parsed.error());
+    return *parsed;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"tasksrun: scheduled webhooks and commands, driven by discord.ext.tasks loops",
+                 "tasksrun"};
+    app.set_version_flag("--version", std::string("tasksrun ") + TASKSRUN_VERSION);
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+
+    std::string config_path = default_config_path();
+    std::string log_format = "text";
+    std::string log_level = "info";
+    app.add_option("-c,--config", config_path, "Config file ($TASKSRUN_CONFIG, else /etc/tasksrun/tasks.toml)");
+    app.add_option("--log-format", log_format, "Log format")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--log-level", log_level, "Least severe level logged")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+    CLI::App* run = app.add_subcommand("run", "Run the daemon in the foreground (the default)");
+
+    std::string from_text;
+    CLI::App* check = app.add_subcommand("check", "Validate the config; one line per task with its next run");
+    check->add_option("--from", from_text, "Show next runs as of this RFC 3339 instant instead of now");
+
+    NextOptions next_options;
+    CLI::App* next = app.add_subcommand("next", "List upcoming firings in UTC and in the task's zone");
+    next->add_option("--task", next_options.task, "Only this task");
+    next->add_option("-n", next_options.count, "Firings per task")->check(CLI::Range(1, 100000));
+    next->add_option("--from", from_text, "List firings after this RFC 3339 instant instead of now");
+    next->add_flag("--json", next_options.json, "One JSON object per line");
+
+    try {
+        app.parse(argc, argv);
+        if (*check) return check_command({config_path, resolve_from(from_text)});
+        if (*next) {
+            next_options.config_path = config_path;
+            next_options.from = resolve_from(from_text);
+            return next_command(next_options);
+        }
+        (void)run;
+        // The daemon itself is not built yet: validate and show what it would run.
+        std::cout << "tasksrun " << TASKSRUN_VERSION
+                  << ": the daemon is not available in this version yet; showing what it would "
+                     "run instead.\n";
+        return check_command({config_path, resolve_from("")});
+    } catch (const CLI::ParseError& error) {
+        const int code = app.exit(error);
+        return code == 0 ? exit_code::ok : exit_code::usage;
+    }
+}
+
+}  // namespace tasksrun

@@ -1,0 +1,55 @@
+#include <algorithm>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/load.hpp"
+#include "cli/upcoming.hpp"
+#include "util/rfc3339.hpp"
+#include "util/suggest.hpp"
+
+namespace tasksrun {
+
+int next_command(const NextOptions& options) {
+    const auto config = load_config_reporting(options.config_path);
+    if (!config) return exit_code::config;
+
+    std::vector<const TaskConfig*> selected;
+    for (const TaskConfig& task : config->tasks) {
+        const bool named = options.task && *options.task == task.name;
+        // Disabled tasks do not fire, so they are listed only when asked for by name.
+        if (named || (!options.task && task.enabled)) selected.push_back(&task);
+    }
+    if (options.task && selected.empty()) {
+        std::vector<std::string> names;
+        for (const TaskConfig& task : config->tasks) names.push_back(task.name);
+        std::cerr << "tasksrun next: no task named \"" << *options.task << "\" in "
+                  << config->path << did_you_mean(closest_match(*options.task, names)) << '\n';
+        return exit_code::usage;
+    }
+
+    std::size_t name_width = 0;
+    for (const TaskConfig* task : selected) name_width = std::max(name_width, task->name.size());
+    for (const TaskConfig* task : selected) {
+        const Zone& zone = display_zone(*task, *config);
+        for (const Instant at : upcoming_firings(*task, options.from, options.count)) {
+            const std::string local =
+                format_local(at, zone.offset_at(date::floor<std::chrono::seconds>(at)));
+            if (options.json) {
+                nlohmann::ordered_json line;
+                line["task"] = task->name;
+                line["at"] = format_utc(at);
+                line["local"] = local;
+                std::cout << line.dump() << '\n';
+            } else {
+                std::cout << task->name << std::string(name_width - task->name.size() + 2, ' ')
+                          << format_utc(at) << "  " << local << '\n';
+            }
+        }
+    }
+    return exit_code::ok;
+}
+
+}  // namespace tasksrun

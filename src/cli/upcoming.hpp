@@ -1,0 +1,16 @@
+#pragma once
+// The firings a task would have if the daemon started at `from`, as `check` and `next` show.
+#include <cstddef>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace tasksrun {
+
+// Up to `limit` firings in time order. An interval task's grid is anchored at `from`: with
+// run_at_start its first firing is `from` itself, otherwise `from` + interval. Wall-clock tasks
+// fire strictly after `from`. A task with `count` lists at most `count` firings (each assumed to
+// succeed); a zero interval lists only its first. Jitter is not applied.
+std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std::size_t limit);
+
+}  // namespace tasksrun

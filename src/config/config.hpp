@@ -1,0 +1,117 @@
+#pragma once
+// The validated, immutable description of what to run. Produced only by config/loader; every
+// other layer reads it through `const Config&`.
+#include <climits>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loop/failure_class.hpp"
+#include "schedule/schedule.hpp"
+
+namespace tasksrun {
+
+struct SourcePosition {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+enum class WebhookKind { discord, slack, generic };
+
+// Where a webhook URL comes from. The URL is a secret: only `literal` holds it in the config,
+// and nothing prints `value` for a literal.
+struct UrlSource {
+    enum class From { literal, env, file };
+    From from;
+    std::string value;  // the URL, the variable name, or the file path
+};
+
+struct WebhookEndpoint {
+    std::string name;
+    UrlSource url;
+    std::optional<WebhookKind> kind;  // nullopt: decided from the URL once it is known
+    SourcePosition position;
+};
+
+struct CommandAction {
+    std::optional<std::string> shell;  // `run`: through /bin/sh -c
+    std::vector<std::string> argv;     // `command`: executed directly, no shell
+    std::optional<std::string> cwd;
+    std::map<std::string, std::string> env;
+    std::vector<int> success_codes{0};
+    int kill_signal;
+    Duration kill_timeout;
+};
+
+struct WebhookAction {
+    std::string webhook;  // a key of Config::webhooks
+    WebhookKind kind;     // the body family the keys were validated against
+    std::string method = "POST";
+    std::map<std::string, std::string> headers;
+    // The JSON document to send with {{placeholders}} still in its strings, or a raw body
+    // (generic `body`), or neither (a generic request without a body).
+    std::optional<nlohmann::json> json_body;
+    std::optional<std::string> raw_body;
+    // Discord query parameters.
+    bool wait = false;
+    std::optional<std::string> thread_id;
+};
+
+using Action = std::variant<CommandAction, WebhookAction>;
+
+struct Hook {
+    Action action;
+    std::optional<Duration> timeout;
+};
+
+struct Hooks {
+    std::optional<Hook> before_loop;
+    std::optional<Hook> after_loop;
+    std::optional<Hook> on_error;
+    std::optional<Hook> on_success;
+};
+
+enum class AfterError { continue_loop, stop_loop };
+enum class Misfire { skip, run_once };
+
+inline constexpr unsigned kUnlimitedOverlap = UINT_MAX;
+
+struct TaskConfig {
+    std::string name;
+    SourcePosition position;
+    Schedule schedule;
+    bool run_at_start = true;
+    Action action;
+    std::optional<Duration> timeout;  // per attempt; webhooks default to 30s
+    std::optional<std::uint64_t> count;
+    bool reconnect = true;
+    std::vector<FailurePattern> retry_on;
+    std::optional<std::uint64_t> max_retries;
+    AfterError on_error = AfterError::continue_loop;
+    unsigned max_concurrent = 1;  // `overlap`: 1 = false, kUnlimitedOverlap = true
+    Misfire misfire = Misfire::skip;
+    Duration misfire_grace;
+    Duration jitter{0};
+    bool enabled = true;
+    Hooks hooks;
+};
+
+struct DaemonSettings {
+    Zone zone = Zone::utc();
+    std::optional<std::string> state_dir;  // nullopt: $STATE_DIRECTORY, resolved at run time
+    Duration shutdown_timeout;
+};
+
+struct Config {
+    std::string path;
+    DaemonSettings settings;
+    std::map<std::string, WebhookEndpoint> webhooks;
+    std::vector<TaskConfig> tasks;  // in file order
+};
+
+}  // namespace tasksrun

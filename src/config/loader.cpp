@@ -1,0 +1,518 @@
+#include "config/loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "config/action_parser.hpp"
+#include "config/toml_reader.hpp"
+#include "schedule/cron.hpp"
+#include "util/duration.hpp"
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "task"};
+constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout"};
+constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
+constexpr std::string_view kTaskOwnKeys[] = {
+    "name",       "seconds",      "minutes",  "hours",       "time",          "cron",
+    "timezone",   "count",        "run_at_start", "reconnect", "retry_on",    "max_retries",
+    "on_error",   "overlap",      "misfire",  "misfire_grace", "jitter",      "timeout",
+    "dst_gap",    "dst_fold",     "enabled",  "before_loop", "after_loop",    "on_success"};
+constexpr std::string_view kHookNames[] = {"before_loop", "after_loop", "on_error", "on_success"};
+
+constexpr std::pair<std::string_view, WebhookKind> kWebhookKinds[] = {
+    {"discord", WebhookKind::discord}, {"slack", WebhookKind::slack},
+    {"generic", WebhookKind::generic}};
+constexpr std::pair<std::string_view, AfterError> kAfterError[] = {
+    {"continue", AfterError::continue_loop}, {"stop", AfterError::stop_loop}};
+constexpr std::pair<std::string_view, Misfire> kMisfire[] = {{"skip", Misfire::skip},
+                                                             {"run-once", Misfire::run_once}};
+constexpr std::pair<std::string_view, DstGap> kDstGap[] = {
+    {"shift", DstGap::shift}, {"at-transition", DstGap::at_transition}, {"skip", DstGap::skip}};
+constexpr std::pair<std::string_view, DstFold> kDstFold[] = {{"first", DstFold::first},
+                                                             {"last", DstFold::last}};
+
+const std::vector<FailurePattern>& default_retry_on() {
+    static const std::vector<FailurePattern> patterns = {
+        {FailureKind::network, std::nullopt},  {FailureKind::timeout, std::nullopt},
+        {FailureKind::http_429, std::nullopt}, {FailureKind::http_5xx, std::nullopt},
+        {FailureKind::exit_code, 75},
+    };
+    return patterns;
+}
+
+bool is_valid_name(std::string_view name) {
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    });
+}
+
+std::vector<std::string_view> task_keys() {
+    std::vector<std::string_view> keys(std::begin(kTaskOwnKeys), std::end(kTaskOwnKeys));
+    const auto actions = action_keys();
+    keys.insert(keys.end(), actions.begin(), actions.end());
+    return keys;
+}
+
+class ConfigBuilder {
+public:
+    explicit ConfigBuilder(Diagnostics& diagnostics) : reader_(diagnostics) {}
+
+    std::optional<Config> build(const toml::table& root, const std::string& file_name);
+
+private:
+    DaemonSettings parse_settings(const toml::table* table);
+    void parse_webhooks(const toml::table& table, std::map<std::string, WebhookEndpoint>& out);
+    std::optional<TaskConfig> parse_task(const toml::table& table, const Config& config);
+    std::optional<Schedule> parse_schedule(const toml::table& task, const Zone& default_zone);
+    std::optional<TimesOfDay> parse_times(const toml::node& node);
+    std::optional<Zone> parse_zone(const toml::table& table, const Zone& fallback);
+    std::optional<Hooks> parse_hooks(const toml::table& task, ActionParser& actions,
+                                     AfterError& on_error);
+    std::optional<std::vector<FailurePattern>> parse_retry_on(const toml::table& task);
+    std::optional<unsigned> parse_overlap(const toml::table& task);
+
+    TomlReader reader_;
+};
+
+std::optional<Zone> ConfigBuilder::parse_zone(const toml::table& table, const Zone& fallback) {
+    auto name = reader_.string(table, "timezone");
+    if (!name) return table.contains("timezone") ? std::nullopt : std::optional<Zone>(fallback);
+    auto zone = Zone::locate(*name);
+    if (!zone) {
+        reader_.error(*table.get("timezone"), zone.error());
+        return std::nullopt;
+    }
+    return *zone;
+}
+
+DaemonSettings ConfigBuilder::parse_settings(const toml::table* table) {
+    DaemonSettings settings{.zone = Zone::utc(), .state_dir = std::nullopt,
+                            .shutdown_timeout = 30s};
+    if (table == nullptr) return settings;
+    reader_.reject_unknown_keys(*table, kDaemonKeys, "[tasksrun]");
+    settings.zone = parse_zone(*table, Zone::utc()).value_or(Zone::utc());
+    settings.state_dir = reader_.string(*table, "state_dir");
+    if (settings.state_dir && settings.state_dir->empty()) {
+        reader_.error(*table->get("state_dir"), "\"state_dir\" must not be empty");
+    }
+    settings.shutdown_timeout = reader_.duration(*table, "shutdown_timeout").value_or(30s);
+    return settings;
+}
+
+void ConfigBuilder::parse_webhooks(const toml::table& table,
+                                   std::map<std::string, WebhookEndpoint>& out) {
+    for (const auto& [key, value] : table) {
+        const std::string name(key.str());
+        const toml::table* endpoint = value.as_table();
+        if (endpoint == nullptr) {
+            reader_.error(value, "[webhooks." + name + "] must be a table with url, url_env or url_file");
+            continue;
+        }
+        if (!is_valid_name(name)) {
+            reader_.error(position_of(key), "webhook name \"" + name +
+                                                "\" may only use letters, digits, '_', '.' and '-'");
+        }
+        reader_.reject_unknown_keys(*endpoint, kWebhookKeys, "[webhooks." + name + "]");
+        std::vector<std::string_view> sources;
+        for (const std::string_view source : {"url", "url_env", "url_file"}) {
+            if (endpoint->contains(source)) sources.push_back(source);
+        }
+        if (sources.size() != 1) {
+            reader_.error(sources.empty() ? position_of(*endpoint)
+                                          : reader_.key_position(*endpoint, sources[1]),
+                          "[webhooks." + name + "] needs exactly one of url, url_env or url_file");
+            continue;
+        }
+        auto source_value = reader_.string(*endpoint, sources[0]);
+        if (!source_value) continue;
+        WebhookEndpoint webhook{.name = name, .url = {}, .kind = std::nullopt,
+                                .position = position_of(key)};
+        const toml::node& source_node = *endpoint->get(sources[0]);
+        if (sources[0] == "url") {
+            // Never echo the URL: it carries the webhook's token.
+            if (!source_value->starts_with("https://") && !source_value->starts_with("http://")) {
+                reader_.error(source_node, "\"url\" of [webhooks." + name +
+                                               "] must start with https:// (or http://)");
+                continue;
+            }
+            webhook.url = {UrlSource::From::literal, *source_value};
+        } else if (sources[0] == "url_env") {
+            static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
+            if (!std::regex_match(*source_value, kEnvName)) {
+                reader_.error(source_node, "\"url_env\" must name an environment variable, not \"" +
+                                               *source_value + "\"");
+                continue;
+            }
+            webhook.url = {UrlSource::From::env, *source_value};
+        } else {
+            if (!source_value->starts_with("/")) {
+                reader_.error(source_node, "\"url_file\" must be an absolute path");
+                continue;
+            }
+            webhook.url = {UrlSource::From::file, *source_value};
+        }
+        webhook.kind = reader_.choice<WebhookKind>(*endpoint, "kind", kWebhookKinds);
+        out.emplace(name, std::move(webhook));
+    }
+}
+
+std::optional<TimesOfDay> ConfigBuilder::parse_times(const toml::node& node) {
+    std::vector<const toml::node*> entries;
+    if (const auto* array = node.as_array()) {
+        for (const toml::node& entry : *array) entries.push_back(&entry);
+        if (entries.empty()) {
+            reader_.error(node, "\"time\" needs at least one time of day");
+            return std::nullopt;
+        }
+    } else {
+        entries.push_back(&node);
+    }
+    std::vector<std::chrono::seconds> times;
+    bool ok = true;
+    for (const toml::node* entry : entries) {
+        int hour = -1;
+        int minute = -1;
+        int second = 0;
+        if (const auto* text = entry->as_string()) {
+            static const std::regex kTimeOfDay(R"((\d\d):(\d\d)(?::(\d\d))?)");
+            std::smatch parts;
+            if (std::regex_match(text->get(), parts, kTimeOfDay)) {
+                hour = std::stoi(parts[1]);
+                minute = std::stoi(parts[2]);
+                second = parts[3].matched ? std::stoi(parts[3]) : 0;
+            }
+        } else if (const auto* time = entry->as_time()) {
+            const toml::time& t = time->get();
+            hour = t.hour;
+            minute = t.minute;
+            second = t.second;
+            if (t.nanosecond != 0) {
+                reader_.error(*entry, "times of day are whole seconds");
+                ok = false;
+                continue;
+            }
+        } else {
+            reader_.error(*entry, "\"time\" entries must be \"HH:MM\" or \"HH:MM:SS\" strings or "
+                                  "TOML local times, not " + std::string(type_name(*entry)));
+            ok = false;
+            continue;
+        }
+        if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            reader_.error(*entry, "\"time\" entries must be valid times of day \"HH:MM\" or "
+                                  "\"HH:MM:SS\" (00:00 to 23:59:59)");
+            ok = false;
+            continue;
+        }
+        times.emplace_back(std::chrono::hours{hour} + std::chrono::minutes{minute} +
+                           std::chrono::seconds{second});
+    }
+    if (!ok) return std::nullopt;
+    return TimesOfDay(std::move(times));
+}
+
+std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
+                                                      const Zone& default_zone) {
+    std::vector<std::string_view> kinds;  // one key per kind given, in file order
+    for (const auto& [key, value] : task) {
+        const std::string_view k = key.str();
+        const bool interval = k == "seconds" || k == "minutes" || k == "hours";
+        if (interval && std::ranges::find(kinds, "seconds/minutes/hours") == kinds.end()) {
+            kinds.push_back("seconds/minutes/hours");
+        } else if (k == "time" || k == "cron") {
+            kinds.push_back(k);
+        }
+    }
+    if (kinds.empty()) {
+        reader_.error(task, "task has no schedule: set \"seconds\", \"minutes\" or \"hours\", "
+                            "or \"time\", or \"cron\"");
+        return std::nullopt;
+    }
+    if (kinds.size() > 1) {
+        const std::string_view second = kinds[1] == "seconds/minutes/hours" ? "seconds" : kinds[1];
+        SourcePosition at = reader_.key_position(task, second);
+        for (const std::string_view k : {"seconds", "minutes", "hours", "time", "cron"}) {
+            if (kinds[1].find(k) != std::string_view::npos && task.contains(k)) {
+                at = reader_.key_position(task, k);
+                break;
+            }
+        }
+        reader_.error(at, "a task has exactly one schedule, but " + std::string(kinds[0]) +
+                              " and " + std::string(kinds[1]) + " are both set");
+        return std::nullopt;
+    }
+
+    if (kinds[0] == "seconds/minutes/hours") {
+        double total_seconds = 0;
+        bool ok = true;
+        for (const auto& [key, scale] : {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
+            auto value = reader_.number(task, key);
+            if (!value) {
+                ok = ok && !task.contains(key);
+                continue;
+            }
+            if (*value < 0 || !std::isfinite(*value)) {
+                reader_.error(*task.get(key), "\"" + std::string(key) + "\" must not be negative");
+                ok = false;
+            }
+            total_seconds += *value * scale;
+        }
+        if (!ok) return std::nullopt;
+        auto period = duration_from_seconds(total_seconds);
+        if (!period) {
+            reader_.error(task, "interval " + period.error());
+            return std::nullopt;
+        }
+        for (const std::string_view key : {"timezone", "dst_gap", "dst_fold"}) {
+            if (task.contains(key)) {
+                reader_.diagnostics().warning(reader_.key_position(task, key),
+                                              "\"" + std::string(key) +
+                                                  "\" has no effect on an interval schedule");
+            }
+        }
+        return Schedule(IntervalSchedule(*period));
+    }
+
+    auto zone = parse_zone(task, default_zone);
+    DstPolicy policy;
+    policy.gap = reader_.choice<DstGap>(task, "dst_gap", kDstGap).value_or(DstGap::shift);
+    policy.fold = reader_.choice<DstFold>(task, "dst_fold", kDstFold).value_or(DstFold::first);
+    if (task.contains("run_at_start")) {
+        reader_.diagnostics().warning(reader_.key_position(task, "run_at_start"),
+                                      "\"run_at_start\" applies to interval schedules only; "
+                                      "time and cron tasks wait for their next slot");
+    }
+    if (kinds[0] == "time") {
+        auto times = parse_times(*task.get("time"));
+        if (!times || !zone) return std::nullopt;
+        return Schedule(WallClockSchedule(std::move(*times), std::move(*zone), policy));
+    }
+    auto text = reader_.string(task, "cron");
+    if (!text) return std::nullopt;
+    auto cron = CronExpression::parse(*text);
+    if (!cron) {
+        SourcePosition at = position_of(*task.get("cron"));
+        at.column += 1 + static_cast<std::uint32_t>(cron.error().offset);  // past the opening quote
+        reader_.error(at, "cron \"" + *text + "\": " + cron.error().message);
+        return std::nullopt;
+    }
+    if (!zone) return std::nullopt;
+    return Schedule(WallClockSchedule(std::move(*cron), std::move(*zone), policy));
+}
+
+std::optional<std::vector<FailurePattern>> ConfigBuilder::parse_retry_on(const toml::table& task) {
+    if (!task.contains("retry_on")) return default_retry_on();
+    auto names = reader_.string_array(task, "retry_on");
+    if (!names) return std::nullopt;
+    std::vector<FailurePattern> patterns;
+    const toml::array& nodes = *task.get("retry_on")->as_array();
+    bool ok = true;
+    for (std::size_t i = 0; i < names->size(); ++i) {
+        auto pattern = parse_failure_pattern((*names)[i]);
+        if (pattern) {
+            patterns.push_back(*pattern);
+        } else {
+            reader_.error(*nodes.get(i), "\"retry_on\": " + pattern.error());
+            ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return patterns;
+}
+
+std::optional<unsigned> ConfigBuilder::parse_overlap(const toml::table& task) {
+    const toml::node* node = task.get("overlap");
+    if (node == nullptr) return 1U;
+    if (const auto* flag = node->as_boolean()) return flag->get() ? kUnlimitedOverlap : 1U;
+    if (const auto* number = node->as_integer()) {
+        if (number->get() > 1 && number->get() <= 1'000'000) return static_cast<unsigned>(number->get());
+    }
+    reader_.error(*node, "\"overlap\" must be true, false, or a number of concurrent iterations "
+                         "greater than 1");
+    return std::nullopt;
+}
+
+std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionParser& actions,
+                                                AfterError& on_error) {
+    Hooks hooks;
+    bool ok = true;
+    for (const std::string_view name : kHookNames) {
+        const toml::node* node = task.get(name);
+        if (node == nullptr) continue;
+        if (name == "on_error" && node->is_string()) {
+            const auto policy = reader_.choice<AfterError>(task, "on_error", kAfterError);
+            on_error = policy.value_or(on_error);
+            ok = ok && policy.has_value();
+            continue;
+        }
+        const toml::table* table = node->as_table();
+        if (table == nullptr) {
+            reader_.type_error(*node, name, name == "on_error"
+                                                ? "\"continue\", \"stop\" or a hook table"
+                                                : "a hook table ([task." + std::string(name) + "])");
+            ok = false;
+            continue;
+        }
+        const std::string where = "[task." + std::string(name) + "]";
+        std::vector<std::string_view> allowed(action_keys().begin(), action_keys().end());
+        allowed.push_back("timeout");
+        if (name == "on_error") allowed.push_back("then");
+        reader_.reject_unknown_keys(*table, allowed, where);
+        if (name == "on_error" && table->contains("then")) {
+            // The hook table takes the place of the on_error string, so it carries the policy.
+            on_error = reader_.choice<AfterError>(*table, "then", kAfterError).value_or(on_error);
+        }
+        auto action = actions.parse(*table, TemplateScope::hook, where);
+        if (!action) {
+            ok = false;
+            continue;
+        }
+        Hook hook{std::move(*action), reader_.duration(*table, "timeout")};
+        if (!hook.timeout && std::holds_alternative<WebhookAction>(hook.action)) hook.timeout = 30s;
+        if (name == "before_loop") hooks.before_loop = std::move(hook);
+        if (name == "after_loop") hooks.after_loop = std::move(hook);
+        if (name == "on_error") hooks.on_error = std::move(hook);
+        if (name == "on_success") hooks.on_success = std::move(hook);
+    }
+    if (!ok) return std::nullopt;
+    return hooks;
+}
+
+std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table, const Config& config) {
+    const std::size_t errors_before = reader_.diagnostics().error_count();
+    reader_.reject_unknown_keys(table, task_keys(), "[[task]]");
+
+    auto name = reader_.string(table, "name");
+    if (!table.contains("name")) {
+        reader_.error(table, "task has no \"name\"");
+    } else if (name && !is_valid_name(*name)) {
+        reader_.error(*table.get("name"),
+                      "task name \"" + *name + "\" may only use letters, digits, '_', '.' and '-'");
+    }
+    auto schedule = parse_schedule(table, config.settings.zone);
+    ActionParser actions(reader_, config.webhooks);
+    auto action = actions.parse(table, TemplateScope::task, "a task");
+
+    auto count = reader_.integer(table, "count");
+    if (count && *count <= 0) reader_.error(*table.get("count"), "\"count\" must be greater than 0");
+    auto max_retries = reader_.integer(table, "max_retries");
+    if (max_retries && *max_retries < 0) {
+        reader_.error(*table.get("max_retries"), "\"max_retries\" must not be negative");
+    }
+    AfterError on_error = AfterError::continue_loop;
+    auto hooks = parse_hooks(table, actions, on_error);
+    auto retry_on = parse_retry_on(table);
+    auto overlap = parse_overlap(table);
+    const auto run_at_start = reader_.boolean(table, "run_at_start");
+    const auto reconnect = reader_.boolean(table, "reconnect");
+    const auto misfire = reader_.choice<Misfire>(table, "misfire", kMisfire);
+    const auto misfire_grace = reader_.duration(table, "misfire_grace");
+    const auto jitter = reader_.duration(table, "jitter");
+    auto timeout = reader_.duration(table, "timeout");
+    const auto enabled = reader_.boolean(table, "enabled");
+    if (timeout && *timeout == Duration::zero()) {
+        reader_.error(*table.get("timeout"), "\"timeout\" must be longer than 0s (leave it out "
+                                             "for no timeout)");
+    }
+
+    if (reader_.diagnostics().error_count() != errors_before || !schedule || !action || !hooks ||
+        !retry_on || !overlap) {
+        return std::nullopt;
+    }
+    if (!timeout && std::holds_alternative<WebhookAction>(*action)) timeout = 30s;
+    TaskConfig task{.name = *name,
+                    .position = position_of(table),
+                    .schedule = std::move(*schedule),
+                    .run_at_start = run_at_start.value_or(true),
+                    .action = std::move(*action),
+                    .timeout = timeout,
+                    .count = count ? std::optional<std::uint64_t>(*count) : std::nullopt,
+                    .reconnect = reconnect.value_or(true),
+                    .retry_on = std::move(*retry_on),
+                    .max_retries = max_retries ? std::optional<std::uint64_t>(*max_retries)
+                                               : std::nullopt,
+                    .on_error = on_error,
+                    .max_concurrent = *overlap,
+                    .misfire = misfire.value_or(Misfire::skip),
+                    .misfire_grace = misfire_grace.value_or(1h),
+                    .jitter = jitter.value_or(0s),
+                    .enabled = enabled.value_or(true),
+                    .hooks = std::move(*hooks)};
+    return task;
+}
+
+std::optional<Config> ConfigBuilder::build(const toml::table& root, const std::string& file_name) {
+    reader_.reject_unknown_keys(root, kTopLevelKeys, "the top level");
+    Config config{.path = file_name,
+                  .settings = parse_settings(reader_.table(root, "tasksrun")),
+                  .webhooks = {},
+                  .tasks = {}};
+    if (const toml::table* webhooks = reader_.table(root, "webhooks")) {
+        parse_webhooks(*webhooks, config.webhooks);
+    }
+    const toml::node* tasks = root.get("task");
+    if (tasks == nullptr) {
+        reader_.error(SourcePosition{1, 1}, "no tasks: add a [[task]] table");
+    } else if (!tasks->is_array_of_tables()) {
+        reader_.error(*tasks, "\"task\" must be an array of tables: write [[task]]");
+    } else {
+        std::map<std::string, SourcePosition> seen;
+        for (const toml::node& node : *tasks->as_array()) {
+            const toml::table& table = *node.as_table();
+            auto task = parse_task(table, config);
+            // A duplicate is reported even when the task has other errors.
+            if (const auto* name = table.get_as<std::string>("name")) {
+                const auto [it, inserted] = seen.emplace(name->get(), position_of(*name));
+                if (!inserted) {
+                    reader_.error(*name, "duplicate task name \"" + name->get() +
+                                             "\" (first used at line " +
+                                             std::to_string(it->second.line) + ")");
+                    continue;
+                }
+            }
+            if (task) config.tasks.push_back(std::move(*task));
+        }
+    }
+    if (reader_.diagnostics().has_errors()) return std::nullopt;
+    return config;
+}
+
+}  // namespace
+
+LoadResult parse_config(std::string_view text, const std::string& file_name) {
+    LoadResult result{std::nullopt, Diagnostics(file_name)};
+    toml::table root;
+    try {
+        root = toml::parse(text, file_name);
+    } catch (const toml::parse_error& error) {
+        result.diagnostics.error({error.source().begin.line, error.source().begin.column},
+                                 std::string(error.description()));
+        return result;
+    }
+    ConfigBuilder builder(result.diagnostics);
+    result.config = builder.build(root, file_name);
+    return result;
+}
+
+LoadResult load_config_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult result{std::nullopt, Diagnostics(path)};
+        result.diagnostics.error({}, std::string("cannot read the config file: ") + std::strerror(errno));
+        return result;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    return parse_config(content.str(), path);
+}
+
+}  // namespace tasksrun
