@@ -21,7 +21,7 @@ std::string default_config_path() {
 // --from as given, or now in whole seconds (so that listings are not cluttered with fractions).
 // Throws CLI::ValidationError so that a bad value exits as a usage error.
 Instant resolve_from(const std::string& text) {
-    if (text.empty()) return date::floor<std::chrono::seconds>(wall_clock_now());
+    if (text.empty()) return std::chrono::floor<std::chrono::seconds>(wall_clock_now());
     auto parsed = parse_rfc3339(text);
     if (!parsed) throw CLI::ValidationError("--from", parsed.error());
     return *parsed;
