@@ -1,6 +1,9 @@
 #include "config/action_parser.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <sstream>
+#include <tuple>
 
 #include "config/discord_limits.hpp"
 #include "util/duration.hpp"
@@ -131,10 +134,15 @@ WebhookKind detect_webhook_kind(std::string_view url) {
 
 std::optional<Action> ActionParser::parse(const toml::table& table, TemplateScope scope,
                                           std::string_view where) {
-    std::vector<std::string_view> present;
+    std::vector<std::string_view> present;  // in file order: toml++ iterates keys alphabetically
     for (const std::string_view key : {"webhook", "command", "run"}) {
         if (table.contains(key)) present.push_back(key);
     }
+    std::ranges::sort(present, [&](std::string_view a, std::string_view b) {
+        const SourcePosition pa = reader_.key_position(table, a);
+        const SourcePosition pb = reader_.key_position(table, b);
+        return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
+    });
     if (present.empty()) {
         reader_.error(table, std::string(where) +
                                  " has no action: set one of \"webhook\", \"command\" or \"run\"");

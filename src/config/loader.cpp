@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "config/action_parser.hpp"
 #include "config/toml_reader.hpp"
@@ -222,36 +223,41 @@ std::optional<TimesOfDay> ConfigBuilder::parse_times(const toml::node& node) {
 
 std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
                                                       const Zone& default_zone) {
-    std::vector<std::string_view> kinds;  // one key per kind given, in file order
+    // The first key of each schedule kind, in file order (toml++ iterates keys alphabetically).
+    struct Given {
+        SourcePosition at;
+        std::string_view kind;
+    };
+    std::vector<Given> kinds;
     for (const auto& [key, value] : task) {
         const std::string_view k = key.str();
         const bool interval = k == "seconds" || k == "minutes" || k == "hours";
-        if (interval && std::ranges::find(kinds, "seconds/minutes/hours") == kinds.end()) {
-            kinds.push_back("seconds/minutes/hours");
-        } else if (k == "time" || k == "cron") {
-            kinds.push_back(k);
+        if (!interval && k != "time" && k != "cron") continue;
+        const std::string_view kind = interval ? "seconds/minutes/hours" : k;
+        const SourcePosition at = position_of(key);
+        const auto same = std::ranges::find(kinds, kind, &Given::kind);
+        if (same == kinds.end()) {
+            kinds.push_back({at, kind});
+        } else if (std::tie(at.line, at.column) < std::tie(same->at.line, same->at.column)) {
+            same->at = at;
         }
     }
+    std::ranges::sort(kinds, [](const Given& a, const Given& b) {
+        return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
+    });
     if (kinds.empty()) {
         reader_.error(task, "task has no schedule: set \"seconds\", \"minutes\" or \"hours\", "
                             "or \"time\", or \"cron\"");
         return std::nullopt;
     }
     if (kinds.size() > 1) {
-        const std::string_view second = kinds[1] == "seconds/minutes/hours" ? "seconds" : kinds[1];
-        SourcePosition at = reader_.key_position(task, second);
-        for (const std::string_view k : {"seconds", "minutes", "hours", "time", "cron"}) {
-            if (kinds[1].find(k) != std::string_view::npos && task.contains(k)) {
-                at = reader_.key_position(task, k);
-                break;
-            }
-        }
-        reader_.error(at, "a task has exactly one schedule, but " + std::string(kinds[0]) +
-                              " and " + std::string(kinds[1]) + " are both set");
+        reader_.error(kinds[1].at, "a task has exactly one schedule, but " +
+                                       std::string(kinds[0].kind) + " and " +
+                                       std::string(kinds[1].kind) + " are both set");
         return std::nullopt;
     }
 
-    if (kinds[0] == "seconds/minutes/hours") {
+    if (kinds[0].kind == "seconds/minutes/hours") {
         double total_seconds = 0;
         bool ok = true;
         for (const auto& [key, scale] : {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
@@ -291,7 +297,7 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
                                       "\"run_at_start\" applies to interval schedules only; "
                                       "time and cron tasks wait for their next slot");
     }
-    if (kinds[0] == "time") {
+    if (kinds[0].kind == "time") {
         auto times = parse_times(*task.get("time"));
         if (!times || !zone) return std::nullopt;
         return Schedule(WallClockSchedule(std::move(*times), std::move(*zone), policy));

@@ -65,7 +65,7 @@ std::string range_text(const FieldSpec& spec) {
 std::expected<unsigned, CronParseError> parse_value(std::string_view text, std::size_t offset,
                                                     const FieldSpec& spec) {
     if (text.empty()) return field_error(offset, spec, "missing value");
-    if (std::isalpha(static_cast<unsigned char>(text.front()))) {
+    if (std::isalpha(static_cast<unsigned char>(text.front())) && !spec.names.empty()) {
         const std::string name = upper(text);
         for (std::size_t i = 0; i < spec.names.size(); ++i) {
             if (spec.names[i] == name) return spec.min + static_cast<unsigned>(i);
@@ -123,6 +123,14 @@ std::expected<std::uint64_t, CronParseError> parse_item(std::string_view item, s
     return mask;
 }
 
+// "?", "L", "15W", "5L", "MON#2": extensions of Quartz and others that cron does not have.
+// Names such as JUL or WED contain L and W too, so only these exact shapes count.
+bool is_quartz_syntax(std::string_view item) {
+    if (item.find_first_of("?#") != std::string_view::npos || item == "L") return true;
+    return item.size() > 1 && std::isdigit(static_cast<unsigned char>(item[item.size() - 2])) &&
+           (item.back() == 'L' || item.back() == 'W');
+}
+
 std::expected<ParsedField, CronParseError> parse_field(const Token& token, const FieldSpec& spec) {
     ParsedField field;
     field.starts_with_star = token.text.front() == '*';
@@ -134,7 +142,7 @@ std::expected<ParsedField, CronParseError> parse_field(const Token& token, const
         if (item.empty()) {
             return field_error(token.offset + start, spec, "empty list item");
         }
-        if (item.find_first_of("?LW#") != std::string_view::npos) {
+        if (is_quartz_syntax(item)) {
             return field_error(token.offset + start, spec,
                                quote(item) + " uses syntax that cron does not have");
         }

@@ -1,6 +1,9 @@
 #include "schedule/zone.hpp"
 
 #include <stdexcept>
+#include <vector>
+
+#include "util/suggest.hpp"
 
 namespace tasksrun {
 
@@ -17,7 +20,10 @@ std::expected<Zone, std::string> Zone::locate(std::string_view name) {
         return Zone(std::string(name), tz);
     } catch (const std::exception&) {
         if (name == "local") return std::unexpected("cannot determine the system time zone");
-        return std::unexpected("unknown time zone \"" + std::string(name) + "\"");
+        std::vector<std::string> known;
+        for (const date::time_zone& zone : date::get_tzdb().zones) known.emplace_back(zone.name());
+        return std::unexpected("unknown time zone \"" + std::string(name) + "\"" +
+                               did_you_mean(closest_match(name, known)));
     }
 }
 
