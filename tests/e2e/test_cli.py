@@ -1,0 +1,211 @@
+"""`tasksrun check`, `next` and the command line itself, run as a user would run them."""
+import json
+import os
+import unittest
+
+from support import SOURCE_DIR, TasksrunTestCase
+
+SCHEDULES = """
+    [tasksrun]
+    timezone = "America/New_York"
+
+    [[task]]
+    name = "heartbeat"
+    seconds = 90
+    run = "true"
+
+    [[task]]
+    name = "report"
+    time = ["02:30", "18:00"]
+    run = "true"
+
+    [[task]]
+    name = "standup"
+    cron = "0 9 * * MON-FRI"
+    timezone = "Europe/Berlin"
+    run = "true"
+
+    [[task]]
+    name = "paused"
+    minutes = 1
+    enabled = false
+    run = "true"
+"""
+
+FROM = "2025-03-08T12:00:00Z"  # a Saturday, the day before New York's spring-forward
+
+
+class CheckTest(TasksrunTestCase):
+    def test_valid_config_prints_one_line_per_task(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("check", "-c", path, "--from", FROM)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        self.assertEqual(result.stdout,
+            "heartbeat  every 1m30s                             next 2025-03-08T12:00:00Z (2025-03-08T07:00:00-05:00)\n"
+            "report     at 02:30, 18:00 (America/New_York)      next 2025-03-08T23:00:00Z (2025-03-08T18:00:00-05:00)\n"
+            "standup    cron \"0 9 * * MON-FRI\" (Europe/Berlin)  next 2025-03-10T08:00:00Z (2025-03-10T09:00:00+01:00)\n"
+            "paused     every 1m                                disabled\n"
+            f"{path}: 4 tasks valid (1 disabled)\n")
+
+    def test_invalid_config_lists_every_problem_and_exits_78(self):
+        path = self.write_config("""
+            [[task]]
+            name = "a"
+            secods = 10
+            run = "echo hi"
+
+            [[task]]
+            name = "a"
+            cron = "0 0 30 2 *"
+            timezone = "America/New_Yrok"
+            command = ["true"]
+        """)
+        result = self.tasksrun("check", "-c", path)
+        self.assertEqual(result.returncode, 78)
+        self.assertEqual(result.stdout, "")
+        self.assertEqual(result.stderr,
+            f"{path}:1:1: task has no schedule: set \"seconds\", \"minutes\" or \"hours\", or \"time\", or \"cron\"\n"
+            f"{path}:3:1: unknown key \"secods\" in [[task]]; did you mean \"seconds\"?\n"
+            f"{path}:7:8: duplicate task name \"a\" (first used at line 2)\n"
+            f"{path}:8:13: cron \"0 0 30 2 *\": this expression never fires: no selected month has the selected days\n"
+            f"{path}:9:12: unknown time zone \"America/New_Yrok\"; did you mean \"America/New_York\"?\n"
+            f"{path}: 5 errors; nothing was started\n")
+
+    def test_warnings_are_printed_but_the_config_is_valid(self):
+        path = self.write_config("""
+            [[task]]
+            name = "t"
+            seconds = 5
+            timezone = "Europe/Berlin"
+            run = "true"
+        """)
+        result = self.tasksrun("check", "-c", path, "--from", FROM)
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stderr, f"{path}:4:1: warning: \"timezone\" has no effect on an interval schedule\n")
+
+    def test_missing_file(self):
+        result = self.tasksrun("check", "-c", "/nonexistent.toml")
+        self.assertEqual(result.returncode, 78)
+        self.assertEqual(result.stderr,
+            "/nonexistent.toml: cannot read the config file: No such file or directory\n"
+            "/nonexistent.toml: 1 error; nothing was started\n")
+
+    def test_shipped_example_config_is_valid(self):
+        result = self.tasksrun("check", "-c", os.path.join(SOURCE_DIR, "config", "tasks.toml"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        self.assertIn("5 tasks valid (2 disabled)", result.stdout)
+
+    def test_config_from_environment(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("check", "--from", FROM, env={"TASKSRUN_CONFIG": path})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"{path}: 4 tasks valid", result.stdout)
+
+
+class NextTest(TasksrunTestCase):
+    def test_text_lists_utc_and_local_per_task(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("next", "-c", path, "-n", "3", "--from", FROM)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout,
+            "heartbeat  2025-03-08T12:00:00Z  2025-03-08T07:00:00-05:00\n"
+            "heartbeat  2025-03-08T12:01:30Z  2025-03-08T07:01:30-05:00\n"
+            "heartbeat  2025-03-08T12:03:00Z  2025-03-08T07:03:00-05:00\n"
+            "report     2025-03-08T23:00:00Z  2025-03-08T18:00:00-05:00\n"
+            "report     2025-03-09T07:30:00Z  2025-03-09T03:30:00-04:00\n"
+            "report     2025-03-09T22:00:00Z  2025-03-09T18:00:00-04:00\n"
+            "standup    2025-03-10T08:00:00Z  2025-03-10T09:00:00+01:00\n"
+            "standup    2025-03-11T08:00:00Z  2025-03-11T09:00:00+01:00\n"
+            "standup    2025-03-12T08:00:00Z  2025-03-12T09:00:00+01:00\n")
+
+    def test_json_lines_match_the_spec_format(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("next", "-c", path, "--task", "report", "-n", "2", "--json", "--from", FROM)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout,
+            '{"task":"report","at":"2025-03-08T23:00:00Z","local":"2025-03-08T18:00:00-05:00"}\n'
+            '{"task":"report","at":"2025-03-09T07:30:00Z","local":"2025-03-09T03:30:00-04:00"}\n')
+        for line in result.stdout.splitlines():
+            json.loads(line)
+
+    def test_default_count_is_five(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("next", "-c", path, "--task", "standup", "--from", FROM)
+        self.assertEqual(len(result.stdout.splitlines()), 5)
+
+    def test_disabled_task_only_when_named(self):
+        path = self.write_config(SCHEDULES)
+        everything = self.tasksrun("next", "-c", path, "--from", FROM).stdout
+        self.assertNotIn("paused", everything)
+        named = self.tasksrun("next", "-c", path, "--task", "paused", "-n", "1", "--from", FROM)
+        self.assertEqual(named.stdout, "paused  2025-03-08T12:00:00Z  2025-03-08T07:00:00-05:00\n")
+
+    def test_interval_without_run_at_start_waits_one_interval_and_count_caps(self):
+        path = self.write_config("""
+            [[task]]
+            name = "later"
+            seconds = 0.25
+            run_at_start = false
+            count = 2
+            run = "true"
+        """)
+        result = self.tasksrun("next", "-c", path, "-n", "5", "--from", "2025-01-01T00:00:00.5Z")
+        self.assertEqual(result.stdout,
+            "later  2025-01-01T00:00:00.75Z  2025-01-01T00:00:00.75+00:00\n"
+            "later  2025-01-01T00:00:01Z  2025-01-01T00:00:01+00:00\n")
+
+    def test_unknown_task_is_a_usage_error(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("next", "-c", path, "--task", "reprot")
+        self.assertEqual(result.returncode, 64)
+        self.assertEqual(result.stderr, f"tasksrun next: no task named \"reprot\" in {path}; did you mean \"report\"?\n")
+
+    def test_invalid_config_exits_78(self):
+        path = self.write_config("[[task]]\nname = \"x\"\n")
+        result = self.tasksrun("next", "-c", path)
+        self.assertEqual(result.returncode, 78)
+        self.assertEqual(result.stdout, "")
+
+
+class CommandLineTest(TasksrunTestCase):
+    def test_usage_errors_exit_64(self):
+        path = self.write_config(SCHEDULES)
+        for args in (["next", "-c", path, "--from", "yesterday"],
+                     ["next", "-c", path, "-n", "0"],
+                     ["check", "-c", path, "--bogus"],
+                     ["frobnicate"],
+                     ["--log-format", "xml", "check", "-c", path]):
+            with self.subTest(args=args):
+                result = self.tasksrun(*args)
+                self.assertEqual(result.returncode, 64, result.stderr)
+                self.assertNotEqual(result.stderr, "")
+
+    def test_bad_from_says_why(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("next", "-c", path, "--from", "yesterday")
+        self.assertIn("\"yesterday\" is not an RFC 3339 timestamp like 2025-03-09T07:30:00Z", result.stderr)
+
+    def test_version_and_help_exit_0(self):
+        version = self.tasksrun("--version")
+        self.assertEqual(version.returncode, 0)
+        self.assertRegex(version.stdout, r"^tasksrun \d+\.\d+\.\d+\n$")
+        for args in (["--help"], ["check", "--help"], ["next", "--help"]):
+            with self.subTest(args=args):
+                result = self.tasksrun(*args)
+                self.assertEqual(result.returncode, 0)
+                self.assertIn("Usage", result.stdout)
+
+    def test_run_without_daemon_says_so_and_validates(self):
+        path = self.write_config(SCHEDULES)
+        result = self.tasksrun("-c", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("the daemon is not available in this version yet", result.stdout)
+        self.assertIn("4 tasks valid", result.stdout)
+        broken = self.write_config("[[task]]\n", name="broken.toml")
+        self.assertEqual(self.tasksrun("run", "-c", broken).returncode, 78)
+
+
+if __name__ == "__main__":
+    unittest.main()
