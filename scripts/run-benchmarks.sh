@@ -1,0 +1,10 @@
+#!/bin/sh
+# Runs every benchmark against the build in $1 (default: build). Results go in docs/BENCHMARKS.md.
+set -eu
+build_dir="${1:-build}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+echo "== next_after throughput ($build_dir/bench/schedule_bench)"
+"$build_dir/bench/schedule_bench"
+echo
+echo "== check and next on a generated config (bench/cli_bench.py)"
+python3 "$here/bench/cli_bench.py" "$build_dir" 10000
