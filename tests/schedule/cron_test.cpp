@@ -123,7 +123,7 @@ TEST_CASE("cron: malformed expressions say what and where", "[schedule][cron]") 
     }
 }
 
-TEST_CASE("cron: next_match stays inside [from, until)", "[schedule][cron]") {
+TEST_CASE("cron: next_match stays inside its from-until window", "[schedule][cron]") {
     const auto cron = *CronExpression::parse("0 12 * * *");
     const date::local_seconds noon{date::local_days{date::year{2025} / 6 / 1} + std::chrono::hours{12}};
     CHECK(cron.next_match(noon, noon + std::chrono::seconds{1}) == noon);
