@@ -46,9 +46,11 @@ double median_ns_per_call(std::size_t calls, const std::function<void()>& reset,
 
 // The peer: first local minute after t that matches, by scanning minute by minute.
 Instant scan_minutes(const CronExpression& cron, const Zone& zone, Instant t) {
-    SysSeconds minute = std::chrono::ceil<std::chrono::minutes>(std::chrono::floor<std::chrono::seconds>(t) + 1s);
+    SysSeconds minute =
+        std::chrono::ceil<std::chrono::minutes>(std::chrono::floor<std::chrono::seconds>(t) + 1s);
     for (;; minute += 60s) {
-        if (cron.matches(date::local_seconds{minute.time_since_epoch() + zone.offset_at(minute)})) return Instant{minute};
+        if (cron.matches(date::local_seconds{minute.time_since_epoch() + zone.offset_at(minute)}))
+            return Instant{minute};
     }
 }
 
@@ -56,7 +58,8 @@ Instant checksum;  // keeps the optimiser from dropping the work
 
 void report(const char* name, std::size_t calls, double ns, double peer_ns = 0) {
     std::printf("%-44s %9zu calls  %10.1f ns/call  %12.0f calls/s", name, calls, ns, 1e9 / ns);
-    if (peer_ns > 0) std::printf("   minute-scan peer %12.1f ns/call  peer/ours %8.1f", peer_ns, peer_ns / ns);
+    if (peer_ns > 0)
+        std::printf("   minute-scan peer %12.1f ns/call  peer/ours %8.1f", peer_ns, peer_ns / ns);
     std::printf("\n");
 }
 
@@ -70,7 +73,8 @@ int main() {
 
     {
         const Schedule every_30s{IntervalSchedule(30s)};
-        const double ns = median_ns_per_call(1'000'000, reset, [&] { t = next(every_30s, t, start); });
+        const double ns =
+            median_ns_per_call(1'000'000, reset, [&] { t = next(every_30s, t, start); });
         report("interval 30s", 1'000'000, ns);
     }
     {
@@ -87,8 +91,10 @@ int main() {
     };
     const CronCase cron_cases[] = {
         {"cron */5 * * * * UTC", "*/5 * * * *", "UTC", 1'000'000, 100'000},
-        {"cron 0 9 * * MON-FRI America/New_York", "0 9 * * MON-FRI", "America/New_York", 200'000, 2'000},
-        {"cron 30 2 * * * America/New_York (DST gap)", "30 2 * * *", "America/New_York", 200'000, 2'000},
+        {"cron 0 9 * * MON-FRI America/New_York", "0 9 * * MON-FRI", "America/New_York", 200'000,
+         2'000},
+        {"cron 30 2 * * * America/New_York (DST gap)", "30 2 * * *", "America/New_York", 200'000,
+         2'000},
         {"cron 0 0 29 2 * UTC (leap days)", "0 0 29 2 *", "UTC", 1'000, 20},
     };
     for (const CronCase& c : cron_cases) {
@@ -97,7 +103,8 @@ int main() {
         const Schedule schedule{WallClockSchedule(cron, zone, {})};
         const double ns = median_ns_per_call(c.calls, reset, [&] { t = next(schedule, t, start); });
         checksum = std::max(checksum, t);
-        const double peer = median_ns_per_call(c.peer_calls, reset, [&] { t = scan_minutes(cron, zone, t); });
+        const double peer =
+            median_ns_per_call(c.peer_calls, reset, [&] { t = scan_minutes(cron, zone, t); });
         checksum = std::max(checksum, t);
         report(c.name, c.calls, ns, peer);
     }

@@ -1,7 +1,6 @@
 #include "cli/app.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <iostream>
 
@@ -14,7 +13,8 @@ namespace tasksrun {
 namespace {
 
 std::string default_config_path() {
-    if (const char* env = std::getenv("TASKSRUN_CONFIG"); env != nullptr && *env != '\0') return env;
+    if (const char* env = std::getenv("TASKSRUN_CONFIG"); env != nullptr && *env != '\0')
+        return env;
     return "/etc/tasksrun/tasks.toml";
 }
 
@@ -39,22 +39,28 @@ int run_cli(int argc, char** argv) {
     std::string config_path = default_config_path();
     std::string log_format = "text";
     std::string log_level = "info";
-    app.add_option("-c,--config", config_path, "Config file ($TASKSRUN_CONFIG, else /etc/tasksrun/tasks.toml)");
-    app.add_option("--log-format", log_format, "Log format")->check(CLI::IsMember({"text", "json"}));
+    app.add_option("-c,--config", config_path,
+                   "Config file ($TASKSRUN_CONFIG, else /etc/tasksrun/tasks.toml)");
+    app.add_option("--log-format", log_format, "Log format")
+        ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", log_level, "Least severe level logged")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
     CLI::App* run = app.add_subcommand("run", "Run the daemon in the foreground (the default)");
 
     std::string from_text;
-    CLI::App* check = app.add_subcommand("check", "Validate the config; one line per task with its next run");
-    check->add_option("--from", from_text, "Show next runs as of this RFC 3339 instant instead of now");
+    CLI::App* check =
+        app.add_subcommand("check", "Validate the config; one line per task with its next run");
+    check->add_option("--from", from_text,
+                      "Show next runs as of this RFC 3339 instant instead of now");
 
     NextOptions next_options;
-    CLI::App* next = app.add_subcommand("next", "List upcoming firings in UTC and in the task's zone");
+    CLI::App* next =
+        app.add_subcommand("next", "List upcoming firings in UTC and in the task's zone");
     next->add_option("--task", next_options.task, "Only this task");
     next->add_option("-n", next_options.count, "Firings per task")->check(CLI::Range(1, 100000));
-    next->add_option("--from", from_text, "List firings after this RFC 3339 instant instead of now");
+    next->add_option("--from", from_text,
+                     "List firings after this RFC 3339 instant instead of now");
     next->add_flag("--json", next_options.json, "One JSON object per line");
 
     try {

@@ -25,7 +25,8 @@ int check_command(const CheckOptions& options) {
     for (std::size_t i = 0; i < config->tasks.size(); ++i) {
         const TaskConfig& task = config->tasks[i];
         std::string line = task.name + std::string(name_width - task.name.size() + 2, ' ') +
-                           schedules[i] + std::string(schedule_width - schedules[i].size() + 2, ' ');
+                           schedules[i] +
+                           std::string(schedule_width - schedules[i].size() + 2, ' ');
         const auto firings = upcoming_firings(task, options.from, 1);
         if (!task.enabled) {
             ++disabled;
@@ -33,8 +34,10 @@ int check_command(const CheckOptions& options) {
         } else if (firings.empty()) {
             line += "never fires";
         } else {
-            const auto offset = display_zone(task, *config).offset_at(date::floor<std::chrono::seconds>(firings[0]));
-            line += "next " + format_utc(firings[0]) + " (" + format_local(firings[0], offset) + ")";
+            const auto offset = display_zone(task, *config)
+                                    .offset_at(date::floor<std::chrono::seconds>(firings[0]));
+            line +=
+                "next " + format_utc(firings[0]) + " (" + format_local(firings[0], offset) + ")";
         }
         std::cout << line << '\n';
     }

@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -25,8 +24,8 @@ int next_command(const NextOptions& options) {
     if (options.task && selected.empty()) {
         std::vector<std::string> names;
         for (const TaskConfig& task : config->tasks) names.push_back(task.name);
-        std::cerr << "tasksrun next: no task named \"" << *options.task << "\" in "
-                  << config->path << did_you_mean(closest_match(*options.task, names)) << '\n';
+        std::cerr << "tasksrun next: no task named \"" << *options.task << "\" in " << config->path
+                  << did_you_mean(closest_match(*options.task, names)) << '\n';
         return exit_code::usage;
     }
 

@@ -8,7 +8,8 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std:
     if (task.count) limit = static_cast<std::size_t>(std::min<std::uint64_t>(limit, *task.count));
     std::vector<Instant> firings;
     const IntervalSchedule* interval = task.schedule.interval();
-    if (interval != nullptr && interval->period() == Duration::zero()) limit = std::min<std::size_t>(limit, 1);
+    if (interval != nullptr && interval->period() == Duration::zero())
+        limit = std::min<std::size_t>(limit, 1);
     if (limit == 0) return firings;
 
     Instant cursor = from;

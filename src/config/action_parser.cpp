@@ -14,23 +14,24 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-constexpr std::string_view kCommandKeys[] = {"run",           "command",     "cwd",
-                                             "env",           "success_codes", "kill_signal",
-                                             "kill_timeout"};
+constexpr std::string_view kCommandKeys[] = {"run",           "command",     "cwd",         "env",
+                                             "success_codes", "kill_signal", "kill_timeout"};
 constexpr std::string_view kWebhookCommonKeys[] = {"webhook", "headers"};
-constexpr std::string_view kDiscordKeys[] = {"content", "username", "avatar_url",
-                                             "tts",     "embeds",   "allowed_mentions",
-                                             "thread_id", "flags",  "wait"};
+constexpr std::string_view kDiscordKeys[] = {"content",   "username", "avatar_url",
+                                             "tts",       "embeds",   "allowed_mentions",
+                                             "thread_id", "flags",    "wait"};
 constexpr std::string_view kSlackKeys[] = {"text", "blocks"};
 constexpr std::string_view kGenericKeys[] = {"json", "body", "method"};
 
 constexpr std::string_view kAllActionKeys[] = {
-    "run",  "command", "cwd",    "env",    "success_codes", "kill_signal", "kill_timeout",
-    "webhook", "headers", "content", "username", "avatar_url", "tts", "embeds",
-    "allowed_mentions", "thread_id", "flags", "wait", "text", "blocks", "json", "body", "method"};
+    "run",         "command",      "cwd",     "env",     "success_codes",
+    "kill_signal", "kill_timeout", "webhook", "headers", "content",
+    "username",    "avatar_url",   "tts",     "embeds",  "allowed_mentions",
+    "thread_id",   "flags",        "wait",    "text",    "blocks",
+    "json",        "body",         "method"};
 
-constexpr std::string_view kEmbedKeys[] = {"title", "description", "url",       "timestamp",
-                                           "color", "footer",      "image",     "thumbnail",
+constexpr std::string_view kEmbedKeys[] = {"title",  "description", "url",   "timestamp",
+                                           "color",  "footer",      "image", "thumbnail",
                                            "author", "fields"};
 constexpr std::string_view kEmbedFooterKeys[] = {"text", "icon_url"};
 constexpr std::string_view kEmbedAuthorKeys[] = {"name", "url", "icon_url"};
@@ -52,7 +53,8 @@ bool contains(std::span<const std::string_view> keys, std::string_view key) {
 Json toml_to_json(const toml::node& node) {
     if (const auto* table = node.as_table()) {
         Json object = Json::object();
-        for (const auto& [key, value] : *table) object[std::string(key.str())] = toml_to_json(value);
+        for (const auto& [key, value] : *table)
+            object[std::string(key.str())] = toml_to_json(value);
         return object;
     }
     if (const auto* array = node.as_array()) {
@@ -108,13 +110,18 @@ std::optional<int> parse_signal(TomlReader& reader, const toml::table& table) {
 
 }  // namespace
 
-std::span<const std::string_view> action_keys() { return kAllActionKeys; }
+std::span<const std::string_view> action_keys() {
+    return kAllActionKeys;
+}
 
 std::string_view to_string(WebhookKind kind) {
     switch (kind) {
-        case WebhookKind::discord: return "discord";
-        case WebhookKind::slack: return "slack";
-        case WebhookKind::generic: break;
+        case WebhookKind::discord:
+            return "discord";
+        case WebhookKind::slack:
+            return "slack";
+        case WebhookKind::generic:
+            break;
     }
     return "generic";
 }
@@ -174,15 +181,24 @@ void ActionParser::reject_foreign_keys(const toml::table& table,
     }
 }
 
+void ActionParser::reject_foreign_body_keys(const toml::table& table,
+                                            std::span<const std::string_view> body_keys,
+                                            std::string_view action_name) {
+    std::vector<std::string_view> allowed(body_keys.begin(), body_keys.end());
+    allowed.insert(allowed.end(), std::begin(kWebhookCommonKeys), std::end(kWebhookCommonKeys));
+    reject_foreign_keys(table, allowed, action_name);
+}
+
 std::optional<CommandAction> ActionParser::parse_command(const toml::table& table) {
     reject_foreign_keys(table, kCommandKeys, "a command action");
     CommandAction action;
     bool ok = true;
     const auto refuse_template = [&](const toml::node& node, std::string_view text) {
         if (!has_placeholder(text)) return;
-        reader_.error(node, "placeholders are not expanded in commands, so that no value can "
-                            "inject shell code; read $TASKSRUN_TASK, $TASKSRUN_LOOP, "
-                            "$TASKSRUN_SCHEDULED_AT ... from the environment instead");
+        reader_.error(node,
+                      "placeholders are not expanded in commands, so that no value can "
+                      "inject shell code; read $TASKSRUN_TASK, $TASKSRUN_LOOP, "
+                      "$TASKSRUN_SCHEDULED_AT ... from the environment instead");
         ok = false;
     };
     if (table.contains("run")) {
@@ -258,9 +274,8 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
     if (endpoint == webhooks_.end()) {
         std::vector<std::string> names;
         for (const auto& [known, _] : webhooks_) names.push_back(known);
-        reader_.error(*table.get("webhook"),
-                      "no webhook named \"" + *name + "\" in [webhooks]" +
-                          did_you_mean(closest_match(*name, names)));
+        reader_.error(*table.get("webhook"), "no webhook named \"" + *name + "\" in [webhooks]" +
+                                                 did_you_mean(closest_match(*name, names)));
         return std::nullopt;
     }
     WebhookAction action;
@@ -271,9 +286,15 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
     const std::size_t errors_before = reader_.diagnostics().error_count();
     bool ok = false;
     switch (action.kind) {
-        case WebhookKind::discord: ok = parse_discord_body(table, action); break;
-        case WebhookKind::slack: ok = parse_slack_body(table, action); break;
-        case WebhookKind::generic: ok = parse_generic_body(table, action); break;
+        case WebhookKind::discord:
+            ok = parse_discord_body(table, action);
+            break;
+        case WebhookKind::slack:
+            ok = parse_slack_body(table, action);
+            break;
+        case WebhookKind::generic:
+            ok = parse_generic_body(table, action);
+            break;
     }
     if (ok) check_templates(table, action, scope);
     if (!ok || reader_.diagnostics().error_count() != errors_before) return std::nullopt;
@@ -281,11 +302,10 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
 }
 
 bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& action) {
-    std::vector<std::string_view> allowed(std::begin(kDiscordKeys), std::end(kDiscordKeys));
-    allowed.insert(allowed.end(), std::begin(kWebhookCommonKeys), std::end(kWebhookCommonKeys));
-    reject_foreign_keys(table, allowed, "a Discord webhook (its body keys are content, username, "
-                                        "avatar_url, tts, embeds, allowed_mentions, thread_id, "
-                                        "flags, wait)");
+    reject_foreign_body_keys(table, kDiscordKeys,
+                             "a Discord webhook (its body keys are content, username, "
+                             "avatar_url, tts, embeds, allowed_mentions, thread_id, "
+                             "flags, wait)");
     Json body = Json::object();
     if (auto content = reader_.string(table, "content")) body["content"] = *content;
     if (auto username = reader_.string(table, "username")) body["username"] = *username;
@@ -315,9 +335,11 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
                 reader_.reject_unknown_keys(*author, kEmbedAuthorKeys, "an embed author");
             for (const std::string_view media : {"image", "thumbnail"}) {
                 if (const auto* m = reader_.table(e, media))
-                    reader_.reject_unknown_keys(*m, kEmbedMediaKeys, "an embed " + std::string(media));
+                    reader_.reject_unknown_keys(*m, kEmbedMediaKeys,
+                                                "an embed " + std::string(media));
             }
-            if (const auto color = reader_.integer(e, "color"); color && (*color < 0 || *color > 0xFFFFFF)) {
+            if (const auto color = reader_.integer(e, "color");
+                color && (*color < 0 || *color > 0xFFFFFF)) {
                 reader_.error(*e.get("color"), "embed \"color\" must be 0 to 16777215 (0xFFFFFF)");
             }
             if (const toml::node* fields = e.get("fields")) {
@@ -346,7 +368,8 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
                 if (item != "roles" && item != "users" && item != "everyone") {
                     reader_.error(*mentions->get("parse"),
                                   "allowed_mentions.parse holds \"roles\", \"users\" or "
-                                  "\"everyone\", not \"" + item + "\"");
+                                  "\"everyone\", not \"" +
+                                      item + "\"");
                 }
             }
         }
@@ -369,9 +392,8 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
 }
 
 bool ActionParser::parse_slack_body(const toml::table& table, WebhookAction& action) {
-    std::vector<std::string_view> allowed(std::begin(kSlackKeys), std::end(kSlackKeys));
-    allowed.insert(allowed.end(), std::begin(kWebhookCommonKeys), std::end(kWebhookCommonKeys));
-    reject_foreign_keys(table, allowed, "a Slack webhook (its body keys are text and blocks)");
+    reject_foreign_body_keys(table, kSlackKeys,
+                             "a Slack webhook (its body keys are text and blocks)");
     Json body = Json::object();
     if (auto text = reader_.string(table, "text")) body["text"] = *text;
     if (const toml::node* blocks = table.get("blocks")) {
@@ -390,9 +412,8 @@ bool ActionParser::parse_slack_body(const toml::table& table, WebhookAction& act
 }
 
 bool ActionParser::parse_generic_body(const toml::table& table, WebhookAction& action) {
-    std::vector<std::string_view> allowed(std::begin(kGenericKeys), std::end(kGenericKeys));
-    allowed.insert(allowed.end(), std::begin(kWebhookCommonKeys), std::end(kWebhookCommonKeys));
-    reject_foreign_keys(table, allowed, "a generic webhook (its body keys are json and body)");
+    reject_foreign_body_keys(table, kGenericKeys,
+                             "a generic webhook (its body keys are json and body)");
     if (auto method = reader_.choice<std::string_view>(table, "method", kMethods)) {
         action.method = std::string(*method);
     }
@@ -425,7 +446,8 @@ void ActionParser::check_templates(const toml::table& table, const WebhookAction
     };
     // The JSON body came from the table itself (Discord, Slack) or from its "json" key.
     const toml::node* json_root = table.get("json");
-    const toml::table* root = json_root != nullptr && json_root->is_table() ? json_root->as_table() : &table;
+    const toml::table* root =
+        json_root != nullptr && json_root->is_table() ? json_root->as_table() : &table;
     const auto walk = [&](const auto& self, const Json& value, JsonPath& path) -> void {
         if (value.is_string()) {
             check(node_at(*root, path), value.get_ref<const std::string&>());

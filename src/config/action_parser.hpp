@@ -20,7 +20,7 @@ WebhookKind detect_webhook_kind(std::string_view url);
 std::string_view to_string(WebhookKind kind);
 
 class ActionParser {
-public:
+  public:
     ActionParser(TomlReader& reader, const std::map<std::string, WebhookEndpoint>& webhooks)
         : reader_(reader), webhooks_(webhooks) {}
 
@@ -29,7 +29,7 @@ public:
     std::optional<Action> parse(const toml::table& table, TemplateScope scope,
                                 std::string_view where);
 
-private:
+  private:
     std::optional<CommandAction> parse_command(const toml::table& table);
     std::optional<WebhookAction> parse_webhook(const toml::table& table, TemplateScope scope);
     std::optional<WebhookKind> body_kind(const toml::table& table, const WebhookEndpoint& endpoint);
@@ -39,6 +39,10 @@ private:
     // Reports keys of `table` that belong to other kinds of action than `allowed`.
     void reject_foreign_keys(const toml::table& table, std::span<const std::string_view> allowed,
                              std::string_view action_name);
+    // The same for a webhook body: its family's keys and the keys every webhook has.
+    void reject_foreign_body_keys(const toml::table& table,
+                                  std::span<const std::string_view> body_keys,
+                                  std::string_view action_name);
     void check_templates(const toml::table& table, const WebhookAction& action,
                          TemplateScope scope);
 

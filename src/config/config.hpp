@@ -4,12 +4,11 @@
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "loop/failure_class.hpp"
 #include "schedule/schedule.hpp"

@@ -29,7 +29,8 @@ std::vector<std::string> Diagnostics::formatted() const {
     for (const Diagnostic* d : sorted) {
         std::string line = file_ + ":";
         if (d->position.line != 0) {
-            line += std::to_string(d->position.line) + ":" + std::to_string(d->position.column) + ":";
+            line +=
+                std::to_string(d->position.line) + ":" + std::to_string(d->position.column) + ":";
         }
         line += d->severity == Diagnostic::Severity::warning ? " warning: " : " ";
         lines.push_back(line + d->message);

@@ -15,7 +15,7 @@ struct Diagnostic {
 };
 
 class Diagnostics {
-public:
+  public:
     explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
     void error(SourcePosition at, std::string message);
@@ -30,7 +30,7 @@ public:
     // sorted by position so that the output reads top to bottom like the file.
     std::vector<std::string> formatted() const;
 
-private:
+  private:
     std::string file_;
     std::vector<Diagnostic> list_;
 };

@@ -16,7 +16,7 @@ constexpr std::size_t kFooterTextMax = 2048;
 constexpr std::size_t kAuthorNameMax = 256;
 
 class LimitChecker {
-public:
+  public:
     LimitChecker(const TextLength& length, std::vector<BodyProblem>& problems)
         : length_(length), problems_(problems) {}
 
@@ -38,10 +38,12 @@ public:
     std::size_t embed(const nlohmann::json& embed, const JsonPath& path) {
         std::size_t total = text(embed, "title", kTitleMax, path, "embed title");
         total += text(embed, "description", kDescriptionMax, path, "embed description");
-        if (const auto footer = embed.find("footer"); footer != embed.end() && footer->is_object()) {
+        if (const auto footer = embed.find("footer");
+            footer != embed.end() && footer->is_object()) {
             total += text(*footer, "text", kFooterTextMax, with(path, "footer"), "footer text");
         }
-        if (const auto author = embed.find("author"); author != embed.end() && author->is_object()) {
+        if (const auto author = embed.find("author");
+            author != embed.end() && author->is_object()) {
             total += text(*author, "name", kAuthorNameMax, with(path, "author"), "author name");
         }
         const auto fields = embed.find("fields");
@@ -61,7 +63,7 @@ public:
         return total;
     }
 
-private:
+  private:
     static JsonPath with(JsonPath path, std::string key) {
         path.emplace_back(std::move(key));
         return path;
@@ -73,7 +75,8 @@ private:
 
 }  // namespace
 
-std::vector<BodyProblem> check_discord_limits(const nlohmann::json& body, const TextLength& length) {
+std::vector<BodyProblem> check_discord_limits(const nlohmann::json& body,
+                                              const TextLength& length) {
     std::vector<BodyProblem> problems;
     LimitChecker checker(length, problems);
     checker.text(body, "content", kContentMax, {}, "content");
@@ -82,25 +85,26 @@ std::vector<BodyProblem> check_discord_limits(const nlohmann::json& body, const 
     const auto embeds = body.find("embeds");
     const bool has_embeds = embeds != body.end() && embeds->is_array() && !embeds->empty();
     const auto content = body.find("content");
-    const bool has_content =
-        content != body.end() && content->is_string() && !content->get_ref<const std::string&>().empty();
+    const bool has_content = content != body.end() && content->is_string() &&
+                             !content->get_ref<const std::string&>().empty();
     if (!has_content && !has_embeds) {
         problems.push_back({{}, "a Discord message needs \"content\" or \"embeds\""});
     }
     if (!has_embeds) return problems;
     if (embeds->size() > kEmbedsMax) {
-        problems.push_back({{"embeds"}, "there are " + std::to_string(embeds->size()) +
-                                            " embeds; Discord allows at most " +
-                                            std::to_string(kEmbedsMax)});
+        problems.push_back({{"embeds"},
+                            "there are " + std::to_string(embeds->size()) +
+                                " embeds; Discord allows at most " + std::to_string(kEmbedsMax)});
     }
     std::size_t total = 0;
     for (std::size_t i = 0; i < embeds->size(); ++i) {
         total += checker.embed((*embeds)[i], JsonPath{std::string("embeds"), i});
     }
     if (total > kEmbedTextTotalMax) {
-        problems.push_back({{"embeds"}, "the embeds hold " + std::to_string(total) +
-                                            " characters of text; Discord allows at most " +
-                                            std::to_string(kEmbedTextTotalMax) + " in all"});
+        problems.push_back({{"embeds"},
+                            "the embeds hold " + std::to_string(total) +
+                                " characters of text; Discord allows at most " +
+                                std::to_string(kEmbedTextTotalMax) + " in all"});
     }
     return problems;
 }

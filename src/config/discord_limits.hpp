@@ -2,11 +2,10 @@
 // Discord's documented message limits, checked on a webhook JSON body. Used on static text at
 // `check` time (placeholders count as empty) and on the expanded body at send time.
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/json_path.hpp"
 

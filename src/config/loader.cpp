@@ -24,14 +24,15 @@ constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "task"};
 constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout"};
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
 constexpr std::string_view kTaskOwnKeys[] = {
-    "name",       "seconds",      "minutes",  "hours",       "time",          "cron",
-    "timezone",   "count",        "run_at_start", "reconnect", "retry_on",    "max_retries",
-    "on_error",   "overlap",      "misfire",  "misfire_grace", "jitter",      "timeout",
-    "dst_gap",    "dst_fold",     "enabled",  "before_loop", "after_loop",    "on_success"};
+    "name",     "seconds",  "minutes",      "hours",         "time",       "cron",
+    "timezone", "count",    "run_at_start", "reconnect",     "retry_on",   "max_retries",
+    "on_error", "overlap",  "misfire",      "misfire_grace", "jitter",     "timeout",
+    "dst_gap",  "dst_fold", "enabled",      "before_loop",   "after_loop", "on_success"};
 constexpr std::string_view kHookNames[] = {"before_loop", "after_loop", "on_error", "on_success"};
 
 constexpr std::pair<std::string_view, WebhookKind> kWebhookKinds[] = {
-    {"discord", WebhookKind::discord}, {"slack", WebhookKind::slack},
+    {"discord", WebhookKind::discord},
+    {"slack", WebhookKind::slack},
     {"generic", WebhookKind::generic}};
 constexpr std::pair<std::string_view, AfterError> kAfterError[] = {
     {"continue", AfterError::continue_loop}, {"stop", AfterError::stop_loop}};
@@ -65,12 +66,12 @@ std::vector<std::string_view> task_keys() {
 }
 
 class ConfigBuilder {
-public:
+  public:
     explicit ConfigBuilder(Diagnostics& diagnostics) : reader_(diagnostics) {}
 
     std::optional<Config> build(const toml::table& root, const std::string& file_name);
 
-private:
+  private:
     DaemonSettings parse_settings(const toml::table* table);
     void parse_webhooks(const toml::table& table, std::map<std::string, WebhookEndpoint>& out);
     std::optional<TaskConfig> parse_task(const toml::table& table, const Config& config);
@@ -97,8 +98,8 @@ std::optional<Zone> ConfigBuilder::parse_zone(const toml::table& table, const Zo
 }
 
 DaemonSettings ConfigBuilder::parse_settings(const toml::table* table) {
-    DaemonSettings settings{.zone = Zone::utc(), .state_dir = std::nullopt,
-                            .shutdown_timeout = 30s};
+    DaemonSettings settings{
+        .zone = Zone::utc(), .state_dir = std::nullopt, .shutdown_timeout = 30s};
     if (table == nullptr) return settings;
     reader_.reject_unknown_keys(*table, kDaemonKeys, "[tasksrun]");
     settings.zone = parse_zone(*table, Zone::utc()).value_or(Zone::utc());
@@ -116,12 +117,14 @@ void ConfigBuilder::parse_webhooks(const toml::table& table,
         const std::string name(key.str());
         const toml::table* endpoint = value.as_table();
         if (endpoint == nullptr) {
-            reader_.error(value, "[webhooks." + name + "] must be a table with url, url_env or url_file");
+            reader_.error(value,
+                          "[webhooks." + name + "] must be a table with url, url_env or url_file");
             continue;
         }
         if (!is_valid_name(name)) {
-            reader_.error(position_of(key), "webhook name \"" + name +
-                                                "\" may only use letters, digits, '_', '.' and '-'");
+            reader_.error(
+                position_of(key),
+                "webhook name \"" + name + "\" may only use letters, digits, '_', '.' and '-'");
         }
         reader_.reject_unknown_keys(*endpoint, kWebhookKeys, "[webhooks." + name + "]");
         std::vector<std::string_view> sources;
@@ -136,8 +139,8 @@ void ConfigBuilder::parse_webhooks(const toml::table& table,
         }
         auto source_value = reader_.string(*endpoint, sources[0]);
         if (!source_value) continue;
-        WebhookEndpoint webhook{.name = name, .url = {}, .kind = std::nullopt,
-                                .position = position_of(key)};
+        WebhookEndpoint webhook{
+            .name = name, .url = {}, .kind = std::nullopt, .position = position_of(key)};
         const toml::node& source_node = *endpoint->get(sources[0]);
         if (sources[0] == "url") {
             // Never echo the URL: it carries the webhook's token.
@@ -203,14 +206,17 @@ std::optional<TimesOfDay> ConfigBuilder::parse_times(const toml::node& node) {
                 continue;
             }
         } else {
-            reader_.error(*entry, "\"time\" entries must be \"HH:MM\" or \"HH:MM:SS\" strings or "
-                                  "TOML local times, not " + std::string(type_name(*entry)));
+            reader_.error(*entry,
+                          "\"time\" entries must be \"HH:MM\" or \"HH:MM:SS\" strings or "
+                          "TOML local times, not " +
+                              std::string(type_name(*entry)));
             ok = false;
             continue;
         }
         if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-            reader_.error(*entry, "\"time\" entries must be valid times of day \"HH:MM\" or "
-                                  "\"HH:MM:SS\" (00:00 to 23:59:59)");
+            reader_.error(*entry,
+                          "\"time\" entries must be valid times of day \"HH:MM\" or "
+                          "\"HH:MM:SS\" (00:00 to 23:59:59)");
             ok = false;
             continue;
         }
@@ -246,8 +252,9 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
         return std::tie(a.at.line, a.at.column) < std::tie(b.at.line, b.at.column);
     });
     if (kinds.empty()) {
-        reader_.error(task, "task has no schedule: set \"seconds\", \"minutes\" or \"hours\", "
-                            "or \"time\", or \"cron\"");
+        reader_.error(task,
+                      "task has no schedule: set \"seconds\", \"minutes\" or \"hours\", "
+                      "or \"time\", or \"cron\"");
         return std::nullopt;
     }
     if (kinds.size() > 1) {
@@ -260,7 +267,8 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
     if (kinds[0].kind == "seconds/minutes/hours") {
         double total_seconds = 0;
         bool ok = true;
-        for (const auto& [key, scale] : {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
+        for (const auto& [key, scale] :
+             {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
             auto value = reader_.number(task, key);
             if (!value) {
                 ok = ok && !task.contains(key);
@@ -280,9 +288,9 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
         }
         for (const std::string_view key : {"timezone", "dst_gap", "dst_fold"}) {
             if (task.contains(key)) {
-                reader_.diagnostics().warning(reader_.key_position(task, key),
-                                              "\"" + std::string(key) +
-                                                  "\" has no effect on an interval schedule");
+                reader_.diagnostics().warning(
+                    reader_.key_position(task, key),
+                    "\"" + std::string(key) + "\" has no effect on an interval schedule");
             }
         }
         return Schedule(IntervalSchedule(*period));
@@ -340,10 +348,12 @@ std::optional<unsigned> ConfigBuilder::parse_overlap(const toml::table& task) {
     if (node == nullptr) return 1U;
     if (const auto* flag = node->as_boolean()) return flag->get() ? kUnlimitedOverlap : 1U;
     if (const auto* number = node->as_integer()) {
-        if (number->get() > 1 && number->get() <= 1'000'000) return static_cast<unsigned>(number->get());
+        if (number->get() > 1 && number->get() <= 1'000'000)
+            return static_cast<unsigned>(number->get());
     }
-    reader_.error(*node, "\"overlap\" must be true, false, or a number of concurrent iterations "
-                         "greater than 1");
+    reader_.error(*node,
+                  "\"overlap\" must be true, false, or a number of concurrent iterations "
+                  "greater than 1");
     return std::nullopt;
 }
 
@@ -362,9 +372,10 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
         }
         const toml::table* table = node->as_table();
         if (table == nullptr) {
-            reader_.type_error(*node, name, name == "on_error"
-                                                ? "\"continue\", \"stop\" or a hook table"
-                                                : "a hook table ([task." + std::string(name) + "])");
+            reader_.type_error(*node, name,
+                               name == "on_error"
+                                   ? "\"continue\", \"stop\" or a hook table"
+                                   : "a hook table ([task." + std::string(name) + "])");
             ok = false;
             continue;
         }
@@ -393,7 +404,8 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
     return hooks;
 }
 
-std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table, const Config& config) {
+std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
+                                                    const Config& config) {
     const std::size_t errors_before = reader_.diagnostics().error_count();
     reader_.reject_unknown_keys(table, task_keys(), "[[task]]");
 
@@ -409,7 +421,8 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table, co
     auto action = actions.parse(table, TemplateScope::task, "a task");
 
     auto count = reader_.integer(table, "count");
-    if (count && *count <= 0) reader_.error(*table.get("count"), "\"count\" must be greater than 0");
+    if (count && *count <= 0)
+        reader_.error(*table.get("count"), "\"count\" must be greater than 0");
     auto max_retries = reader_.integer(table, "max_retries");
     if (max_retries && *max_retries < 0) {
         reader_.error(*table.get("max_retries"), "\"max_retries\" must not be negative");
@@ -426,8 +439,9 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table, co
     auto timeout = reader_.duration(table, "timeout");
     const auto enabled = reader_.boolean(table, "enabled");
     if (timeout && *timeout == Duration::zero()) {
-        reader_.error(*table.get("timeout"), "\"timeout\" must be longer than 0s (leave it out "
-                                             "for no timeout)");
+        reader_.error(*table.get("timeout"),
+                      "\"timeout\" must be longer than 0s (leave it out "
+                      "for no timeout)");
     }
 
     if (reader_.diagnostics().error_count() != errors_before || !schedule || !action || !hooks ||
@@ -435,24 +449,24 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table, co
         return std::nullopt;
     }
     if (!timeout && std::holds_alternative<WebhookAction>(*action)) timeout = 30s;
-    TaskConfig task{.name = *name,
-                    .position = position_of(table),
-                    .schedule = std::move(*schedule),
-                    .run_at_start = run_at_start.value_or(true),
-                    .action = std::move(*action),
-                    .timeout = timeout,
-                    .count = count ? std::optional<std::uint64_t>(*count) : std::nullopt,
-                    .reconnect = reconnect.value_or(true),
-                    .retry_on = std::move(*retry_on),
-                    .max_retries = max_retries ? std::optional<std::uint64_t>(*max_retries)
-                                               : std::nullopt,
-                    .on_error = on_error,
-                    .max_concurrent = *overlap,
-                    .misfire = misfire.value_or(Misfire::skip),
-                    .misfire_grace = misfire_grace.value_or(1h),
-                    .jitter = jitter.value_or(0s),
-                    .enabled = enabled.value_or(true),
-                    .hooks = std::move(*hooks)};
+    TaskConfig task{
+        .name = *name,
+        .position = position_of(table),
+        .schedule = std::move(*schedule),
+        .run_at_start = run_at_start.value_or(true),
+        .action = std::move(*action),
+        .timeout = timeout,
+        .count = count ? std::optional<std::uint64_t>(*count) : std::nullopt,
+        .reconnect = reconnect.value_or(true),
+        .retry_on = std::move(*retry_on),
+        .max_retries = max_retries ? std::optional<std::uint64_t>(*max_retries) : std::nullopt,
+        .on_error = on_error,
+        .max_concurrent = *overlap,
+        .misfire = misfire.value_or(Misfire::skip),
+        .misfire_grace = misfire_grace.value_or(1h),
+        .jitter = jitter.value_or(0s),
+        .enabled = enabled.value_or(true),
+        .hooks = std::move(*hooks)};
     return task;
 }
 
@@ -513,7 +527,8 @@ LoadResult load_config_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult result{std::nullopt, Diagnostics(path)};
-        result.diagnostics.error({}, std::string("cannot read the config file: ") + std::strerror(errno));
+        result.diagnostics.error(
+            {}, std::string("cannot read the config file: ") + std::strerror(errno));
         return result;
     }
     std::ostringstream content;

@@ -73,6 +73,8 @@ std::size_t static_length(std::string_view text) {
     return length;
 }
 
-bool has_placeholder(std::string_view text) { return text.find("{{") != std::string_view::npos; }
+bool has_placeholder(std::string_view text) {
+    return text.find("{{") != std::string_view::npos;
+}
 
 }  // namespace tasksrun

@@ -14,16 +14,26 @@ SourcePosition position_of(const toml::key& key) {
 
 std::string_view type_name(const toml::node& node) {
     switch (node.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
@@ -56,28 +66,26 @@ void TomlReader::type_error(const toml::node& value, std::string_view key,
                      std::string(type_name(value)));
 }
 
-std::optional<std::string> TomlReader::string(const toml::table& table, std::string_view key) {
+template <typename T>
+std::optional<T> TomlReader::scalar(const toml::table& table, std::string_view key,
+                                    std::string_view expected) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return std::nullopt;
-    if (const auto* s = node->as_string()) return s->get();
-    type_error(*node, key, "a string");
+    if (const auto* value = node->as<T>()) return value->get();
+    type_error(*node, key, expected);
     return std::nullopt;
+}
+
+std::optional<std::string> TomlReader::string(const toml::table& table, std::string_view key) {
+    return scalar<std::string>(table, key, "a string");
 }
 
 std::optional<bool> TomlReader::boolean(const toml::table& table, std::string_view key) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::nullopt;
-    if (const auto* b = node->as_boolean()) return b->get();
-    type_error(*node, key, "true or false");
-    return std::nullopt;
+    return scalar<bool>(table, key, "true or false");
 }
 
 std::optional<std::int64_t> TomlReader::integer(const toml::table& table, std::string_view key) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::nullopt;
-    if (const auto* i = node->as_integer()) return i->get();
-    type_error(*node, key, "an integer");
-    return std::nullopt;
+    return scalar<std::int64_t>(table, key, "an integer");
 }
 
 std::optional<double> TomlReader::number(const toml::table& table, std::string_view key) {
@@ -134,8 +142,8 @@ std::optional<std::vector<std::string>> TomlReader::string_array(const toml::tab
     return items;
 }
 
-std::optional<std::map<std::string, std::string>> TomlReader::string_table(
-    const toml::table& table, std::string_view key) {
+std::optional<std::map<std::string, std::string>> TomlReader::string_table(const toml::table& table,
+                                                                           std::string_view key) {
     const toml::node* node = table.get(key);
     if (node == nullptr) return std::nullopt;
     const toml::table* inner = node->as_table();

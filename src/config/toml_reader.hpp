@@ -24,7 +24,7 @@ template <typename Enum>
 using Choices = std::span<const std::pair<std::string_view, Enum>>;
 
 class TomlReader {
-public:
+  public:
     explicit TomlReader(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
 
     Diagnostics& diagnostics() { return diagnostics_; }
@@ -53,7 +53,7 @@ public:
                                                          std::string_view key);
     // A table whose values are all strings.
     std::optional<std::map<std::string, std::string>> string_table(const toml::table& table,
-                                                                  std::string_view key);
+                                                                   std::string_view key);
     const toml::table* table(const toml::table& table, std::string_view key);
 
     // A string that must be one of `choices`.
@@ -71,7 +71,11 @@ public:
 
     void type_error(const toml::node& value, std::string_view key, std::string_view expected);
 
-private:
+  private:
+    // A value of TOML type T (std::string, bool, std::int64_t), or a type error naming `expected`.
+    template <typename T>
+    std::optional<T> scalar(const toml::table& table, std::string_view key,
+                            std::string_view expected);
     template <typename Enum>
     static std::vector<std::string_view> names_of(Choices<Enum> choices) {
         std::vector<std::string_view> names;

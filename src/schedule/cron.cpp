@@ -50,7 +50,9 @@ std::unexpected<CronParseError> field_error(std::size_t offset, const FieldSpec&
     return fail(offset, std::string(spec.name) + " field: " + std::string(message));
 }
 
-std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quote(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -217,9 +219,10 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
 
     std::vector<Token> tokens = split_fields(fields_text);
     if (tokens.size() != 5 && tokens.size() != 6) {
-        return fail(0, "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with "
-                       "seconds first, found " +
-                           std::to_string(tokens.size()));
+        return fail(0,
+                    "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with "
+                    "seconds first, found " +
+                        std::to_string(tokens.size()));
     }
     if (is_macro) {
         for (Token& token : tokens) token.offset = 0;  // errors cannot happen inside a macro
@@ -228,8 +231,8 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
 
     CronExpression cron;
     cron.text_ = std::string(trimmed);
-    const FieldSpec* specs[] = {&kSecondSpec, &kMinuteSpec, &kHourSpec,
-                                &kDayOfMonthSpec, &kMonthSpec, &kDayOfWeekSpec};
+    const FieldSpec* specs[] = {&kSecondSpec,     &kMinuteSpec, &kHourSpec,
+                                &kDayOfMonthSpec, &kMonthSpec,  &kDayOfWeekSpec};
     ParsedField parsed[6];
     for (std::size_t i = 0; i < 6; ++i) {
         auto field = parse_field(tokens[i], *specs[i]);
@@ -321,8 +324,7 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
         }
         if (!minutes_.allowed[minute]) {
             const unsigned next_minute = minutes_.next_at[minute];
-            t = next_minute < 60 ? day + hours{hour} + minutes{next_minute}
-                                 : day + hours{hour + 1};
+            t = next_minute < 60 ? day + hours{hour} + minutes{next_minute} : day + hours{hour + 1};
             continue;
         }
         if (!seconds_.allowed[second]) {

@@ -1,6 +1,8 @@
 #pragma once
 // A cron expression evaluated on local (zone-less) time. Which instants those local times
 // become is decided by WallClockSchedule, not here.
+#include <date/date.h>
+
 #include <array>
 #include <bitset>
 #include <cstdint>
@@ -8,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <date/date.h>
 
 namespace tasksrun {
 
@@ -19,7 +19,7 @@ struct CronParseError {
 };
 
 class CronExpression {
-public:
+  public:
     // Accepts 5 fields (minute hour day-of-month month day-of-week), 6 fields with seconds
     // first, or @hourly @daily @midnight @weekly @monthly @yearly @annually. Names (JAN, MON)
     // are case-insensitive; day-of-week 7 is Sunday. An expression that matches no date at all
@@ -38,7 +38,7 @@ public:
     std::optional<date::local_seconds> next_match(date::local_seconds from,
                                                   date::local_seconds until) const;
 
-private:
+  private:
     template <std::size_t N>
     struct Field {
         std::bitset<N> allowed;
@@ -54,8 +54,8 @@ private:
     Field<60> seconds_;
     Field<60> minutes_;
     Field<24> hours_;
-    Field<32> days_of_month_;  // 1..31
-    Field<13> months_;         // 1..12
+    Field<32> days_of_month_;      // 1..31
+    Field<13> months_;             // 1..12
     std::bitset<7> days_of_week_;  // 0 = Sunday
     // Cron's rule: when both day fields are restricted (neither starts with '*'), a day matches
     // if either does; otherwise both must.

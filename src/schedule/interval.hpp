@@ -6,7 +6,7 @@
 namespace tasksrun {
 
 class IntervalSchedule {
-public:
+  public:
     // Precondition: period >= 0. A zero period means iterations run back to back.
     explicit IntervalSchedule(Duration period) : period_(period) {}
 
@@ -17,7 +17,7 @@ public:
     // max(t, anchor): "as soon as possible".
     Instant next_after(Instant t, Instant anchor) const;
 
-private:
+  private:
     Duration period_;
 };
 

@@ -10,7 +10,7 @@
 namespace tasksrun {
 
 class Schedule {
-public:
+  public:
     explicit Schedule(IntervalSchedule interval) : kind_(interval) {}
     explicit Schedule(WallClockSchedule wall_clock) : kind_(std::move(wall_clock)) {}
 
@@ -25,7 +25,7 @@ public:
     // "cron \"0 9 * * MON-FRI\" (America/New_York)".
     std::string describe() const;
 
-private:
+  private:
     std::variant<IntervalSchedule, WallClockSchedule> kind_;
 };
 

@@ -1,15 +1,15 @@
 #pragma once
 // A set of local times of day ("03:00", "15:00:30"), evaluated on local time like a cron.
+#include <date/date.h>
+
 #include <chrono>
 #include <optional>
 #include <vector>
 
-#include <date/date.h>
-
 namespace tasksrun {
 
 class TimesOfDay {
-public:
+  public:
     // Precondition: every entry is in [0s, 24h). Duplicates are removed; order does not matter.
     explicit TimesOfDay(std::vector<std::chrono::seconds> since_midnight);
 
@@ -20,7 +20,7 @@ public:
     std::optional<date::local_seconds> next_match(date::local_seconds from,
                                                   date::local_seconds until) const;
 
-private:
+  private:
     std::vector<std::chrono::seconds> times_;  // sorted, unique, non-empty
 };
 

@@ -21,7 +21,7 @@ struct DstPolicy {
 };
 
 class WallClockSchedule {
-public:
+  public:
     using Pattern = std::variant<CronExpression, TimesOfDay>;
 
     WallClockSchedule(Pattern pattern, Zone zone, DstPolicy policy);
@@ -38,7 +38,7 @@ public:
     // nullopt when nothing fires within 100 years of t (only possible with dst_gap = "skip").
     std::optional<Instant> next_after(Instant t) const;
 
-private:
+  private:
     std::optional<date::local_seconds> next_local_match(date::local_seconds from,
                                                         date::local_seconds until) const;
 

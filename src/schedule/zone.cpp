@@ -7,7 +7,9 @@
 
 namespace tasksrun {
 
-Zone Zone::utc() { return Zone("UTC", nullptr); }
+Zone Zone::utc() {
+    return Zone("UTC", nullptr);
+}
 
 std::expected<Zone, std::string> Zone::locate(std::string_view name) {
     if (name == "UTC" || name == "Etc/UTC" || name == "Z") return utc();

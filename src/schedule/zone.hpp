@@ -25,7 +25,7 @@ struct ZoneSegment {
 };
 
 class Zone {
-public:
+  public:
     // "UTC" (and "Etc/UTC"), any IANA name the system tzdb knows, or "local" for the system
     // zone (/etc/localtime). Returns a message naming the zone on failure.
     static std::expected<Zone, std::string> locate(std::string_view name);
@@ -35,7 +35,7 @@ public:
     ZoneSegment segment_at(SysSeconds t) const;
     std::chrono::seconds offset_at(SysSeconds t) const { return segment_at(t).offset; }
 
-private:
+  private:
     Zone(std::string name, const date::time_zone* tz) : name_(std::move(name)), tz_(tz) {}
 
     std::string name_;

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <utility>
 
 namespace tasksrun {
 namespace {
@@ -14,15 +13,27 @@ struct Unit {
     Duration length;
 };
 
-// Longest suffixes first so that "ms" is not read as "m" followed by garbage.
+// Largest first, the order format_duration spells them in.
 constexpr std::array<Unit, 6> kUnits = {{
-    {"ms", std::chrono::milliseconds{1}},
-    {"us", std::chrono::microseconds{1}},
     {"d", std::chrono::hours{24}},
     {"h", std::chrono::hours{1}},
     {"m", std::chrono::minutes{1}},
     {"s", std::chrono::seconds{1}},
+    {"ms", std::chrono::milliseconds{1}},
+    {"us", std::chrono::microseconds{1}},
 }};
+
+// The unit `text` starts with; the longest suffix wins, so "ms" is not read as "m" + "s".
+const Unit* unit_at_start(std::string_view text) {
+    const Unit* found = nullptr;
+    for (const Unit& unit : kUnits) {
+        if (text.starts_with(unit.suffix) &&
+            (found == nullptr || unit.suffix.size() > found->suffix.size())) {
+            found = &unit;
+        }
+    }
+    return found;
+}
 
 // 100 years: far beyond any sensible interval or timeout, far below overflow.
 constexpr double kMaxMicroseconds = 100.0 * 365.25 * 86400.0 * 1e6;
@@ -37,7 +48,8 @@ std::expected<Duration, std::string> from_microseconds(double us) {
 
 std::expected<Duration, std::string> parse_duration(std::string_view text) {
     const std::string quoted = "\"" + std::string(text) + "\"";
-    if (text.empty()) return std::unexpected("empty duration (write e.g. \"30s\", \"5m\", \"1h30m\")");
+    if (text.empty())
+        return std::unexpected("empty duration (write e.g. \"30s\", \"5m\", \"1h30m\")");
     if (text.front() == '-') return std::unexpected("duration " + quoted + " must not be negative");
     double total_us = 0;
     std::size_t i = 0;
@@ -49,13 +61,7 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
                                    " is not a number followed by a unit (us, ms, s, m, h, d)");
         }
         i = static_cast<std::size_t>(end - text.data());
-        const Unit* unit = nullptr;
-        for (const Unit& candidate : kUnits) {
-            if (text.substr(i).starts_with(candidate.suffix)) {
-                unit = &candidate;
-                break;
-            }
-        }
+        const Unit* unit = unit_at_start(text.substr(i));
         if (unit == nullptr) {
             return std::unexpected("duration " + quoted +
                                    " needs a unit after each number (us, ms, s, m, h, d)");
@@ -76,16 +82,8 @@ std::expected<Duration, std::string> duration_from_seconds(double seconds) {
 
 std::string format_duration(Duration d) {
     if (d == Duration::zero()) return "0s";
-    static constexpr std::array<std::pair<std::string_view, Duration>, 6> kParts = {{
-        {"d", std::chrono::hours{24}},
-        {"h", std::chrono::hours{1}},
-        {"m", std::chrono::minutes{1}},
-        {"s", std::chrono::seconds{1}},
-        {"ms", std::chrono::milliseconds{1}},
-        {"us", std::chrono::microseconds{1}},
-    }};
     std::string text;
-    for (const auto& [suffix, length] : kParts) {
+    for (const auto& [suffix, length] : kUnits) {
         const auto count = d / length;
         if (count == 0) continue;
         text += std::to_string(count);

@@ -33,7 +33,9 @@ std::string format_offset(seconds offset) {
 
 }  // namespace
 
-std::string format_utc(Instant t) { return format_wall(t, seconds{0}) + "Z"; }
+std::string format_utc(Instant t) {
+    return format_wall(t, seconds{0}) + "Z";
+}
 
 std::string format_local(Instant t, seconds offset) {
     return format_wall(t, offset) + format_offset(offset);

@@ -7,7 +7,9 @@
 namespace tasksrun {
 namespace {
 
-char fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char fold(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 // Optimal string alignment distance, case-insensitive.
 std::size_t edit_distance(std::string_view a, std::string_view b) {

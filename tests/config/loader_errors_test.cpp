@@ -1,8 +1,8 @@
 // The corpus of wrong configs a user would write: each gives every expected diagnostic with its
 // position, and no Config.
-#include "config/loader.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "config/loader.hpp"
 
 namespace tasksrun {
 namespace {
@@ -13,124 +13,191 @@ struct BadConfig {
     std::vector<std::string> diagnostics;
 };
 
-const std::string kHeader = "[webhooks.team]\nurl_env = \"TEAM\"\nkind = \"discord\"\n\n";  // 4 lines
+const std::string kHeader =
+    "[webhooks.team]\nurl_env = \"TEAM\"\nkind = \"discord\"\n\n";  // 4 lines
 
 std::vector<BadConfig> corpus() {
     return {
-        {"wrong type for an interval", "[[task]]\nname = \"t\"\nseconds = \"10\"\nrun = \"x\"\n",
+        {"wrong type for an interval",
+         "[[task]]\nname = \"t\"\nseconds = \"10\"\nrun = \"x\"\n",
          {"t.toml:3:11: \"seconds\" must be a number, not a string"}},
-        {"wrong type for count", "[[task]]\nname = \"t\"\nseconds = 1\ncount = \"3\"\nrun = \"x\"\n",
+        {"wrong type for count",
+         "[[task]]\nname = \"t\"\nseconds = 1\ncount = \"3\"\nrun = \"x\"\n",
          {"t.toml:4:9: \"count\" must be an integer, not a string"}},
-        {"wrong type for a flag", "[[task]]\nname = \"t\"\nseconds = 1\nenabled = \"yes\"\nrun = \"x\"\n",
+        {"wrong type for a flag",
+         "[[task]]\nname = \"t\"\nseconds = 1\nenabled = \"yes\"\nrun = \"x\"\n",
          {"t.toml:4:11: \"enabled\" must be true or false, not a string"}},
-        {"unknown key with a suggestion", "[[task]]\nname = \"t\"\nsecods = 10\nrun = \"x\"\n",
-         {"t.toml:1:1: task has no schedule: set \"seconds\", \"minutes\" or \"hours\", or \"time\", or \"cron\"",
+        {"unknown key with a suggestion",
+         "[[task]]\nname = \"t\"\nsecods = 10\nrun = \"x\"\n",
+         {"t.toml:1:1: task has no schedule: set \"seconds\", \"minutes\" or \"hours\", or "
+          "\"time\", or \"cron\"",
           "t.toml:3:1: unknown key \"secods\" in [[task]]; did you mean \"seconds\"?"}},
-        {"unknown key without a suggestion", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nbanana = 1\n",
+        {"unknown key without a suggestion",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nbanana = 1\n",
          {"t.toml:5:1: unknown key \"banana\" in [[task]]"}},
-        {"unknown top-level table", "[tasksrn]\ntimezone = \"UTC\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+        {"unknown top-level table",
+         "[tasksrn]\ntimezone = \"UTC\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
          {"t.toml:1:2: unknown key \"tasksrn\" in the top level; did you mean \"tasksrun\"?"}},
-        {"unknown daemon key", "[tasksrun]\nshutdown_timout = \"5s\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
-         {"t.toml:2:1: unknown key \"shutdown_timout\" in [tasksrun]; did you mean \"shutdown_timeout\"?"}},
-        {"two schedules", "[[task]]\nname = \"t\"\nseconds = 10\ncron = \"* * * * *\"\nrun = \"x\"\n",
-         {"t.toml:4:1: a task has exactly one schedule, but seconds/minutes/hours and cron are both set"}},
-        {"time and cron", "[[task]]\nname = \"t\"\ntime = \"10:00\"\ncron = \"* * * * *\"\nrun = \"x\"\n",
+        {"unknown daemon key",
+         "[tasksrun]\nshutdown_timout = \"5s\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+         {"t.toml:2:1: unknown key \"shutdown_timout\" in [tasksrun]; did you mean "
+          "\"shutdown_timeout\"?"}},
+        {"two schedules",
+         "[[task]]\nname = \"t\"\nseconds = 10\ncron = \"* * * * *\"\nrun = \"x\"\n",
+         {"t.toml:4:1: a task has exactly one schedule, but seconds/minutes/hours and cron are "
+          "both set"}},
+        {"time and cron",
+         "[[task]]\nname = \"t\"\ntime = \"10:00\"\ncron = \"* * * * *\"\nrun = \"x\"\n",
          {"t.toml:4:1: a task has exactly one schedule, but time and cron are both set"}},
-        {"no action", "[[task]]\nname = \"t\"\nseconds = 10\n",
+        {"no action",
+         "[[task]]\nname = \"t\"\nseconds = 10\n",
          {"t.toml:1:1: a task has no action: set one of \"webhook\", \"command\" or \"run\""}},
-        {"two actions", "[[task]]\nname = \"t\"\nseconds = 10\nrun = \"x\"\ncommand = [\"y\"]\n",
+        {"two actions",
+         "[[task]]\nname = \"t\"\nseconds = 10\nrun = \"x\"\ncommand = [\"y\"]\n",
          {"t.toml:5:1: \"run\" and \"command\" are both set; a task has exactly one action"}},
         {"no name", "[[task]]\nseconds = 10\nrun = \"x\"\n", {"t.toml:1:1: task has no \"name\""}},
-        {"bad name", "[[task]]\nname = \"my task\"\nseconds = 10\nrun = \"x\"\n",
+        {"bad name",
+         "[[task]]\nname = \"my task\"\nseconds = 10\nrun = \"x\"\n",
          {"t.toml:2:8: task name \"my task\" may only use letters, digits, '_', '.' and '-'"}},
-        {"bad zone", "[[task]]\nname = \"t\"\ntime = \"10:00\"\ntimezone = \"Europe/Pariss\"\nrun = \"x\"\n",
+        {"bad zone",
+         "[[task]]\nname = \"t\"\ntime = \"10:00\"\ntimezone = \"Europe/Pariss\"\nrun = \"x\"\n",
          {"t.toml:4:12: unknown time zone \"Europe/Pariss\"; did you mean \"Europe/Paris\"?"}},
-        {"bad default zone", "[tasksrun]\ntimezone = \"Mars/Base\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+        {"bad default zone",
+         "[tasksrun]\ntimezone = \"Mars/Base\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
          {"t.toml:2:12: unknown time zone \"Mars/Base\""}},
-        {"negative interval", "[[task]]\nname = \"t\"\nminutes = -5\nrun = \"x\"\n",
+        {"negative interval",
+         "[[task]]\nname = \"t\"\nminutes = -5\nrun = \"x\"\n",
          {"t.toml:3:11: \"minutes\" must not be negative"}},
-        {"count 0", "[[task]]\nname = \"t\"\nseconds = 1\ncount = 0\nrun = \"x\"\n",
+        {"count 0",
+         "[[task]]\nname = \"t\"\nseconds = 1\ncount = 0\nrun = \"x\"\n",
          {"t.toml:4:9: \"count\" must be greater than 0"}},
-        {"negative max_retries", "[[task]]\nname = \"t\"\nseconds = 1\nmax_retries = -1\nrun = \"x\"\n",
+        {"negative max_retries",
+         "[[task]]\nname = \"t\"\nseconds = 1\nmax_retries = -1\nrun = \"x\"\n",
          {"t.toml:4:15: \"max_retries\" must not be negative"}},
-        {"malformed cron", "[[task]]\nname = \"t\"\ncron = \"0 25 * * *\"\nrun = \"x\"\n",
+        {"malformed cron",
+         "[[task]]\nname = \"t\"\ncron = \"0 25 * * *\"\nrun = \"x\"\n",
          {"t.toml:3:11: cron \"0 25 * * *\": hour field: 25 is out of range 0-23"}},
-        {"cron that never fires", "[[task]]\nname = \"t\"\ncron = \"0 0 30 2 *\"\nrun = \"x\"\n",
-         {"t.toml:3:13: cron \"0 0 30 2 *\": this expression never fires: no selected month has the selected days"}},
-        {"cron with too few fields", "[[task]]\nname = \"t\"\ncron = \"0 0 *\"\nrun = \"x\"\n",
-         {"t.toml:3:9: cron \"0 0 *\": expected 5 fields (minute hour day-of-month month day-of-week) or 6 "
+        {"cron that never fires",
+         "[[task]]\nname = \"t\"\ncron = \"0 0 30 2 *\"\nrun = \"x\"\n",
+         {"t.toml:3:13: cron \"0 0 30 2 *\": this expression never fires: no selected month has "
+          "the selected days"}},
+        {"cron with too few fields",
+         "[[task]]\nname = \"t\"\ncron = \"0 0 *\"\nrun = \"x\"\n",
+         {"t.toml:3:9: cron \"0 0 *\": expected 5 fields (minute hour day-of-month month "
+          "day-of-week) or 6 "
           "with seconds first, found 3"}},
-        {"bad time of day", "[[task]]\nname = \"t\"\ntime = [\"10:00\", \"24:00\", \"9:00\"]\nrun = \"x\"\n",
-         {"t.toml:3:18: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59)",
-          "t.toml:3:27: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59)"}},
-        {"empty time list", "[[task]]\nname = \"t\"\ntime = []\nrun = \"x\"\n",
+        {"bad time of day",
+         "[[task]]\nname = \"t\"\ntime = [\"10:00\", \"24:00\", \"9:00\"]\nrun = \"x\"\n",
+         {"t.toml:3:18: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
+          "(00:00 to 23:59:59)",
+          "t.toml:3:27: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
+          "(00:00 to 23:59:59)"}},
+        {"empty time list",
+         "[[task]]\nname = \"t\"\ntime = []\nrun = \"x\"\n",
          {"t.toml:3:8: \"time\" needs at least one time of day"}},
         {"duplicate names",
-         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[[task]]\nname = \"t\"\nseconds = 2\nrun = \"y\"\n",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[[task]]\nname = \"t\"\nseconds = "
+         "2\nrun = \"y\"\n",
          {"t.toml:6:8: duplicate task name \"t\" (first used at line 2)"}},
-        {"bad duration", "[[task]]\nname = \"t\"\nseconds = 1\ntimeout = \"10 minutes\"\nrun = \"x\"\n",
-         {"t.toml:4:11: \"timeout\": duration \"10 minutes\" needs a unit after each number (us, ms, s, m, h, d)"}},
-        {"bad enum with suggestion", "[[task]]\nname = \"t\"\ntime = \"10:00\"\ndst_gap = \"shfit\"\nrun = \"x\"\n",
-         {"t.toml:4:11: \"dst_gap\" must be one of \"shift\", \"at-transition\", \"skip\", not \"shfit\"; did you mean \"shift\"?"}},
-        {"overlap 1", "[[task]]\nname = \"t\"\nseconds = 1\noverlap = 1\nrun = \"x\"\n",
-         {"t.toml:4:11: \"overlap\" must be true, false, or a number of concurrent iterations greater than 1"}},
-        {"bad retry class", "[[task]]\nname = \"t\"\nseconds = 1\nretry_on = [\"http-500\"]\nrun = \"x\"\n",
-         {"t.toml:4:13: \"retry_on\": unknown failure class \"http-500\" (classes: network, timeout, http-429, "
+        {"bad duration",
+         "[[task]]\nname = \"t\"\nseconds = 1\ntimeout = \"10 minutes\"\nrun = \"x\"\n",
+         {"t.toml:4:11: \"timeout\": duration \"10 minutes\" needs a unit after each number (us, "
+          "ms, s, m, h, d)"}},
+        {"bad enum with suggestion",
+         "[[task]]\nname = \"t\"\ntime = \"10:00\"\ndst_gap = \"shfit\"\nrun = \"x\"\n",
+         {"t.toml:4:11: \"dst_gap\" must be one of \"shift\", \"at-transition\", \"skip\", not "
+          "\"shfit\"; did you mean \"shift\"?"}},
+        {"overlap 1",
+         "[[task]]\nname = \"t\"\nseconds = 1\noverlap = 1\nrun = \"x\"\n",
+         {"t.toml:4:11: \"overlap\" must be true, false, or a number of concurrent iterations "
+          "greater than 1"}},
+        {"bad retry class",
+         "[[task]]\nname = \"t\"\nseconds = 1\nretry_on = [\"http-500\"]\nrun = \"x\"\n",
+         {"t.toml:4:13: \"retry_on\": unknown failure class \"http-500\" (classes: network, "
+          "timeout, http-429, "
           "http-5xx, http-4xx, exit:N, exit:any, signal, spawn); did you mean \"http-5xx\"?"}},
-        {"template in a shell command", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"echo {{task}}\"\n",
-         {"t.toml:4:7: placeholders are not expanded in commands, so that no value can inject shell code; "
-          "read $TASKSRUN_TASK, $TASKSRUN_LOOP, $TASKSRUN_SCHEDULED_AT ... from the environment instead"}},
+        {"template in a shell command",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"echo {{task}}\"\n",
+         {"t.toml:4:7: placeholders are not expanded in commands, so that no value can inject "
+          "shell code; "
+          "read $TASKSRUN_TASK, $TASKSRUN_LOOP, $TASKSRUN_SCHEDULED_AT ... from the environment "
+          "instead"}},
         {"command keys on a webhook",
-         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"x\"\ncwd = \"/tmp\"\n",
-         {"t.toml:10:1: \"cwd\" does not apply to a Discord webhook (its body keys are content, username, "
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"x\"\ncwd "
+                   "= \"/tmp\"\n",
+         {"t.toml:10:1: \"cwd\" does not apply to a Discord webhook (its body keys are content, "
+          "username, "
           "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait)"}},
-        {"webhook keys on a command", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\ncontent = \"hi\"\n",
+        {"webhook keys on a command",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\ncontent = \"hi\"\n",
          {"t.toml:5:1: \"content\" does not apply to a command action"}},
         {"Slack keys on a Discord webhook",
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ntext = \"x\"\n",
          {"t.toml:5:1: a Discord message needs \"content\" or \"embeds\"",
-          "t.toml:9:1: \"text\" does not apply to a Discord webhook (its body keys are content, username, "
+          "t.toml:9:1: \"text\" does not apply to a Discord webhook (its body keys are content, "
+          "username, "
           "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait)"}},
-        {"unknown webhook", kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"teem\"\ncontent = \"x\"\n",
+        {"unknown webhook",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"teem\"\ncontent = \"x\"\n",
          {"t.toml:8:11: no webhook named \"teem\" in [webhooks]; did you mean \"team\"?"}},
         {"Discord content over 2000 characters",
-         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"" + std::string(2001, 'x') + "\"\n",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"" +
+             std::string(2001, 'x') + "\"\n",
          {"t.toml:9:11: content is 2001 characters; Discord allows at most 2000"}},
         {"Discord content over the limit even without its placeholders",
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"{{task}}" +
              std::string(2001, 'x') + "\"\n",
          {"t.toml:9:11: content is 2001 characters; Discord allows at most 2000"}},
         {"unknown embed key",
-         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\n[[task.embeds]]\ntitel = \"x\"\n",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = "
+                   "\"team\"\n[[task.embeds]]\ntitel = \"x\"\n",
          {"t.toml:10:1: unknown key \"titel\" in an embed; did you mean \"title\"?"}},
         {"hook-only placeholder in a task body",
-         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"exit {{exit_code}}\"\n",
-         {"t.toml:9:11: placeholder {{exit_code}} is only available in hooks (on_error, on_success, after_loop, "
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"exit "
+                   "{{exit_code}}\"\n",
+         {"t.toml:9:11: placeholder {{exit_code}} is only available in hooks (on_error, "
+          "on_success, after_loop, "
           "before_loop)"}},
         {"unknown placeholder in a hook",
-         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = \"team\"\n"
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = "
+                   "\"team\"\n"
                    "content = \"{{exit_cod}}\"\n",
          {"t.toml:11:11: unknown placeholder {{exit_cod}}; did you mean \"exit_code\"?"}},
-        {"hook without an action", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.after_loop]\ntimeout = \"1s\"\n",
-         {"t.toml:5:1: [task.after_loop] has no action: set one of \"webhook\", \"command\" or \"run\""}},
-        {"bad on_error policy", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\non_error = \"halt\"\n",
+        {"hook without an action",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.after_loop]\ntimeout = \"1s\"\n",
+         {"t.toml:5:1: [task.after_loop] has no action: set one of \"webhook\", \"command\" or "
+          "\"run\""}},
+        {"bad on_error policy",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\non_error = \"halt\"\n",
          {"t.toml:5:12: \"on_error\" must be one of \"continue\", \"stop\", not \"halt\""}},
-        {"webhook without a URL source", "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+        {"webhook without a URL source",
+         "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
          {"t.toml:1:1: [webhooks.w] needs exactly one of url, url_env or url_file"}},
         {"webhook with two URL sources",
-         "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+         "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "
+         "1\nrun = \"x\"\n",
          {"t.toml:3:1: [webhooks.w] needs exactly one of url, url_env or url_file"}},
         {"webhook url_file relative",
-         "[webhooks.w]\nurl_file = \"secret.txt\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
+         "[webhooks.w]\nurl_file = \"secret.txt\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = "
+         "\"x\"\n",
          {"t.toml:2:12: \"url_file\" must be an absolute path"}},
-        {"bad kill signal", "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nkill_signal = \"SIGFOO\"\n",
-         {"t.toml:5:15: \"kill_signal\": unknown signal \"SIGFOO\" (use a name such as \"SIGTERM\" or \"SIGINT\", or a number)"}},
-        {"no tasks", "[tasksrun]\ntimezone = \"UTC\"\n", {"t.toml:1:1: no tasks: add a [[task]] table"}},
-        {"task as a table", "[task]\nname = \"t\"\n", {"t.toml:1:1: \"task\" must be an array of tables: write [[task]]"}},
-        {"TOML syntax error", "[[task]]\nname = \"t\"\nseconds = \n",
+        {"bad kill signal",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nkill_signal = \"SIGFOO\"\n",
+         {"t.toml:5:15: \"kill_signal\": unknown signal \"SIGFOO\" (use a name such as \"SIGTERM\" "
+          "or \"SIGINT\", or a number)"}},
+        {"no tasks",
+         "[tasksrun]\ntimezone = \"UTC\"\n",
+         {"t.toml:1:1: no tasks: add a [[task]] table"}},
+        {"task as a table",
+         "[task]\nname = \"t\"\n",
+         {"t.toml:1:1: \"task\" must be an array of tables: write [[task]]"}},
+        {"TOML syntax error",
+         "[[task]]\nname = \"t\"\nseconds = \n",
          {"t.toml:3:11: Error while parsing key-value pair: expected value, saw '\\n'"}},
-        {"TOML duplicate key", "[[task]]\nname = \"t\"\nname = \"u\"\n",
-         {"t.toml:3:8: Error while parsing key-value pair: cannot redefine existing string 'name'"}},
+        {"TOML duplicate key",
+         "[[task]]\nname = \"t\"\nname = \"u\"\n",
+         {"t.toml:3:8: Error while parsing key-value pair: cannot redefine existing string "
+          "'name'"}},
     };
 }
 
@@ -145,7 +212,8 @@ TEST_CASE("config: every wrong config is refused with all its problems and posit
 
 TEST_CASE("config: all problems of a file are reported, not just the first", "[config]") {
     const LoadResult result = parse_config(
-        "[[task]]\nname = \"a\"\nseconds = -1\nrun = \"x\"\n[[task]]\nname = \"b\"\ncron = \"61 * * * *\"\n"
+        "[[task]]\nname = \"a\"\nseconds = -1\nrun = \"x\"\n[[task]]\nname = \"b\"\ncron = \"61 * "
+        "* * *\"\n"
         "run = \"x\"\n[[task]]\nname = \"c\"\ntime = \"10:00\"\ntimezone = \"Nowhere/City\"\n",
         "t.toml");
     CHECK(result.diagnostics.error_count() == 4);
@@ -156,7 +224,8 @@ TEST_CASE("config: an unreadable file is one diagnostic for the file", "[config]
     const LoadResult result = load_config_file("/nonexistent/tasks.toml");
     CHECK_FALSE(result.config.has_value());
     CHECK(result.diagnostics.formatted() ==
-          std::vector<std::string>{"/nonexistent/tasks.toml: cannot read the config file: No such file or directory"});
+          std::vector<std::string>{
+              "/nonexistent/tasks.toml: cannot read the config file: No such file or directory"});
 }
 
 }  // namespace

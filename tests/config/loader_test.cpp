@@ -2,7 +2,6 @@
 #include "config/loader.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <csignal>
 
 #include "support/time.hpp"
@@ -116,7 +115,8 @@ TEST_CASE("config: defaults of a task", "[config]") {
     CHECK(t.enabled);
     std::vector<std::string> retry;
     for (const auto& p : t.retry_on) retry.push_back(to_string(p));
-    CHECK(retry == std::vector<std::string>{"network", "timeout", "http-429", "http-5xx", "exit:75"});
+    CHECK(retry ==
+          std::vector<std::string>{"network", "timeout", "http-429", "http-5xx", "exit:75"});
     const auto& command = std::get<CommandAction>(t.action);
     CHECK(command.shell == "true");
     CHECK(command.success_codes == std::vector<int>{0});
@@ -147,7 +147,8 @@ run = "true"
 )");
     const auto* times = c.tasks[0].schedule.wall_clock();
     REQUIRE(times != nullptr);
-    CHECK(std::get<TimesOfDay>(times->pattern()).times() == std::vector<std::chrono::seconds>{3h, 15h + 30s});
+    CHECK(std::get<TimesOfDay>(times->pattern()).times() ==
+          std::vector<std::chrono::seconds>{3h, 15h + 30s});
     CHECK(times->zone().name() == "America/New_York");
     CHECK(times->policy().gap == DstGap::skip);
     CHECK(times->policy().fold == DstFold::last);
@@ -319,12 +320,15 @@ name = "u"
 time = "10:00"
 run_at_start = true
 run = "true"
-)", "t.toml");
+)",
+                                      "t.toml");
     REQUIRE(r.config.has_value());
-    CHECK(r.diagnostics.formatted() == std::vector<std::string>{
-        "t.toml:5:1: warning: \"timezone\" has no effect on an interval schedule",
-        "t.toml:10:1: warning: \"run_at_start\" applies to interval schedules only; time and cron tasks "
-        "wait for their next slot"});
+    CHECK(r.diagnostics.formatted() ==
+          std::vector<std::string>{
+              "t.toml:5:1: warning: \"timezone\" has no effect on an interval schedule",
+              "t.toml:10:1: warning: \"run_at_start\" applies to interval schedules only; time and "
+              "cron tasks "
+              "wait for their next slot"});
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ TEST_CASE("failure patterns parse and match classes", "[loop][failure]") {
     CHECK_FALSE(exit_75.matches({FailureKind::exit_code, 74}));
     CHECK(network.matches({FailureKind::network}));
     CHECK_FALSE(network.matches({FailureKind::timeout}));
-    for (const char* name : {"network", "timeout", "http-429", "http-5xx", "http-4xx", "signal", "spawn",
-                             "exit:1", "exit:255", "exit:any"}) {
+    for (const char* name : {"network", "timeout", "http-429", "http-5xx", "http-4xx", "signal",
+                             "spawn", "exit:1", "exit:255", "exit:any"}) {
         INFO(name);
         REQUIRE(parse_failure_pattern(name).has_value());
         CHECK(to_string(*parse_failure_pattern(name)) == name);
@@ -25,10 +25,13 @@ TEST_CASE("failure patterns parse and match classes", "[loop][failure]") {
 }
 
 TEST_CASE("bad failure patterns", "[loop][failure]") {
-    CHECK(parse_failure_pattern("exit:0").error() == "\"exit:0\": an exit code class is exit:1 to exit:255, or exit:any");
-    CHECK(parse_failure_pattern("exit:x").error() == "\"exit:x\": an exit code class is exit:1 to exit:255, or exit:any");
+    CHECK(parse_failure_pattern("exit:0").error() ==
+          "\"exit:0\": an exit code class is exit:1 to exit:255, or exit:any");
+    CHECK(parse_failure_pattern("exit:x").error() ==
+          "\"exit:x\": an exit code class is exit:1 to exit:255, or exit:any");
     CHECK(parse_failure_pattern("http-500").error() ==
-          "unknown failure class \"http-500\" (classes: network, timeout, http-429, http-5xx, http-4xx, "
+          "unknown failure class \"http-500\" (classes: network, timeout, http-429, http-5xx, "
+          "http-4xx, "
           "exit:N, exit:any, signal, spawn); did you mean \"http-5xx\"?");
 }
 

@@ -4,7 +4,6 @@
 // library's own local_info, instead of walking offset segments. The local matcher itself is
 // checked against a brute-force scan.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "support/time.hpp"
@@ -16,13 +15,13 @@ using namespace std::chrono_literals;
 using std::chrono::seconds;
 
 constexpr const char* kZones[] = {
-    "UTC",           "America/New_York", "Australia/Sydney", "America/Havana",
-    "Europe/Dublin", "Australia/Lord_Howe", "America/Santiago", "Pacific/Apia",
-    "Asia/Kolkata",  "Europe/Berlin",    "America/Sao_Paulo", "Asia/Tehran",
+    "UTC",           "America/New_York",    "Australia/Sydney",  "America/Havana",
+    "Europe/Dublin", "Australia/Lord_Howe", "America/Santiago",  "Pacific/Apia",
+    "Asia/Kolkata",  "Europe/Berlin",       "America/Sao_Paulo", "Asia/Tehran",
 };
 
 class ExpressionGenerator {
-public:
+  public:
     explicit ExpressionGenerator(std::mt19937_64& rng) : rng_(rng) {}
 
     std::string cron() {
@@ -30,7 +29,8 @@ public:
         if (chance(0.25)) text += field(0, 59) + " ";
         // Hours are often single small-hour values: fixed-time entries in the DST hours.
         const std::string hour = chance(0.4) ? std::to_string(uniform(0, 3)) : field(0, 23);
-        text += field(0, 59) + " " + hour + " " + field(1, 31) + " " + field(1, 12) + " " + field(0, 7);
+        text +=
+            field(0, 59) + " " + hour + " " + field(1, 31) + " " + field(1, 12) + " " + field(0, 7);
         return text;
     }
 
@@ -39,7 +39,8 @@ public:
         for (auto& t : times) {
             // Bias towards the small hours, where DST transitions happen.
             const int hour = chance(0.5) ? uniform(0, 3) : uniform(0, 23);
-            t = std::chrono::hours{hour} + std::chrono::minutes{uniform(0, 3) * 15} + seconds{chance(0.1) ? uniform(0, 59) : 0};
+            t = std::chrono::hours{hour} + std::chrono::minutes{uniform(0, 3) * 15} +
+                seconds{chance(0.1) ? uniform(0, 59) : 0};
         }
         return times;
     }
@@ -47,12 +48,15 @@ public:
     int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
     bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
 
-private:
+  private:
     std::string field(int lo, int hi) {
         switch (uniform(0, 5)) {
-            case 0: return "*";
-            case 1: return "*/" + std::to_string(uniform(1, (hi - lo) / 2 + 1));
-            case 2: return std::to_string(uniform(lo, hi));
+            case 0:
+                return "*";
+            case 1:
+                return "*/" + std::to_string(uniform(1, (hi - lo) / 2 + 1));
+            case 2:
+                return std::to_string(uniform(lo, hi));
             case 3: {
                 const int a = uniform(lo, hi);
                 return std::to_string(a) + "-" + std::to_string(uniform(a, hi));
@@ -64,7 +68,8 @@ private:
             }
             default: {
                 std::string list = std::to_string(uniform(lo, hi));
-                for (int i = uniform(1, 3); i > 0; --i) list += "," + std::to_string(uniform(lo, hi));
+                for (int i = uniform(1, 3); i > 0; --i)
+                    list += "," + std::to_string(uniform(lo, hi));
                 return list;
             }
         }
@@ -89,11 +94,14 @@ std::optional<SysSeconds> oracle_next(const Pattern& pattern, const date::time_z
     for (;;) {
         const auto match = pattern.next_match(local, local + date::years{200});
         if (!match) return best;
-        if (best && match->time_since_epoch() > best->time_since_epoch() + 15h + date::days{2}) return best;
+        if (best && match->time_since_epoch() > best->time_since_epoch() + 15h + date::days{2})
+            return best;
         const date::local_info info = tz.get_info(*match);
         const auto sys = [&](seconds off) { return SysSeconds{match->time_since_epoch() - off}; };
         switch (info.result) {
-            case date::local_info::unique: consider(sys(info.first.offset)); break;
+            case date::local_info::unique:
+                consider(sys(info.first.offset));
+                break;
             case date::local_info::nonexistent:
                 if (!fixed_time || policy.gap == DstGap::skip) break;
                 consider(policy.gap == DstGap::shift ? sys(info.first.offset) : info.first.end);
@@ -111,13 +119,16 @@ Instant random_instant(ExpressionGenerator& gen, std::mt19937_64& rng) {
     const auto lo = date::sys_days{date::year{1970} / 1 / 1}.time_since_epoch();
     const auto hi = date::sys_days{date::year{2100} / 1 / 1}.time_since_epoch();
     const auto s = std::uniform_int_distribution<std::int64_t>(
-        std::chrono::duration_cast<seconds>(lo).count(), std::chrono::duration_cast<seconds>(hi).count())(rng);
-    return Instant{seconds{s}} + std::chrono::microseconds{gen.chance(0.2) ? gen.uniform(0, 999999) : 0};
+        std::chrono::duration_cast<seconds>(lo).count(),
+        std::chrono::duration_cast<seconds>(hi).count())(rng);
+    return Instant{seconds{s}} +
+           std::chrono::microseconds{gen.chance(0.2) ? gen.uniform(0, 999999) : 0};
 }
 
 // Most instants are placed in the 36 hours before one of the zone's transitions, where the DST
 // rules matter; uniform instants over 130 years would almost never exercise them.
-Instant random_instant_near_transition(ExpressionGenerator& gen, std::mt19937_64& rng, const Zone& zone) {
+Instant random_instant_near_transition(ExpressionGenerator& gen, std::mt19937_64& rng,
+                                       const Zone& zone) {
     const Instant t = random_instant(gen, rng);
     if (gen.chance(0.3)) return t;
     const ZoneSegment segment = zone.segment_at(std::chrono::floor<seconds>(t));
@@ -156,11 +167,13 @@ TEST_CASE("property: next_after is the earliest slot strictly after t", "[schedu
         Instant cursor = t;
         for (int step = 0; step < 4; ++step) {
             INFO(description << " in " << zone_name << " after " << format_utc(cursor) << " gap "
-                             << static_cast<int>(policy.gap) << " fold " << static_cast<int>(policy.fold));
+                             << static_cast<int>(policy.gap) << " fold "
+                             << static_cast<int>(policy.fold));
             const auto next = schedule->next_after(cursor);
             const auto expected = std::visit(
                 [&](const auto& p) {
-                    return oracle_next(p, *date::locate_zone(zone_name), schedule->is_fixed_time(), policy, cursor);
+                    return oracle_next(p, *date::locate_zone(zone_name), schedule->is_fixed_time(),
+                                       policy, cursor);
                 },
                 schedule->pattern());
             REQUIRE(next.has_value() == expected.has_value());

@@ -43,34 +43,47 @@ struct GapCase {
 
 TEST_CASE("a time of day inside a DST gap follows dst_gap", "[schedule][dst]") {
     const GapCase cases[] = {
-        {"America/New_York", 2h + 30min, "2025-03-08T12:00:00Z",
+        {"America/New_York",
+         2h + 30min,
+         "2025-03-08T12:00:00Z",
          {"2025-03-09T03:30:00-04:00", "2025-03-10T02:30:00-04:00"},
          {"2025-03-09T03:00:00-04:00", "2025-03-10T02:30:00-04:00"},
          {"2025-03-10T02:30:00-04:00", "2025-03-11T02:30:00-04:00"}},
-        {"Australia/Sydney", 2h + 30min, "2025-10-04T00:00:00Z",
+        {"Australia/Sydney",
+         2h + 30min,
+         "2025-10-04T00:00:00Z",
          {"2025-10-05T03:30:00+11:00", "2025-10-06T02:30:00+11:00"},
          {"2025-10-05T03:00:00+11:00", "2025-10-06T02:30:00+11:00"},
          {"2025-10-06T02:30:00+11:00", "2025-10-07T02:30:00+11:00"}},
-        {"America/Havana", 0h, "2025-03-08T12:00:00Z",
+        {"America/Havana",
+         0h,
+         "2025-03-08T12:00:00Z",
          {"2025-03-09T01:00:00-04:00", "2025-03-10T00:00:00-04:00"},
          {"2025-03-09T01:00:00-04:00", "2025-03-10T00:00:00-04:00"},
          {"2025-03-10T00:00:00-04:00", "2025-03-11T00:00:00-04:00"}},
-        {"America/Havana", 30min, "2025-03-08T12:00:00Z",
+        {"America/Havana",
+         30min,
+         "2025-03-08T12:00:00Z",
          {"2025-03-09T01:30:00-04:00", "2025-03-10T00:30:00-04:00"},
          {"2025-03-09T01:00:00-04:00", "2025-03-10T00:30:00-04:00"},
          {"2025-03-10T00:30:00-04:00", "2025-03-11T00:30:00-04:00"}},
-        {"Europe/Dublin", 1h + 30min, "2025-03-29T12:00:00Z",
+        {"Europe/Dublin",
+         1h + 30min,
+         "2025-03-29T12:00:00Z",
          {"2025-03-30T02:30:00+01:00", "2025-03-31T01:30:00+01:00"},
          {"2025-03-30T02:00:00+01:00", "2025-03-31T01:30:00+01:00"},
          {"2025-03-31T01:30:00+01:00", "2025-04-01T01:30:00+01:00"}},
-        {"Australia/Lord_Howe", 2h + 15min, "2025-10-04T00:00:00Z",
+        {"Australia/Lord_Howe",
+         2h + 15min,
+         "2025-10-04T00:00:00Z",
          {"2025-10-05T02:45:00+11:00", "2025-10-06T02:15:00+11:00"},
          {"2025-10-05T02:30:00+11:00", "2025-10-06T02:15:00+11:00"},
          {"2025-10-06T02:15:00+11:00", "2025-10-07T02:15:00+11:00"}},
     };
     for (const GapCase& c : cases) {
         INFO(c.zone << " at " << c.time_of_day.count() << "s");
-        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift), at(c.from), 2) == c.shift);
+        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift), at(c.from), 2) ==
+              c.shift);
         CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::at_transition), at(c.from), 2) ==
               c.at_transition);
         CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::skip), at(c.from), 2) == c.skip);
@@ -87,93 +100,112 @@ struct FoldCase {
 
 TEST_CASE("a time of day inside a DST fold runs once, as dst_fold says", "[schedule][dst]") {
     const FoldCase cases[] = {
-        {"America/New_York", 1h + 30min, "2025-11-01T12:00:00Z",
+        {"America/New_York",
+         1h + 30min,
+         "2025-11-01T12:00:00Z",
          {"2025-11-02T01:30:00-04:00", "2025-11-03T01:30:00-05:00"},
          {"2025-11-02T01:30:00-05:00", "2025-11-03T01:30:00-05:00"}},
-        {"Australia/Sydney", 2h + 30min, "2025-04-05T00:00:00Z",
+        {"Australia/Sydney",
+         2h + 30min,
+         "2025-04-05T00:00:00Z",
          {"2025-04-06T02:30:00+11:00", "2025-04-07T02:30:00+10:00"},
          {"2025-04-06T02:30:00+10:00", "2025-04-07T02:30:00+10:00"}},
-        {"America/Havana", 30min, "2025-11-01T12:00:00Z",
+        {"America/Havana",
+         30min,
+         "2025-11-01T12:00:00Z",
          {"2025-11-02T00:30:00-04:00", "2025-11-03T00:30:00-05:00"},
          {"2025-11-02T00:30:00-05:00", "2025-11-03T00:30:00-05:00"}},
-        {"Europe/Dublin", 1h + 30min, "2025-10-25T12:00:00Z",
+        {"Europe/Dublin",
+         1h + 30min,
+         "2025-10-25T12:00:00Z",
          {"2025-10-26T01:30:00+01:00", "2025-10-27T01:30:00+00:00"},
          {"2025-10-26T01:30:00+00:00", "2025-10-27T01:30:00+00:00"}},
-        {"Australia/Lord_Howe", 1h + 45min, "2025-04-05T00:00:00Z",
+        {"Australia/Lord_Howe",
+         1h + 45min,
+         "2025-04-05T00:00:00Z",
          {"2025-04-06T01:45:00+11:00", "2025-04-07T01:45:00+10:30"},
          {"2025-04-06T01:45:00+10:30", "2025-04-07T01:45:00+10:30"}},
     };
     for (const FoldCase& c : cases) {
         INFO(c.zone << " at " << c.time_of_day.count() << "s");
-        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift, DstFold::first), at(c.from), 2) ==
-              c.first);
-        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift, DstFold::last), at(c.from), 2) ==
-              c.last);
+        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift, DstFold::first),
+                         at(c.from), 2) == c.first);
+        CHECK(next_local(daily_at({c.time_of_day}, c.zone, DstGap::shift, DstFold::last),
+                         at(c.from), 2) == c.last);
     }
 }
 
-TEST_CASE("fixed-time cron entries follow the same DST policies as times of day", "[schedule][dst]") {
+TEST_CASE("fixed-time cron entries follow the same DST policies as times of day",
+          "[schedule][dst]") {
     CHECK(next_local(cron_in("30 2 * * *", "America/New_York"), at("2025-03-08T12:00:00Z"), 2) ==
           Firings{"2025-03-09T03:30:00-04:00", "2025-03-10T02:30:00-04:00"});
     CHECK(next_local(cron_in("30 2 * * *", "America/New_York", DstGap::at_transition),
                      at("2025-03-08T12:00:00Z"), 1) == Firings{"2025-03-09T03:00:00-04:00"});
-    CHECK(next_local(cron_in("30 2 * * *", "America/New_York", DstGap::skip), at("2025-03-08T12:00:00Z"),
-                     1) == Firings{"2025-03-10T02:30:00-04:00"});
+    CHECK(next_local(cron_in("30 2 * * *", "America/New_York", DstGap::skip),
+                     at("2025-03-08T12:00:00Z"), 1) == Firings{"2025-03-10T02:30:00-04:00"});
     CHECK(next_local(cron_in("30 1 * * *", "America/New_York", DstGap::shift, DstFold::last),
                      at("2025-11-01T12:00:00Z"), 1) == Firings{"2025-11-02T01:30:00-05:00"});
     // Several minutes inside one gap all land on the transition: one run, not three.
     CHECK(next_local(cron_in("0,20,40 2 * * *", "America/New_York", DstGap::at_transition),
-                     at("2025-03-09T06:00:00Z"), 2) ==
-          Firings{"2025-03-09T03:00:00-04:00", "2025-03-10T02:00:00-04:00"});
+                     at("2025-03-09T06:00:00Z"),
+                     2) == Firings{"2025-03-09T03:00:00-04:00", "2025-03-10T02:00:00-04:00"});
     // With a seconds field, fixed-time still means "minute and hour are not *".
     CHECK(next_local(cron_in("0,30 30 2 * * *", "America/New_York", DstGap::shift),
-                     at("2025-03-09T06:00:00Z"), 3) ==
-          Firings{"2025-03-09T03:30:00-04:00", "2025-03-09T03:30:30-04:00", "2025-03-10T02:30:00-04:00"});
+                     at("2025-03-09T06:00:00Z"),
+                     3) == Firings{"2025-03-09T03:30:00-04:00", "2025-03-09T03:30:30-04:00",
+                                   "2025-03-10T02:30:00-04:00"});
 }
 
 TEST_CASE("real-time cron entries fire on every matching instant across DST", "[schedule][dst]") {
     SECTION("both passes of a repeated hour") {
-        CHECK(next_local(cron_in("*/30 * * * *", "America/New_York"), at("2025-11-02T04:50:00Z"), 5) ==
-              Firings{"2025-11-02T01:00:00-04:00", "2025-11-02T01:30:00-04:00",
-                      "2025-11-02T01:00:00-05:00", "2025-11-02T01:30:00-05:00",
-                      "2025-11-02T02:00:00-05:00"});
-        CHECK(next_local(cron_in("*/15 * * * *", "Australia/Lord_Howe"), at("2025-04-05T14:40:00Z"), 4) ==
-              Firings{"2025-04-06T01:45:00+11:00", "2025-04-06T01:30:00+10:30",
-                      "2025-04-06T01:45:00+10:30", "2025-04-06T02:00:00+10:30"});
+        CHECK(next_local(cron_in("*/30 * * * *", "America/New_York"), at("2025-11-02T04:50:00Z"),
+                         5) == Firings{"2025-11-02T01:00:00-04:00", "2025-11-02T01:30:00-04:00",
+                                       "2025-11-02T01:00:00-05:00", "2025-11-02T01:30:00-05:00",
+                                       "2025-11-02T02:00:00-05:00"});
+        CHECK(next_local(cron_in("*/15 * * * *", "Australia/Lord_Howe"), at("2025-04-05T14:40:00Z"),
+                         4) == Firings{"2025-04-06T01:45:00+11:00", "2025-04-06T01:30:00+10:30",
+                                       "2025-04-06T01:45:00+10:30", "2025-04-06T02:00:00+10:30"});
         // The dst_fold policy does not apply to real-time entries.
         CHECK(next_local(cron_in("@hourly", "Europe/Dublin", DstGap::shift, DstFold::last),
-                         at("2025-10-25T23:30:00Z"), 3) ==
-              Firings{"2025-10-26T01:00:00+01:00", "2025-10-26T01:00:00+00:00",
-                      "2025-10-26T02:00:00+00:00"});
+                         at("2025-10-25T23:30:00Z"),
+                         3) == Firings{"2025-10-26T01:00:00+01:00", "2025-10-26T01:00:00+00:00",
+                                       "2025-10-26T02:00:00+00:00"});
     }
     SECTION("nothing that the gap removed") {
-        CHECK(next_local(cron_in("*/30 * * * *", "America/New_York", DstGap::shift), at("2025-03-09T06:10:00Z"), 3) ==
-              Firings{"2025-03-09T01:30:00-05:00", "2025-03-09T03:00:00-04:00",
-                      "2025-03-09T03:30:00-04:00"});
+        CHECK(next_local(cron_in("*/30 * * * *", "America/New_York", DstGap::shift),
+                         at("2025-03-09T06:10:00Z"),
+                         3) == Firings{"2025-03-09T01:30:00-05:00", "2025-03-09T03:00:00-04:00",
+                                       "2025-03-09T03:30:00-04:00"});
         CHECK(next_local(cron_in("30 * * * *", "Australia/Sydney", DstGap::at_transition),
-                         at("2025-10-04T15:00:00Z"), 2) ==
-              Firings{"2025-10-05T01:30:00+10:00", "2025-10-05T03:30:00+11:00"});
+                         at("2025-10-04T15:00:00Z"),
+                         2) == Firings{"2025-10-05T01:30:00+10:00", "2025-10-05T03:30:00+11:00"});
     }
 }
 
 TEST_CASE("slots that land on the same instant run once", "[schedule][dst]") {
     // 02:30 shifted by the gap is 03:30, which is also listed.
-    CHECK(next_local(daily_at({2h + 30min, 3h + 30min}, "America/New_York"), at("2025-03-08T12:00:00Z"), 3) ==
-          Firings{"2025-03-09T03:30:00-04:00", "2025-03-10T02:30:00-04:00", "2025-03-10T03:30:00-04:00"});
+    CHECK(next_local(daily_at({2h + 30min, 3h + 30min}, "America/New_York"),
+                     at("2025-03-08T12:00:00Z"),
+                     3) == Firings{"2025-03-09T03:30:00-04:00", "2025-03-10T02:30:00-04:00",
+                                   "2025-03-10T03:30:00-04:00"});
     // Samoa skipped 2011-12-30: that day's noon, shifted by 24 h, is the noon of the 31st.
     CHECK(next_local(daily_at({12h}, "Pacific/Apia"), at("2011-12-29T00:00:00Z"), 3) ==
-          Firings{"2011-12-29T12:00:00-10:00", "2011-12-31T12:00:00+14:00", "2012-01-01T12:00:00+14:00"});
-    CHECK(next_local(daily_at({12h}, "Pacific/Apia", DstGap::at_transition), at("2011-12-29T00:00:00Z"), 3) ==
-          Firings{"2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00"});
+          Firings{"2011-12-29T12:00:00-10:00", "2011-12-31T12:00:00+14:00",
+                  "2012-01-01T12:00:00+14:00"});
+    CHECK(next_local(daily_at({12h}, "Pacific/Apia", DstGap::at_transition),
+                     at("2011-12-29T00:00:00Z"),
+                     3) == Firings{"2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00",
+                                   "2011-12-31T12:00:00+14:00"});
 }
 
 TEST_CASE("a time of day at a midnight fall-back is still once a day", "[schedule][dst]") {
-    // Santiago falls back from 2025-04-06 00:00 to 2025-04-05 23:00: 23:30 on the 5th happens twice.
+    // Santiago falls back from 2025-04-06 00:00 to 2025-04-05 23:00: 23:30 on the 5th happens
+    // twice.
     CHECK(next_local(daily_at({23h + 30min}, "America/Santiago"), at("2025-04-05T12:00:00Z"), 2) ==
           Firings{"2025-04-05T23:30:00-03:00", "2025-04-06T23:30:00-04:00"});
     CHECK(next_local(daily_at({23h + 30min}, "America/Santiago", DstGap::shift, DstFold::last),
-                     at("2025-04-05T12:00:00Z"), 2) ==
-          Firings{"2025-04-05T23:30:00-04:00", "2025-04-06T23:30:00-04:00"});
+                     at("2025-04-05T12:00:00Z"),
+                     2) == Firings{"2025-04-05T23:30:00-04:00", "2025-04-06T23:30:00-04:00"});
 }
 
 TEST_CASE("next_after is strictly after and never early", "[schedule]") {
@@ -186,7 +218,8 @@ TEST_CASE("next_after is strictly after and never early", "[schedule]") {
 
 TEST_CASE("times of day repeat daily in the zone, across month and year ends", "[schedule]") {
     CHECK(next_local(daily_at({0h, 23h + 59min + 59s}, "UTC"), at("2024-12-31T12:00:00Z"), 3) ==
-          Firings{"2024-12-31T23:59:59+00:00", "2025-01-01T00:00:00+00:00", "2025-01-01T23:59:59+00:00"});
+          Firings{"2024-12-31T23:59:59+00:00", "2025-01-01T00:00:00+00:00",
+                  "2025-01-01T23:59:59+00:00"});
     CHECK(next_local(daily_at({6h}, "Asia/Kolkata"), at("2024-02-28T12:00:00Z"), 2) ==
           Firings{"2024-02-29T06:00:00+05:30", "2024-03-01T06:00:00+05:30"});
 }

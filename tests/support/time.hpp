@@ -1,7 +1,6 @@
 #pragma once
 // Test helpers: instants written as RFC 3339 text, and firings shown as local text.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 

@@ -23,8 +23,10 @@ TEST_CASE("durations parse as people write them", "[util][duration]") {
 TEST_CASE("bad durations say what is wrong", "[util][duration]") {
     CHECK(parse_duration("").error() == "empty duration (write e.g. \"30s\", \"5m\", \"1h30m\")");
     CHECK(parse_duration("-5s").error() == "duration \"-5s\" must not be negative");
-    CHECK(parse_duration("30").error() == "duration \"30\" needs a unit after each number (us, ms, s, m, h, d)");
-    CHECK(parse_duration("5x").error() == "duration \"5x\" needs a unit after each number (us, ms, s, m, h, d)");
+    CHECK(parse_duration("30").error() ==
+          "duration \"30\" needs a unit after each number (us, ms, s, m, h, d)");
+    CHECK(parse_duration("5x").error() ==
+          "duration \"5x\" needs a unit after each number (us, ms, s, m, h, d)");
     CHECK(parse_duration("abc").error() ==
           "duration \"abc\" is not a number followed by a unit (us, ms, s, m, h, d)");
     CHECK(parse_duration("1h 30m").error() ==

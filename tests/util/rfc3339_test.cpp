@@ -31,7 +31,8 @@ TEST_CASE("RFC 3339 parsing rejects what it cannot read", "[util][rfc3339]") {
         INFO(bad);
         CHECK_FALSE(parse_rfc3339(bad).has_value());
     }
-    CHECK(parse_rfc3339("noon").error() == "\"noon\" is not an RFC 3339 timestamp like 2025-03-09T07:30:00Z");
+    CHECK(parse_rfc3339("noon").error() ==
+          "\"noon\" is not an RFC 3339 timestamp like 2025-03-09T07:30:00Z");
 }
 
 }  // namespace

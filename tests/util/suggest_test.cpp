@@ -5,7 +5,8 @@
 namespace tasksrun {
 namespace {
 
-constexpr std::string_view kKeys[] = {"seconds", "minutes", "hours", "timezone", "time", "cron", "run"};
+constexpr std::string_view kKeys[] = {"seconds", "minutes", "hours", "timezone",
+                                      "time",    "cron",    "run"};
 
 TEST_CASE("did you mean: plausible typos only", "[util][suggest]") {
     CHECK(closest_match("secods", kKeys) == "seconds");
