@@ -1,0 +1,86 @@
+#pragma once
+// What the Loop is told (outcomes of what it asked for) and what it asks for in return.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "loop/failure_class.hpp"
+#include "schedule/instant.hpp"
+
+namespace tasksrun {
+
+enum class HookKind { before_loop, after_loop, on_error, on_success };
+std::string_view to_string(HookKind kind);
+
+// How an attempt (or a hook) ended. A failure has a class; the rest is detail for hooks and logs.
+struct Outcome {
+    std::optional<FailureClass> failure = std::nullopt;  // nullopt: success
+    std::string error = {};                    // one line for people, e.g. "exit status 3"
+    std::optional<int> exit_code = std::nullopt;
+    std::optional<int> http_status = std::nullopt;
+    std::string output_tail = {};
+    Duration duration{0};
+    std::optional<Duration> retry_after = std::nullopt;  // a server's Retry-After, replacing the backoff delay
+    bool cancelled = false;               // aborted by cancel
+
+    bool ok() const { return !failure && !cancelled; }
+};
+
+// What a hook is told: the outcome that triggered it and the loop's situation.
+struct HookContext {
+    std::uint64_t loop = 0;
+    std::optional<Instant> scheduled = std::nullopt;
+    std::optional<Outcome> outcome = std::nullopt;
+    bool cancelled = false;
+    bool failed = false;
+};
+
+// A lifecycle event as SPEC section 7 lists them; the runtime adds the task name and prints it.
+struct LifecycleRecord {
+    std::string_view event;
+    std::uint64_t loop = 0;
+    std::optional<Instant> scheduled = std::nullopt;
+    std::optional<Duration> lateness = std::nullopt;
+    std::optional<Duration> duration = std::nullopt;
+    std::optional<std::uint32_t> attempt = std::nullopt;
+    std::optional<std::string> failure_class = std::nullopt;
+    std::optional<Duration> delay = std::nullopt;
+    std::string message = {};
+};
+
+// The slot timer, or the retry timer of one in-flight iteration (or of before_loop).
+struct TimerKey {
+    enum class Kind { slot, retry, hook_retry } kind;
+    std::uint64_t iteration = 0;
+    bool operator==(const TimerKey&) const = default;
+};
+
+struct ArmTimer {
+    TimerKey key;
+    Instant at;
+};
+struct DisarmTimer {
+    TimerKey key;
+};
+struct StartAttempt {
+    std::uint64_t iteration;
+    std::uint32_t attempt;  // 1 for the first try
+    Instant scheduled;
+};
+// Cancel: abort every running attempt of this loop; each still reports attempt_finished.
+struct AbortAttempts {};
+struct RunHook {
+    HookKind kind;
+    HookContext context;
+};
+struct Log {
+    LifecycleRecord record;
+};
+
+using Command = std::variant<ArmTimer, DisarmTimer, StartAttempt, AbortAttempts, RunHook, Log>;
+using Commands = std::vector<Command>;
+
+}  // namespace tasksrun

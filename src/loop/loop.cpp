@@ -1,0 +1,427 @@
+#include "loop/loop.hpp"
+
+#include <algorithm>
+
+#include "util/duration.hpp"
+
+namespace tasksrun {
+namespace {
+
+constexpr TimerKey kSlotTimer{TimerKey::Kind::slot, 0};
+constexpr TimerKey kHookRetryTimer{TimerKey::Kind::hook_retry, 0};
+
+TimerKey retry_timer(std::uint64_t iteration) { return {TimerKey::Kind::retry, iteration}; }
+
+}  // namespace
+
+std::string_view to_string(HookKind kind) {
+    switch (kind) {
+        case HookKind::before_loop: return "before_loop";
+        case HookKind::after_loop: return "after_loop";
+        case HookKind::on_error: return "on_error";
+        case HookKind::on_success: break;
+    }
+    return "on_success";
+}
+
+std::string_view to_string(LoopState state) {
+    switch (state) {
+        case LoopState::idle: return "idle";
+        case LoopState::before_loop: return "before_loop";
+        case LoopState::waiting: return "waiting";
+        case LoopState::running: return "running";
+        case LoopState::backoff: return "backoff";
+        case LoopState::after_loop: return "after_loop";
+        case LoopState::finished: return "finished";
+        case LoopState::failed: break;
+    }
+    return "failed";
+}
+
+Loop::Loop(LoopSettings settings, std::uint64_t seed)
+    : settings_(std::move(settings)), random_(seed) {}
+
+LoopState Loop::state() const {
+    switch (phase_) {
+        case Phase::idle: return LoopState::idle;
+        case Phase::before_loop: return LoopState::before_loop;
+        case Phase::after_loop: return LoopState::after_loop;
+        case Phase::finished: return LoopState::finished;
+        case Phase::failed: return LoopState::failed;
+        case Phase::active: break;
+    }
+    const bool running = std::ranges::any_of(flights_, [](const auto& f) { return !f.second.in_backoff; });
+    if (running) return LoopState::running;
+    return flights_.empty() ? LoopState::waiting : LoopState::backoff;
+}
+
+std::uint64_t Loop::current_loop() const {
+    return flights_.empty() ? next_index_ : flights_.begin()->first;
+}
+
+std::optional<Instant> Loop::next_iteration() const {
+    if (phase_ != Phase::active || stopping_) return std::nullopt;
+    return next_slot_;
+}
+
+bool Loop::is_running() const {
+    return phase_ != Phase::idle && phase_ != Phase::finished && phase_ != Phase::failed;
+}
+
+void Loop::log(Commands& out, LifecycleRecord record) const { out.push_back(Log{std::move(record)}); }
+
+HookContext Loop::hook_context() const {
+    return HookContext{.loop = current_loop(), .scheduled = last_scheduled_, .outcome = std::nullopt,
+                       .cancelled = cancelling_, .failed = failed_};
+}
+
+bool Loop::start(Instant now, Commands& out) {
+    if (is_running()) return false;
+    phase_ = Phase::before_loop;
+    next_slot_.reset();
+    last_scheduled_.reset();
+    pending_late_.reset();
+    flights_.clear();
+    next_index_ = 0;
+    successes_ = 0;
+    before_loop_retries_ = 0;
+    end_reason_.clear();
+    stopping_ = cancelling_ = failed_ = false;
+    backoff_.reset();
+    log(out, {.event = "start", .message = settings_.schedule.describe()});
+    log(out, {.event = "before_loop"});
+    if (settings_.has_before_loop) {
+        out.push_back(RunHook{HookKind::before_loop, hook_context()});
+    } else {
+        begin_iterations(now, out);
+    }
+    return true;
+}
+
+void Loop::begin_iterations(Instant now, Commands& out) {
+    phase_ = Phase::active;
+    if (stopping_) {
+        end_loop(now, out);
+        return;
+    }
+    anchor_ = now;
+    std::optional<Instant> first;
+    if (const auto* interval = settings_.schedule.interval(); interval && settings_.run_at_start) {
+        first = now;
+    } else {
+        first = settings_.schedule.next_after(now, anchor_);
+    }
+    arm_slot(first, now, out);
+}
+
+void Loop::arm_slot(std::optional<Instant> slot, Instant now, Commands& out) {
+    next_slot_ = slot;
+    if (!slot) {
+        // Nothing will ever fire again (a wall-clock schedule past the tz library's range).
+        end_reason_ = "no further slots";
+        request_end(out);
+        maybe_end(now, out);
+        return;
+    }
+    Instant fire_at = *slot;
+    if (settings_.jitter > Duration::zero()) {
+        std::uniform_int_distribution<Duration::rep> pick(0, settings_.jitter.count());
+        fire_at += Duration{pick(random_)};
+    }
+    slot_fire_at_ = fire_at;
+    out.push_back(ArmTimer{kSlotTimer, fire_at});
+}
+
+void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
+    switch (key.kind) {
+        case TimerKey::Kind::slot:
+            if (phase_ != Phase::active || stopping_ || !next_slot_) return;
+            if (now < slot_fire_at_) {
+                out.push_back(ArmTimer{kSlotTimer, slot_fire_at_});  // woke early: never run early
+                return;
+            }
+            on_slot_due(now, out);
+            return;
+        case TimerKey::Kind::retry: {
+            const auto it = flights_.find(key.iteration);
+            if (it == flights_.end() || !it->second.in_backoff || cancelling_) return;
+            Flight& flight = it->second;
+            if (now < flight.retry_at) {
+                out.push_back(ArmTimer{key, flight.retry_at});
+                return;
+            }
+            flight.in_backoff = false;
+            ++flight.attempt;
+            out.push_back(StartAttempt{key.iteration, flight.attempt, flight.scheduled});
+            return;
+        }
+        case TimerKey::Kind::hook_retry:
+            if (phase_ == Phase::before_loop && !cancelling_) {
+                out.push_back(RunHook{HookKind::before_loop, hook_context()});
+            }
+            return;
+    }
+}
+
+void Loop::on_slot_due(Instant now, Commands& out) {
+    const Instant slot = *next_slot_;
+    std::optional<Instant> following = settings_.schedule.next_after(slot, anchor_);
+    if (following && *following <= now && *following != slot) {
+        // The process woke long after the slot (suspend, clock step, a stalled host): never a
+        // burst of catch-up runs.
+        log(out, {.event = "misfire", .loop = next_index_, .scheduled = *following,
+                  .message = "slots passed while the timer could not fire; skipped"});
+        following = settings_.schedule.next_after(now, anchor_);
+    }
+    if (flights_.size() < settings_.max_concurrent) {
+        start_iteration(slot, now, out);
+    } else {
+        record_overrun(slot, out);
+    }
+    if (!stopping_) arm_slot(following, now, out);
+}
+
+void Loop::record_overrun(Instant slot, Commands& out) {
+    const bool retrying = std::ranges::all_of(flights_, [](const auto& f) {
+        return f.second.in_backoff || f.second.attempt > 1;
+    });
+    std::string what;
+    if (retrying) {
+        what = "a retry is in progress; the retry takes this slot's place";
+    } else if (settings_.misfire_run_once) {
+        pending_late_ = slot;
+        what = "the previous iteration is still running; will run once, late";
+    } else {
+        what = "the previous iteration is still running; skipped";
+    }
+    log(out, {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
+}
+
+void Loop::start_iteration(Instant scheduled, Instant now, Commands& out) {
+    const std::uint64_t iteration = next_index_++;
+    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled};
+    last_scheduled_ = scheduled;
+    log(out, {.event = "iteration_start", .loop = iteration, .scheduled = scheduled,
+              .lateness = std::max(Duration::zero(), now - scheduled), .attempt = 1U});
+    out.push_back(StartAttempt{iteration, 1, scheduled});
+}
+
+void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now,
+                            Commands& out) {
+    const auto it = flights_.find(iteration);
+    if (it == flights_.end() || it->second.in_backoff) return;
+    Flight& flight = it->second;
+    LifecycleRecord end{.event = "iteration_end", .loop = iteration, .scheduled = flight.scheduled,
+                        .duration = outcome.duration, .attempt = flight.attempt};
+    if (outcome.cancelled || cancelling_) {
+        end.message = "cancelled";
+        log(out, std::move(end));
+        flights_.erase(it);
+        maybe_end(now, out);
+        return;
+    }
+    if (outcome.failure) {
+        end.failure_class = to_string(*outcome.failure);
+        end.message = outcome.error;
+        log(out, std::move(end));
+        handle_failure(iteration, flight, outcome, now, out);
+        return;
+    }
+    end.message = "ok";
+    log(out, std::move(end));
+    flights_.erase(it);
+    ++successes_;
+    backoff_.reset();
+    if (settings_.has_on_success) {
+        HookContext context = hook_context();
+        context.loop = iteration;
+        context.outcome = outcome;
+        out.push_back(RunHook{HookKind::on_success, std::move(context)});
+    }
+    if (settings_.count && successes_ >= *settings_.count) {
+        end_reason_ = "count reached";
+        request_end(out);
+    }
+    after_iteration(now, out);
+}
+
+bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const {
+    if (!settings_.reconnect) return false;
+    if (settings_.max_retries && retries_so_far >= *settings_.max_retries) return false;
+    return std::ranges::any_of(settings_.retry_on,
+                               [&](const FailurePattern& p) { return p.matches(failure); });
+}
+
+void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome, Instant now,
+                          Commands& out) {
+    const FailureClass& failure = *outcome.failure;
+    if (is_handled(failure, flight.retries)) {
+        // Handled: retry the same iteration; the schedule does not move.
+        const Duration delay = outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+        ++flight.retries;
+        flight.in_backoff = true;
+        flight.retry_at = now + delay;
+        log(out, {.event = "retry", .loop = iteration, .scheduled = flight.scheduled,
+                  .attempt = flight.attempt, .failure_class = to_string(failure), .delay = delay,
+                  .message = outcome.error});
+        out.push_back(ArmTimer{retry_timer(iteration), flight.retry_at});
+        return;
+    }
+    std::string message = outcome.error;
+    if (flight.retries > 0) message += " (gave up after " + std::to_string(flight.retries) + " retries)";
+    log(out, {.event = "error", .loop = iteration, .scheduled = flight.scheduled, .attempt = flight.attempt,
+              .failure_class = to_string(failure), .message = std::move(message)});
+    flights_.erase(iteration);
+    if (settings_.stop_on_error) {
+        failed_ = true;
+        end_reason_ = "stopped by an unhandled failure (on_error = \"stop\")";
+        request_end(out);
+    }
+    if (settings_.has_on_error) {
+        HookContext context = hook_context();
+        context.loop = iteration;
+        context.outcome = outcome;
+        out.push_back(RunHook{HookKind::on_error, std::move(context)});
+    }
+    after_iteration(now, out);
+}
+
+void Loop::after_iteration(Instant now, Commands& out) {
+    if (stopping_) {
+        maybe_end(now, out);
+        return;
+    }
+    if (!pending_late_ || flights_.size() >= settings_.max_concurrent) return;
+    const Instant late = *pending_late_;
+    pending_late_.reset();
+    if (now - late <= settings_.misfire_grace) {
+        start_iteration(late, now, out);
+    } else {
+        log(out, {.event = "misfire", .loop = next_index_, .scheduled = late,
+                  .message = "older than misfire_grace; skipped"});
+    }
+}
+
+void Loop::request_end(Commands& out) {
+    if (!stopping_) out.push_back(DisarmTimer{kSlotTimer});
+    stopping_ = true;
+    pending_late_.reset();
+}
+
+void Loop::maybe_end(Instant now, Commands& out) {
+    if (phase_ == Phase::active && stopping_ && flights_.empty()) end_loop(now, out);
+}
+
+void Loop::end_loop(Instant now, Commands& out) {
+    next_slot_.reset();
+    phase_ = Phase::after_loop;
+    log(out, {.event = "after_loop", .loop = current_loop()});
+    if (settings_.has_after_loop) {
+        out.push_back(RunHook{HookKind::after_loop, hook_context()});
+    } else {
+        finish(now, out);
+    }
+}
+
+void Loop::finish(Instant now, Commands& out) {
+    phase_ = failed_ ? Phase::failed : Phase::finished;
+    std::string reason = end_reason_;
+    if (cancelling_) reason = "cancelled";
+    log(out, {.event = "finished", .loop = current_loop(), .message = reason.empty() ? "stopped" : reason});
+    cancelling_ = false;
+    if (restart_pending_) {
+        restart_pending_ = false;
+        start(now, out);
+    }
+}
+
+void Loop::stop(Instant now, Commands& out) {
+    if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
+    if (stopping_) return;
+    log(out, {.event = "stop", .loop = current_loop()});
+    end_reason_ = "stopped";
+    request_end(out);
+    maybe_end(now, out);
+}
+
+void Loop::cancel(Instant now, Commands& out) {
+    if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
+    if (cancelling_) return;
+    log(out, {.event = "cancel", .loop = current_loop()});
+    request_end(out);
+    cancelling_ = true;
+    if (phase_ == Phase::before_loop) {
+        out.push_back(DisarmTimer{kHookRetryTimer});
+        out.push_back(AbortAttempts{});  // the before_loop hook, if it is running; it reports back
+        return;
+    }
+    bool running = false;
+    for (auto it = flights_.begin(); it != flights_.end();) {
+        if (it->second.in_backoff) {
+            out.push_back(DisarmTimer{retry_timer(it->first)});
+            log(out, {.event = "iteration_end", .loop = it->first, .scheduled = it->second.scheduled,
+                      .attempt = it->second.attempt, .message = "cancelled"});
+            it = flights_.erase(it);
+        } else {
+            running = true;
+            ++it;
+        }
+    }
+    if (running) out.push_back(AbortAttempts{});
+    maybe_end(now, out);
+}
+
+void Loop::restart(Instant now, Commands& out) {
+    if (!is_running()) {
+        start(now, out);
+        return;
+    }
+    restart_pending_ = true;
+    cancel(now, out);
+}
+
+void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
+    settings_.schedule = std::move(schedule);
+    log(out, {.event = "interval_changed", .loop = current_loop(), .message = settings_.schedule.describe()});
+    if (phase_ != Phase::active || stopping_) return;
+    std::optional<Instant> next;
+    if (const auto* interval = settings_.schedule.interval()) {
+        // The grid restarts at the last scheduled slot, with the new period.
+        anchor_ = last_scheduled_.value_or(anchor_);
+        next = last_scheduled_ ? anchor_ + interval->period() : settings_.schedule.next_after(now, anchor_);
+    } else {
+        next = settings_.schedule.next_after(now, anchor_);
+    }
+    arm_slot(next, now, out);
+}
+
+void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out) {
+    if (!outcome.ok() && !outcome.cancelled) {
+        log(out, {.event = "error", .loop = current_loop(),
+                  .failure_class = outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
+                  .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
+    }
+    if (kind == HookKind::after_loop && phase_ == Phase::after_loop) {
+        finish(now, out);
+        return;
+    }
+    if (kind != HookKind::before_loop || phase_ != Phase::before_loop) return;
+    if (cancelling_ || outcome.ok()) {
+        begin_iterations(now, out);  // ends at once when stopping or cancelling
+        return;
+    }
+    if (!stopping_ && outcome.failure && is_handled(*outcome.failure, before_loop_retries_)) {
+        ++before_loop_retries_;
+        const Duration delay = outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+        log(out, {.event = "retry", .loop = 0, .failure_class = to_string(*outcome.failure), .delay = delay,
+                  .message = "before_loop: " + outcome.error});
+        out.push_back(ArmTimer{kHookRetryTimer, now + delay});
+        return;
+    }
+    failed_ = true;
+    end_reason_ = "before_loop hook failed";
+    stopping_ = true;
+    end_loop(now, out);
+}
+
+}  // namespace tasksrun

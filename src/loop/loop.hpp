@@ -1,0 +1,115 @@
+#pragma once
+// The Loop of discord.ext.tasks as SPEC section 4 defines it, as a pure state machine: it is told
+// events with the current time and answers with Commands (arm a timer, start an attempt, run a
+// hook, log). It never reads a clock, sleeps or does I/O; runtime/ carries its commands out and
+// reports back. Not thread-safe: one runtime thread drives it.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "loop/backoff.hpp"
+#include "loop/events.hpp"
+#include "schedule/schedule.hpp"
+
+namespace tasksrun {
+
+struct LoopSettings {
+    Schedule schedule;
+    bool run_at_start = true;
+    std::optional<std::uint64_t> count = std::nullopt;
+    bool reconnect = true;
+    std::vector<FailurePattern> retry_on = {};
+    std::optional<std::uint64_t> max_retries = std::nullopt;
+    bool stop_on_error = false;
+    unsigned max_concurrent = 1;
+    bool misfire_run_once = false;
+    Duration misfire_grace = std::chrono::hours{1};
+    Duration jitter{0};
+    bool has_before_loop = false;
+    bool has_after_loop = false;
+    bool has_on_error = false;
+    bool has_on_success = false;
+};
+
+enum class LoopState { idle, before_loop, waiting, running, backoff, after_loop, finished, failed };
+std::string_view to_string(LoopState state);
+
+class Loop {
+public:
+    // `seed` drives backoff and jitter; tests pass a fixed one.
+    Loop(LoopSettings settings, std::uint64_t seed);
+
+    // start on a loop that is already running is refused: returns false and does nothing.
+    bool start(Instant now, Commands& out);
+    void stop(Instant now, Commands& out);
+    void cancel(Instant now, Commands& out);
+    void restart(Instant now, Commands& out);
+    // change_interval: the next slot is recomputed at once, from the last scheduled slot for an
+    // interval and from now for time and cron.
+    void change_schedule(Schedule schedule, Instant now, Commands& out);
+
+    void timer_fired(TimerKey key, Instant now, Commands& out);
+    void attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now, Commands& out);
+    void hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out);
+
+    LoopState state() const;
+    // The iteration in progress (the oldest, with overlap), else the next one; a retry keeps it.
+    std::uint64_t current_loop() const;
+    std::optional<Instant> next_iteration() const;
+    bool is_running() const;
+    bool failed() const { return failed_; }
+    bool is_being_cancelled() const { return cancelling_; }
+    const Schedule& schedule() const { return settings_.schedule; }
+
+private:
+    enum class Phase { idle, before_loop, active, after_loop, finished, failed };
+
+    struct Flight {
+        std::uint32_t attempt = 1;
+        Instant scheduled{};
+        std::uint64_t retries = 0;
+        bool in_backoff = false;
+        Instant retry_at{};
+    };
+
+    void begin_iterations(Instant now, Commands& out);
+    void arm_slot(std::optional<Instant> slot, Instant now, Commands& out);
+    void on_slot_due(Instant now, Commands& out);
+    void record_overrun(Instant slot, Commands& out);
+    void start_iteration(Instant scheduled, Instant now, Commands& out);
+    void after_iteration(Instant now, Commands& out);
+    void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
+                        Instant now, Commands& out);
+    bool is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const;
+    void request_end(Commands& out);
+    void maybe_end(Instant now, Commands& out);
+    void end_loop(Instant now, Commands& out);
+    void finish(Instant now, Commands& out);
+    void log(Commands& out, LifecycleRecord record) const;
+    HookContext hook_context() const;
+
+    LoopSettings settings_;
+    std::mt19937_64 random_;
+    Backoff backoff_;
+    Phase phase_ = Phase::idle;
+
+    Instant anchor_{};                      // interval grid origin
+    std::optional<Instant> next_slot_ = std::nullopt;      // next slot not yet started or skipped
+    Instant slot_fire_at_{};                // next_slot_ plus its jitter: when the timer is due
+    std::optional<Instant> last_scheduled_ = std::nullopt; // slot of the most recent iteration started
+    std::optional<Instant> pending_late_ = std::nullopt;   // a missed slot to run once, late
+    std::map<std::uint64_t, Flight> flights_;
+    std::uint64_t next_index_ = 0;
+    std::uint64_t successes_ = 0;
+    std::uint64_t before_loop_retries_ = 0;
+    std::string end_reason_ = {};
+
+    bool stopping_ = false;
+    bool cancelling_ = false;
+    bool restart_pending_ = false;
+    bool failed_ = false;
+};
+
+}  // namespace tasksrun

@@ -1,0 +1,585 @@
+// The Loop state machine driven with a fake time through the transitions of SPEC section 4.
+#include "loop/loop.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support/time.hpp"
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+using test::at;
+
+const Instant kT0{date::sys_days{date::year{2025} / 1 / 1}};  // no REQUIRE outside a test case
+
+LoopSettings every(Duration period) {
+    LoopSettings settings{.schedule = Schedule(IntervalSchedule(period))};
+    settings.retry_on = {{FailureKind::network, std::nullopt}, {FailureKind::timeout, std::nullopt},
+                         {FailureKind::exit_code, 75}};
+    return settings;
+}
+
+Outcome success(Duration took = 1s) { return Outcome{.duration = took}; }
+Outcome failure(FailureKind kind, int exit_code = 0) {
+    return Outcome{.failure = FailureClass{kind, exit_code}, .error = "it broke", .exit_code = exit_code};
+}
+const Outcome kNetworkError = failure(FailureKind::network);
+const Outcome kExit3 = failure(FailureKind::exit_code, 3);
+const Outcome kCancelled = Outcome{.cancelled = true};
+
+// Drives a Loop and keeps what it asked for since the last look.
+class Driver {
+public:
+    explicit Driver(LoopSettings settings, std::uint64_t seed = 1) : loop(std::move(settings), seed) {}
+
+    Loop loop;
+    Commands out;
+
+    void start(Instant now) { REQUIRE(loop.start(now, out)); }
+    void fire_slot(Instant now) { loop.timer_fired({TimerKey::Kind::slot, 0}, now, out); }
+    void fire_retry(std::uint64_t iteration, Instant now) {
+        loop.timer_fired({TimerKey::Kind::retry, iteration}, now, out);
+    }
+    void finish(std::uint64_t iteration, const Outcome& outcome, Instant now) {
+        loop.attempt_finished(iteration, outcome, now, out);
+    }
+
+    // The lifecycle events logged since the last call, and forget them.
+    std::vector<std::string> events() {
+        std::vector<std::string> names;
+        for (const Command& c : out) {
+            if (const auto* l = std::get_if<Log>(&c)) names.emplace_back(l->record.event);
+        }
+        return names;
+    }
+    std::vector<StartAttempt> starts() const {
+        std::vector<StartAttempt> list;
+        for (const Command& c : out) {
+            if (const auto* s = std::get_if<StartAttempt>(&c)) list.push_back(*s);
+        }
+        return list;
+    }
+    std::vector<HookKind> hooks() const {
+        std::vector<HookKind> list;
+        for (const Command& c : out) {
+            if (const auto* h = std::get_if<RunHook>(&c)) list.push_back(h->kind);
+        }
+        return list;
+    }
+    std::optional<Instant> armed(TimerKey key) const {
+        std::optional<Instant> last;
+        for (const Command& c : out) {
+            if (const auto* a = std::get_if<ArmTimer>(&c); a && a->key == key) last = a->at;
+        }
+        return last;
+    }
+    std::optional<Instant> armed_slot() const { return armed({TimerKey::Kind::slot, 0}); }
+    const LifecycleRecord* last_record(std::string_view event) const {
+        const LifecycleRecord* found = nullptr;
+        for (const Command& c : out) {
+            if (const auto* l = std::get_if<Log>(&c); l && l->record.event == event) found = &l->record;
+        }
+        return found;
+    }
+    bool has(const auto& command_type_probe) const {
+        for (const Command& c : out) {
+            if (std::holds_alternative<std::decay_t<decltype(command_type_probe)>>(c)) return true;
+        }
+        return false;
+    }
+    void clear() { out.clear(); }
+};
+
+TEST_CASE("loop: interval slots run at start and then on a drift-free grid", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    CHECK(d.events() == std::vector<std::string>{"start", "before_loop"});
+    CHECK(d.armed_slot() == kT0);
+    CHECK(d.loop.state() == LoopState::waiting);
+    d.clear();
+
+    d.fire_slot(kT0 + 3ms);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].iteration == 0);
+    CHECK(d.last_record("iteration_start")->lateness == Duration{3ms});
+    CHECK(d.armed_slot() == kT0 + 10s);
+    CHECK(d.loop.state() == LoopState::running);
+    CHECK(d.loop.current_loop() == 0);
+    d.clear();
+
+    // A 7 s run does not push the next slot: it stays at t0 + 10 s.
+    d.finish(0, success(7s), kT0 + 7s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end"});
+    CHECK(d.loop.state() == LoopState::waiting);
+    CHECK(d.loop.current_loop() == 1);
+    CHECK(d.loop.next_iteration() == kT0 + 10s);
+}
+
+TEST_CASE("loop: run_at_start = false waits one interval; time and cron wait for their slot", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.run_at_start = false;
+    Driver d(settings);
+    d.start(kT0);
+    CHECK(d.armed_slot() == kT0 + 10s);
+
+    Driver cron(LoopSettings{.schedule = Schedule(WallClockSchedule(*CronExpression::parse("0 9 * * *"),
+                                                                    Zone::utc(), {}))});
+    cron.start(kT0);
+    CHECK(cron.armed_slot() == at("2025-01-01T09:00:00Z"));
+}
+
+TEST_CASE("loop: a timer that wakes early sleeps again", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.clear();
+    d.fire_slot(kT0 + 9s + 999ms);
+    CHECK(d.starts().empty());
+    CHECK(d.armed_slot() == kT0 + 10s);
+}
+
+TEST_CASE("loop: start on a running loop is refused", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.clear();
+    CHECK_FALSE(d.loop.start(kT0, d.out));
+    CHECK(d.out.empty());
+}
+
+TEST_CASE("loop: stop while waiting ends at once", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.events();
+    d.clear();
+    d.loop.stop(kT0 + 2s, d.out);
+    CHECK(d.events() == std::vector<std::string>{"stop", "after_loop", "finished"});
+    CHECK(d.has(DisarmTimer{}));
+    CHECK(d.loop.state() == LoopState::finished);
+    CHECK_FALSE(d.loop.is_running());
+    d.clear();
+    d.fire_slot(kT0 + 10s);  // a stale timer does nothing
+    CHECK(d.starts().empty());
+}
+
+TEST_CASE("loop: stop while running lets the iteration finish, then ends", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.clear();
+    d.loop.stop(kT0 + 1s, d.out);
+    CHECK(d.events() == std::vector<std::string>{"stop"});
+    CHECK(d.loop.state() == LoopState::running);
+    CHECK_FALSE(d.loop.next_iteration().has_value());
+    d.clear();
+    d.finish(0, success(), kT0 + 2s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end", "after_loop", "finished"});
+    CHECK(d.loop.state() == LoopState::finished);
+}
+
+TEST_CASE("loop: stop inside before_loop runs no iteration but runs after_loop", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.has_before_loop = settings.has_after_loop = true;
+    Driver d(settings);
+    d.start(kT0);
+    CHECK(d.hooks() == std::vector<HookKind>{HookKind::before_loop});
+    CHECK(d.loop.state() == LoopState::before_loop);
+    d.clear();
+    d.loop.stop(kT0 + 1s, d.out);
+    d.loop.hook_finished(HookKind::before_loop, success(), kT0 + 2s, d.out);
+    CHECK(d.starts().empty());
+    CHECK(d.hooks() == std::vector<HookKind>{HookKind::after_loop});
+    CHECK(d.loop.state() == LoopState::after_loop);
+    d.clear();
+    d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 3s, d.out);
+    CHECK(d.events() == std::vector<std::string>{"finished"});
+    CHECK(d.loop.state() == LoopState::finished);
+}
+
+TEST_CASE("loop: cancel in each state", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.has_before_loop = settings.has_after_loop = true;
+    const auto after_loop_context = [](const Driver& d) {
+        for (const Command& c : d.out) {
+            if (const auto* h = std::get_if<RunHook>(&c); h && h->kind == HookKind::after_loop) return h->context;
+        }
+        FAIL("no after_loop hook");
+        return HookContext{};
+    };
+
+    SECTION("before_loop: the hook is aborted, after_loop sees cancelled") {
+        Driver d(settings);
+        d.start(kT0);
+        d.clear();
+        d.loop.cancel(kT0 + 1s, d.out);
+        CHECK(d.has(AbortAttempts{}));
+        CHECK(d.loop.is_being_cancelled());
+        d.loop.hook_finished(HookKind::before_loop, kCancelled, kT0 + 1s, d.out);
+        CHECK(d.starts().empty());
+        CHECK(after_loop_context(d).cancelled);
+    }
+    SECTION("waiting: ends at once") {
+        Driver d(settings);
+        d.start(kT0);
+        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.clear();
+        d.loop.cancel(kT0 + 1s, d.out);
+        CHECK_FALSE(d.has(AbortAttempts{}));
+        CHECK(after_loop_context(d).cancelled);
+        d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 1s, d.out);
+        CHECK(d.loop.state() == LoopState::finished);
+        CHECK_FALSE(d.loop.is_being_cancelled());
+    }
+    SECTION("running: the attempt is aborted, then after_loop") {
+        Driver d(settings);
+        d.start(kT0);
+        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.fire_slot(kT0);
+        d.clear();
+        d.loop.cancel(kT0 + 1s, d.out);
+        CHECK(d.has(AbortAttempts{}));
+        CHECK(d.hooks().empty());  // after_loop waits for the aborted attempt
+        d.finish(0, kCancelled, kT0 + 2s);
+        CHECK(d.hooks() == std::vector<HookKind>{HookKind::after_loop});
+        CHECK(after_loop_context(d).cancelled);
+    }
+    SECTION("backoff: the retry timer is dropped") {
+        Driver d(settings);
+        d.start(kT0);
+        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.fire_slot(kT0);
+        d.finish(0, kNetworkError, kT0 + 1s);
+        CHECK(d.loop.state() == LoopState::backoff);
+        d.clear();
+        d.loop.cancel(kT0 + 1s, d.out);
+        CHECK(d.has(DisarmTimer{}));
+        CHECK_FALSE(d.has(AbortAttempts{}));
+        CHECK(after_loop_context(d).cancelled);
+        d.clear();
+        d.fire_retry(0, kT0 + 1h);
+        CHECK(d.starts().empty());
+    }
+}
+
+TEST_CASE("loop: a handled failure is retried with backoff, then succeeds", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.clear();
+    d.finish(0, kNetworkError, kT0 + 1s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end", "retry"});
+    CHECK(d.loop.state() == LoopState::backoff);
+    CHECK(d.loop.current_loop() == 0);
+    const auto retry_at = d.armed({TimerKey::Kind::retry, 0});
+    REQUIRE(retry_at.has_value());
+    // First retry: uniform(0, 2 s).
+    CHECK(*retry_at >= kT0 + 1s);
+    CHECK(*retry_at <= kT0 + 3s);
+    CHECK(d.last_record("retry")->failure_class == "network");
+    CHECK(d.loop.next_iteration() == kT0 + 10s);  // the schedule does not move
+    d.clear();
+    d.fire_retry(0, *retry_at);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].attempt == 2);
+    CHECK(d.starts()[0].iteration == 0);
+    CHECK(d.starts()[0].scheduled == kT0);
+    d.finish(0, success(), *retry_at + 1s);
+    CHECK(d.loop.state() == LoopState::waiting);
+    CHECK(d.loop.current_loop() == 1);
+}
+
+TEST_CASE("loop: a server's Retry-After replaces the backoff delay", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.clear();
+    Outcome limited = kNetworkError;
+    limited.retry_after = 1500ms;
+    d.finish(0, limited, kT0 + 1s);
+    CHECK(d.armed({TimerKey::Kind::retry, 0}) == kT0 + 2500ms);
+    CHECK(d.last_record("retry")->delay == Duration{1500ms});
+}
+
+TEST_CASE("loop: max_retries turns a handled failure into an error", "[loop]") {
+    LoopSettings settings = every(1h);
+    settings.max_retries = 2;
+    settings.has_on_error = true;
+    Driver d(settings);
+    d.start(kT0);
+    d.fire_slot(kT0);
+    Instant now = kT0;
+    for (int retry = 0; retry < 2; ++retry) {
+        d.finish(0, kNetworkError, now);
+        now = *d.armed({TimerKey::Kind::retry, 0});
+        d.clear();
+        d.fire_retry(0, now);
+    }
+    d.clear();
+    d.finish(0, kNetworkError, now + 1s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end", "error"});
+    CHECK(d.last_record("error")->message == "it broke (gave up after 2 retries)");
+    CHECK(d.hooks() == std::vector<HookKind>{HookKind::on_error});
+    CHECK(d.loop.state() == LoopState::waiting);
+}
+
+TEST_CASE("loop: backoff grows to at most 1024 s and resets after a success", "[loop]") {
+    std::mt19937_64 random(3);
+    Backoff backoff;
+    for (int k = 1; k <= 14; ++k) {
+        const Duration cap = std::chrono::seconds{std::int64_t{1} << std::min(k, 10)};
+        CHECK(backoff.next_cap() == cap);
+        const Duration delay = backoff.next_delay(random);
+        CHECK(delay >= Duration::zero());
+        CHECK(delay <= cap);
+    }
+    backoff.reset();
+    CHECK(backoff.next_cap() == Duration{2s});
+}
+
+TEST_CASE("loop: an unhandled failure runs on_error, then on_error decides", "[loop]") {
+    SECTION("continue: the next slot runs") {
+        LoopSettings settings = every(10s);
+        settings.has_on_error = true;
+        Driver d(settings);
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.clear();
+        d.finish(0, kExit3, kT0 + 1s);
+        CHECK(d.events() == std::vector<std::string>{"iteration_end", "error"});
+        CHECK(d.hooks() == std::vector<HookKind>{HookKind::on_error});
+        CHECK(d.loop.state() == LoopState::waiting);
+        CHECK_FALSE(d.loop.failed());
+        CHECK(d.loop.current_loop() == 1);
+        CHECK(d.loop.next_iteration() == kT0 + 10s);
+    }
+    SECTION("stop: the loop fails, after_loop sees it") {
+        LoopSettings settings = every(10s);
+        settings.has_on_error = settings.has_after_loop = true;
+        settings.stop_on_error = true;
+        Driver d(settings);
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.clear();
+        d.finish(0, kExit3, kT0 + 1s);
+        CHECK(d.hooks() == std::vector<HookKind>{HookKind::on_error, HookKind::after_loop});
+        CHECK(d.loop.failed());
+        d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 2s, d.out);
+        CHECK(d.loop.state() == LoopState::failed);
+        CHECK(d.loop.failed());
+        d.clear();
+        d.start(kT0 + 3s);  // failed lasts until the next start
+        CHECK_FALSE(d.loop.failed());
+    }
+    SECTION("reconnect = false: even a network error is unhandled") {
+        LoopSettings settings = every(10s);
+        settings.reconnect = false;
+        Driver d(settings);
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.clear();
+        d.finish(0, kNetworkError, kT0 + 1s);
+        CHECK(d.events() == std::vector<std::string>{"iteration_end", "error"});
+    }
+}
+
+TEST_CASE("loop: count ends the loop right after the count-th success, retries between", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.count = 2;
+    Driver d(settings);
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    d.finish(1, kNetworkError, kT0 + 11s);
+    const Instant retry_at = *d.armed({TimerKey::Kind::retry, 1});
+    d.fire_retry(1, retry_at);
+    d.clear();
+    d.finish(1, success(), retry_at + 1s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end", "after_loop", "finished"});
+    CHECK(d.last_record("finished")->message == "count reached");
+    CHECK(d.loop.state() == LoopState::finished);
+}
+
+TEST_CASE("loop: a retry running past the next slot absorbs it: never a double run", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.misfire_run_once = true;  // even so, a retry takes the slot's place
+    Driver d(settings);
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, kNetworkError, kT0 + 1s);
+    d.clear();
+    d.fire_slot(kT0 + 10s);  // the slot passes during the backoff
+    CHECK(d.starts().empty());
+    CHECK(d.last_record("misfire")->message == "a retry is in progress; the retry takes this slot's place");
+    CHECK(d.armed_slot() == kT0 + 20s);
+    d.clear();
+    d.fire_retry(0, kT0 + 12s);
+    d.finish(0, success(), kT0 + 13s);
+    REQUIRE(d.starts().size() == 1);  // only the retry, no late run
+    CHECK(d.starts()[0].attempt == 2);
+    CHECK(d.loop.state() == LoopState::waiting);
+    CHECK(d.loop.next_iteration() == kT0 + 20s);
+}
+
+TEST_CASE("loop: an overrun is a misfire: skip or run once late, never a burst", "[loop]") {
+    SECTION("skip") {
+        Driver d(every(10s));
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.clear();
+        d.fire_slot(kT0 + 10s);
+        d.fire_slot(kT0 + 20s);
+        CHECK(d.events() == std::vector<std::string>{"misfire", "misfire"});
+        CHECK(d.starts().empty());
+        d.clear();
+        d.finish(0, success(25s), kT0 + 25s);
+        CHECK(d.starts().empty());
+        CHECK(d.loop.next_iteration() == kT0 + 30s);
+    }
+    SECTION("run-once") {
+        LoopSettings settings = every(10s);
+        settings.misfire_run_once = true;
+        Driver d(settings);
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.fire_slot(kT0 + 10s);
+        d.fire_slot(kT0 + 20s);
+        d.clear();
+        d.finish(0, success(25s), kT0 + 25s);
+        REQUIRE(d.starts().size() == 1);  // one late run for two missed slots
+        CHECK(d.starts()[0].scheduled == kT0 + 20s);
+        CHECK(d.last_record("iteration_start")->lateness == Duration{5s});
+        CHECK(d.loop.next_iteration() == kT0 + 30s);
+    }
+    SECTION("run-once, but older than misfire_grace") {
+        LoopSettings settings = every(10s);
+        settings.misfire_run_once = true;
+        settings.misfire_grace = 2s;
+        Driver d(settings);
+        d.start(kT0);
+        d.fire_slot(kT0);
+        d.fire_slot(kT0 + 10s);
+        d.clear();
+        d.finish(0, success(), kT0 + 15s);
+        CHECK(d.starts().empty());
+        CHECK(d.last_record("misfire")->message == "older than misfire_grace; skipped");
+    }
+}
+
+TEST_CASE("loop: a timer far too late skips the slots it slept through", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.clear();
+    d.fire_slot(kT0 + 1h + 3s);  // e.g. a suspended host
+    CHECK(d.starts().size() == 1);
+    CHECK(d.events() == std::vector<std::string>{"misfire", "iteration_start"});
+    CHECK(d.armed_slot() == kT0 + 1h + 10s);
+}
+
+TEST_CASE("loop: change_interval while waiting takes effect at once", "[loop]") {
+    Driver d(every(10s));
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.clear();
+    d.loop.change_schedule(Schedule(IntervalSchedule(3s)), kT0 + 2s, d.out);
+    CHECK(d.events() == std::vector<std::string>{"interval_changed"});
+    CHECK(d.armed_slot() == kT0 + 3s);  // from the last scheduled slot, t0
+    CHECK(d.loop.schedule().describe() == "every 3s");
+    d.clear();
+    d.fire_slot(kT0 + 3s);
+    CHECK(d.armed_slot() == kT0 + 6s);
+
+    d.clear();
+    d.loop.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})), kT0 + 4s, d.out);
+    CHECK(d.armed_slot() == at("2025-01-01T12:00:00Z"));  // from now, for time and cron
+}
+
+TEST_CASE("loop: restart cancels, waits for after_loop, then starts again", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.has_after_loop = true;
+    Driver d(settings);
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    d.clear();
+    d.loop.restart(kT0 + 11s, d.out);
+    CHECK(d.has(AbortAttempts{}));
+    d.finish(1, kCancelled, kT0 + 11s);
+    CHECK(d.hooks() == std::vector<HookKind>{HookKind::after_loop});
+    d.clear();
+    d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 12s, d.out);
+    CHECK(d.events() == std::vector<std::string>{"finished", "start", "before_loop"});
+    CHECK(d.loop.current_loop() == 0);
+    CHECK(d.armed_slot() == kT0 + 12s);
+    CHECK(d.loop.state() == LoopState::waiting);
+}
+
+TEST_CASE("loop: overlap 2 runs two slow iterations at once and misfires the third", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.max_concurrent = 2;
+    Driver d(settings);
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.fire_slot(kT0 + 10s);
+    CHECK(d.starts().size() == 2);
+    CHECK(d.loop.current_loop() == 0);
+    d.clear();
+    d.fire_slot(kT0 + 20s);
+    CHECK(d.starts().empty());
+    CHECK(d.events() == std::vector<std::string>{"misfire"});
+    d.finish(0, success(25s), kT0 + 25s);
+    CHECK(d.loop.current_loop() == 1);
+    d.clear();
+    d.fire_slot(kT0 + 30s);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].iteration == 2);
+}
+
+TEST_CASE("loop: a failing before_loop is retried when handled, else the loop fails", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.has_before_loop = true;
+    SECTION("handled") {
+        Driver d(settings);
+        d.start(kT0);
+        d.clear();
+        d.loop.hook_finished(HookKind::before_loop, kNetworkError, kT0 + 1s, d.out);
+        const auto retry_at = d.armed({TimerKey::Kind::hook_retry, 0});
+        REQUIRE(retry_at.has_value());
+        d.clear();
+        d.loop.timer_fired({TimerKey::Kind::hook_retry, 0}, *retry_at, d.out);
+        CHECK(d.hooks() == std::vector<HookKind>{HookKind::before_loop});
+        d.loop.hook_finished(HookKind::before_loop, success(), *retry_at + 1s, d.out);
+        CHECK(d.loop.state() == LoopState::waiting);
+    }
+    SECTION("unhandled") {
+        Driver d(settings);
+        d.start(kT0);
+        d.clear();
+        d.loop.hook_finished(HookKind::before_loop, kExit3, kT0 + 1s, d.out);
+        CHECK(d.events() == std::vector<std::string>{"error", "after_loop", "finished"});
+        CHECK(d.loop.state() == LoopState::failed);
+        CHECK(d.starts().empty());
+    }
+}
+
+TEST_CASE("loop: jitter delays the timer but not the slot", "[loop]") {
+    LoopSettings settings = every(10s);
+    settings.jitter = 2s;
+    Driver d(settings, 42);
+    d.start(kT0);
+    const Instant fire_at = *d.armed_slot();
+    CHECK(fire_at >= kT0);
+    CHECK(fire_at <= kT0 + 2s);
+    d.clear();
+    d.fire_slot(fire_at);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].scheduled == kT0);
+}
+
+}  // namespace
+}  // namespace tasksrun
