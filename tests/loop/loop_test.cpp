@@ -116,7 +116,7 @@ TEST_CASE("loop: interval slots run at start and then on a drift-free grid", "[l
     CHECK(d.loop.next_iteration() == kT0 + 10s);
 }
 
-TEST_CASE("loop: run_at_start = false waits one interval; time and cron wait for their slot", "[loop]") {
+TEST_CASE("loop: run_at_start = false waits one interval, time and cron wait for their slot", "[loop]") {
     LoopSettings settings = every(10s);
     settings.run_at_start = false;
     Driver d(settings);
