@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
-#include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -37,16 +36,15 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     std::string config_path = default_config_path();
-    std::string log_format = "text";
-    std::string log_level = "info";
+    LogOptions log;
     app.add_option("-c,--config", config_path,
                    "Config file ($TASKSRUN_CONFIG, else /etc/tasksrun/tasks.toml)");
-    app.add_option("--log-format", log_format, "Log format")
+    app.add_option("--log-format", log.format, "Log format")
         ->check(CLI::IsMember({"text", "json"}));
-    app.add_option("--log-level", log_level, "Least severe level logged")
+    app.add_option("--log-level", log.level, "Least severe level logged")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
-    CLI::App* run = app.add_subcommand("run", "Run the daemon in the foreground (the default)");
+    app.add_subcommand("run", "Run the daemon in the foreground (the default)");
 
     std::string from_text;
     CLI::App* check =
@@ -63,6 +61,13 @@ int run_cli(int argc, char** argv) {
                      "List firings after this RFC 3339 instant instead of now");
     next->add_flag("--json", next_options.json, "One JSON object per line");
 
+    RunOnceOptions once;
+    CLI::App* run_once =
+        app.add_subcommand("run-once", "Fire one task's action now and exit with its outcome");
+    run_once->add_option("TASK", once.task, "The task to run")->required();
+    run_once->add_flag("--hooks", once.hooks,
+                       "Also run before_loop, on_success or on_error, and after_loop");
+
     try {
         app.parse(argc, argv);
         if (*check) return check_command({config_path, resolve_from(from_text)});
@@ -71,12 +76,12 @@ int run_cli(int argc, char** argv) {
             next_options.from = resolve_from(from_text);
             return next_command(next_options);
         }
-        (void)run;
-        // The daemon itself is not built yet: validate and show what it would run.
-        std::cout << "tasksrun " << TASKSRUN_VERSION
-                  << ": the daemon is not available in this version yet; showing what it would "
-                     "run instead.\n";
-        return check_command({config_path, resolve_from("")});
+        if (*run_once) {
+            once.config_path = config_path;
+            once.log = log;
+            return run_once_command(once);
+        }
+        return run_command({config_path, log});
     } catch (const CLI::ParseError& error) {
         const int code = app.exit(error);
         return code == 0 ? exit_code::ok : exit_code::usage;

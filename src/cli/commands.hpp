@@ -23,4 +23,23 @@ struct NextOptions {
 };
 int next_command(const NextOptions& options);
 
+struct LogOptions {
+    std::string format = "text";
+    std::string level = "info";
+};
+
+struct RunOptions {
+    std::string config_path;
+    LogOptions log;
+};
+int run_command(const RunOptions& options);
+
+struct RunOnceOptions {
+    std::string config_path;
+    std::string task;
+    bool hooks = false;
+    LogOptions log;
+};
+int run_once_command(const RunOnceOptions& options);
+
 }  // namespace tasksrun

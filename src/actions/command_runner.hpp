@@ -1,0 +1,78 @@
+#pragma once
+// One run of a command action: posix_spawn into its own process group, stdout and stderr logged
+// line by line, the last few KiB kept for {{output_tail}}, a timeout that kills the whole group,
+// and the exit status mapped to a failure class (SPEC 4.4).
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "log/logger.hpp"
+#include "loop/events.hpp"
+#include "runtime/event_loop.hpp"
+
+namespace tasksrun {
+
+struct CommandLaunch {
+    const CommandAction* action;
+    std::vector<std::pair<std::string, std::string>> environment;  // added to the daemon's own
+    std::optional<Duration> timeout;
+    std::string task;  // the name output lines are logged under
+};
+
+class CommandRun {
+public:
+    using Done = std::function<void(Outcome)>;
+    static constexpr std::size_t kOutputTailBytes = 4096;
+
+    // Starts the command. `done` is called exactly once, later, from the event loop: never from
+    // inside this constructor, even when the command cannot be spawned (class "spawn"). The
+    // outcome's duration is left for the caller to fill in. Precondition: SIGCHLD is blocked.
+    CommandRun(EventLoop& events, Logger& logger, CommandLaunch launch, Done done);
+    // Kills a still-running process group with SIGKILL.
+    ~CommandRun();
+    CommandRun(const CommandRun&) = delete;
+    CommandRun& operator=(const CommandRun&) = delete;
+
+    // Cancel: kill_signal to the group now, SIGKILL after kill_timeout. Reports cancelled.
+    void abort();
+    pid_t pid() const { return pid_; }
+
+private:
+    struct Stream {
+        std::string name;
+        int fd = -1;
+        std::string partial = {};
+        EventSource source = {};
+    };
+
+    void spawn();
+    void read_available(Stream& stream);
+    void emit_line(Stream& stream, std::string_view line);
+    void close_stream(Stream& stream);
+    void on_exit(const siginfo_t& info);
+    void send_kill(int signal);
+    void finish(Outcome outcome);
+
+    EventLoop& events_;
+    Logger& logger_;
+    const CommandLaunch launch_;
+    Done done_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+    bool timed_out_ = false;
+    bool aborted_ = false;
+    Stream out_{"stdout"};
+    Stream err_{"stderr"};
+    std::string tail_;
+    EventSource child_;
+    EventSource timeout_timer_;
+    EventSource kill_timer_;
+    EventSource deferred_;
+};
+
+}  // namespace tasksrun

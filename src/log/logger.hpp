@@ -1,0 +1,39 @@
+#pragma once
+// Lifecycle events, command output and daemon messages, as text or JSON lines on stderr
+// (journald adds its own metadata under systemd). SPEC section 7.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "loop/events.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace tasksrun {
+
+enum class LogFormat { text, json };
+enum class LogLevel { trace, debug, info, warn, error };
+
+class Logger {
+public:
+    Logger(LogFormat format, LogLevel level);
+    ~Logger();
+
+    // One line: task, event, loop, and each field of the record that is set. lateness_ms,
+    // duration_ms and delay_ms are milliseconds with three decimals.
+    void lifecycle(std::string_view task, const LifecycleRecord& record);
+    // A line a command printed, under its task's name.
+    void output(std::string_view task, std::string_view stream, std::string_view line);
+    // Daemon-level messages, with an optional task.
+    void message(LogLevel level, std::string_view text, std::string_view task = {});
+
+private:
+    const LogFormat format_;
+    std::shared_ptr<spdlog::logger> sink_;
+};
+
+LogLevel parse_log_level(std::string_view name);  // precondition: a valid level name
+
+}  // namespace tasksrun

@@ -1,0 +1,67 @@
+#pragma once
+// A small RAII layer over sd-event: sources own their callbacks and are released (disabled
+// and unreferenced) when their handle goes away. Single-threaded: everything runs on the thread
+// that calls run().
+#include <systemd/sd-event.h>
+
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <sys/signalfd.h>
+
+#include "schedule/instant.hpp"
+
+namespace tasksrun {
+
+// Owns one sd_event_source; empty when default-constructed or moved from.
+class EventSource {
+public:
+    EventSource();
+    EventSource(EventSource&&) noexcept;
+    EventSource& operator=(EventSource&&) noexcept;
+    EventSource(const EventSource&) = delete;
+    EventSource& operator=(const EventSource&) = delete;
+    ~EventSource();
+
+    explicit operator bool() const { return source_ != nullptr; }
+    void reset();
+
+    struct Callbacks;  // defined in the .cpp; public so that the C callbacks there can name it
+
+private:
+    friend class EventLoop;
+    sd_event_source* source_ = nullptr;
+    std::unique_ptr<Callbacks> callbacks_;
+};
+
+class EventLoop {
+public:
+    // Throws std::runtime_error if sd-event cannot be set up.
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    sd_event* raw() const { return event_; }
+
+    // A one-shot timer. CLOCK_REALTIME timers follow clock steps (wall-clock slots); others are
+    // given as a delay on CLOCK_MONOTONIC. Accuracy is 1 µs: no coalescing.
+    EventSource wall_clock_timer(Instant at, std::function<void()> callback);
+    EventSource monotonic_timer(Duration delay, std::function<void()> callback);
+    EventSource io(int fd, std::uint32_t events, std::function<void(std::uint32_t revents)> callback);
+    // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.
+    EventSource child(pid_t pid, std::function<void(const siginfo_t&)> callback);
+    // Blocks `signal` for the process and delivers it here.
+    EventSource signal(int signal, std::function<void(const signalfd_siginfo&)> callback);
+    // Runs `callback` on the next loop iteration, outside the current call stack.
+    EventSource defer(std::function<void()> callback);
+
+    int run();
+    void exit(int code);
+
+private:
+    sd_event* event_ = nullptr;
+};
+
+}  // namespace tasksrun

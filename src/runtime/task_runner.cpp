@@ -1,0 +1,197 @@
+#include "runtime/task_runner.hpp"
+
+#include "runtime/clock.hpp"
+#include "util/rfc3339.hpp"
+
+namespace tasksrun {
+namespace {
+
+std::pair<int, std::uint64_t> timer_id(TimerKey key) { return {static_cast<int>(key.kind), key.iteration}; }
+
+const Hook* hook_of(const TaskConfig& task, HookKind kind) {
+    const std::optional<Hook>* hook = nullptr;
+    switch (kind) {
+        case HookKind::before_loop: hook = &task.hooks.before_loop; break;
+        case HookKind::after_loop: hook = &task.hooks.after_loop; break;
+        case HookKind::on_error: hook = &task.hooks.on_error; break;
+        case HookKind::on_success: hook = &task.hooks.on_success; break;
+    }
+    return hook->has_value() ? &**hook : nullptr;
+}
+
+}  // namespace
+
+LoopSettings loop_settings(const TaskConfig& task) {
+    return LoopSettings{.schedule = task.schedule,
+                        .run_at_start = task.run_at_start,
+                        .count = task.count,
+                        .reconnect = task.reconnect,
+                        .retry_on = task.retry_on,
+                        .max_retries = task.max_retries,
+                        .stop_on_error = task.on_error == AfterError::stop_loop,
+                        .max_concurrent = task.max_concurrent,
+                        .misfire_run_once = task.misfire == Misfire::run_once,
+                        .misfire_grace = task.misfire_grace,
+                        .jitter = task.jitter,
+                        .has_before_loop = task.hooks.before_loop.has_value(),
+                        .has_after_loop = task.hooks.after_loop.has_value(),
+                        .has_on_error = task.hooks.on_error.has_value(),
+                        .has_on_success = task.hooks.on_success.has_value()};
+}
+
+std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task, std::uint64_t loop,
+                                                                  std::optional<Instant> scheduled,
+                                                                  std::uint32_t attempt,
+                                                                  const HookContext* hook) {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"TASKSRUN_TASK", task},
+        {"TASKSRUN_LOOP", std::to_string(loop)},
+        {"TASKSRUN_SCHEDULED_AT", scheduled ? format_utc(*scheduled) : ""},
+        {"TASKSRUN_ATTEMPT", std::to_string(attempt)},
+    };
+    if (hook == nullptr) return env;
+    const Outcome* outcome = hook->outcome ? &*hook->outcome : nullptr;
+    env.emplace_back("TASKSRUN_ERROR", outcome ? outcome->error : "");
+    env.emplace_back("TASKSRUN_EXIT_CODE",
+                     outcome && outcome->exit_code ? std::to_string(*outcome->exit_code) : "");
+    env.emplace_back("TASKSRUN_HTTP_STATUS",
+                     outcome && outcome->http_status ? std::to_string(*outcome->http_status) : "");
+    env.emplace_back("TASKSRUN_OUTPUT_TAIL", outcome ? outcome->output_tail : "");
+    env.emplace_back("TASKSRUN_CANCELLED", hook->cancelled ? "1" : "0");
+    env.emplace_back("TASKSRUN_FAILED", hook->failed ? "1" : "0");
+    return env;
+}
+
+TaskRunner::TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task, std::uint64_t seed,
+                       std::function<void()> changed)
+    : events_(events), logger_(logger), task_(task), loop_(loop_settings(task), seed), changed_(std::move(changed)) {}
+
+void TaskRunner::start() {
+    Commands out;
+    if (!loop_.start(wall_clock_now(), out)) {
+        logger_.message(LogLevel::warn, "start refused: the loop is already running", task_.name);
+    }
+    execute(std::move(out));
+}
+
+void TaskRunner::stop() {
+    Commands out;
+    loop_.stop(wall_clock_now(), out);
+    execute(std::move(out));
+}
+
+void TaskRunner::cancel() {
+    Commands out;
+    loop_.cancel(wall_clock_now(), out);
+    execute(std::move(out));
+}
+
+bool TaskRunner::settled() const {
+    return !loop_.is_running() && attempts_.empty() && !hook_ && hook_queue_.empty();
+}
+
+void TaskRunner::after_event() {
+    if (changed_) changed_();
+}
+
+void TaskRunner::execute(Commands commands) {
+    for (Command& command : commands) {
+        if (const auto* arm_command = std::get_if<ArmTimer>(&command)) {
+            arm(*arm_command);
+        } else if (const auto* disarm = std::get_if<DisarmTimer>(&command)) {
+            timers_.erase(timer_id(disarm->key));
+        } else if (const auto* start_command = std::get_if<StartAttempt>(&command)) {
+            start_attempt(*start_command);
+        } else if (std::holds_alternative<AbortAttempts>(command)) {
+            abort_running();
+        } else if (auto* hook = std::get_if<RunHook>(&command)) {
+            hook_queue_.push_back(std::move(*hook));
+            if (!hook_) run_next_hook();
+        } else if (const auto* log = std::get_if<Log>(&command)) {
+            logger_.lifecycle(task_.name, log->record);
+        }
+    }
+}
+
+void TaskRunner::arm(const ArmTimer& command) {
+    const TimerKey key = command.key;
+    auto fire = [this, key] {
+        Commands out;
+        loop_.timer_fired(key, wall_clock_now(), out);
+        execute(std::move(out));
+        after_event();
+    };
+    // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
+    // retries are durations, measured on the monotonic clock.
+    const bool wall_clock_slot = key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
+    timers_[timer_id(key)] = wall_clock_slot ? events_.wall_clock_timer(command.at, std::move(fire))
+                                             : events_.monotonic_timer(command.at - wall_clock_now(), std::move(fire));
+}
+
+void TaskRunner::start_attempt(const StartAttempt& command) {
+    const auto* action = std::get_if<CommandAction>(&task_.action);
+    const std::uint64_t iteration = command.iteration;
+    CommandLaunch launch{.action = action,
+                         .environment = task_environment(task_.name, iteration, command.scheduled, command.attempt, nullptr),
+                         .timeout = task_.timeout,
+                         .task = task_.name};
+    auto done = [this, iteration](Outcome outcome) {
+        auto it = attempts_.find(iteration);
+        outcome.duration = wall_clock_now() - it->second.started;
+        retire(std::move(it->second.run));
+        attempts_.erase(it);
+        Commands out;
+        loop_.attempt_finished(iteration, outcome, wall_clock_now(), out);
+        execute(std::move(out));
+        after_event();
+    };
+    Attempt& attempt = attempts_[iteration];
+    attempt.started = wall_clock_now();
+    attempt.run = std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
+}
+
+void TaskRunner::abort_running() {
+    for (auto& [iteration, attempt] : attempts_) attempt.run->abort();
+    // Notifications that have not started yet are dropped; after_loop still runs.
+    std::erase_if(hook_queue_, [](const RunHook& h) { return h.kind != HookKind::after_loop; });
+    if (hook_ && hook_->kind != HookKind::after_loop) hook_->run->abort();
+}
+
+void TaskRunner::run_next_hook() {
+    if (hook_queue_.empty()) return;
+    RunHook next = std::move(hook_queue_.front());
+    hook_queue_.pop_front();
+    const Hook& hook = *hook_of(task_, next.kind);
+    const HookKind kind = next.kind;
+    CommandLaunch launch{.action = std::get_if<CommandAction>(&hook.action),
+                         .environment = task_environment(task_.name, next.context.loop, next.context.scheduled, 1,
+                                                         &next.context),
+                         .timeout = hook.timeout,
+                         .task = task_.name};
+    launch.environment.emplace_back("TASKSRUN_HOOK", std::string(to_string(kind)));
+    auto done = [this, kind](Outcome outcome) {
+        outcome.duration = wall_clock_now() - hook_->started;
+        retire(std::move(hook_->run));
+        hook_.reset();
+        Commands out;
+        loop_.hook_finished(kind, outcome, wall_clock_now(), out);
+        execute(std::move(out));
+        if (!hook_) run_next_hook();
+        after_event();
+    };
+    hook_.emplace(HookRun{kind, nullptr, wall_clock_now()});
+    hook_->run = std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
+}
+
+void TaskRunner::retire(std::unique_ptr<CommandRun> run) {
+    // Destroyed on the next turn of the event loop, after the event that finished it is done.
+    graveyard_.push_back(std::move(run));
+    if (!graveyard_sweep_) {
+        graveyard_sweep_ = events_.defer([this] {
+            graveyard_.clear();
+            graveyard_sweep_.reset();
+        });
+    }
+}
+
+}  // namespace tasksrun
