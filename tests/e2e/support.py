@@ -30,3 +30,20 @@ class TasksrunTestCase(unittest.TestCase):
         full_env.update(env or {})
         return subprocess.run([BINARY, *args], capture_output=True, text=True, env=full_env,
                               timeout=timeout, cwd=self.dir)
+
+
+def processes_in_group(pgid):
+    """PIDs of live processes whose process group is `pgid` (zombies excluded)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            found.append(int(entry))
+    return found

@@ -197,14 +197,11 @@ class CommandLineTest(TasksrunTestCase):
                 self.assertEqual(result.returncode, 0)
                 self.assertIn("Usage", result.stdout)
 
-    def test_run_without_daemon_says_so_and_validates(self):
-        path = self.write_config(SCHEDULES)
-        result = self.tasksrun("-c", path)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("the daemon is not available in this version yet", result.stdout)
-        self.assertIn("4 tasks valid", result.stdout)
+    def test_run_refuses_an_invalid_config(self):
         broken = self.write_config("[[task]]\n", name="broken.toml")
-        self.assertEqual(self.tasksrun("run", "-c", broken).returncode, 78)
+        result = self.tasksrun("run", "-c", broken)
+        self.assertEqual(result.returncode, 78)
+        self.assertIn("task has no", result.stderr)
 
 
 if __name__ == "__main__":
