@@ -56,7 +56,8 @@ CommandRun::~CommandRun() {
 
 void CommandRun::spawn() {
     const CommandAction& action = *launch_.action;
-    std::vector<std::string> argv = action.shell ? std::vector<std::string>{"/bin/sh", "-c", *action.shell} : action.argv;
+    std::vector<std::string> argv =
+        action.shell ? std::vector<std::string>{"/bin/sh", "-c", *action.shell} : action.argv;
     std::vector<char*> argv_ptrs;
     for (std::string& arg : argv) argv_ptrs.push_back(arg.data());
     argv_ptrs.push_back(nullptr);
@@ -90,9 +91,12 @@ void CommandRun::spawn() {
         posix_spawnattr_setsigmask(&attributes, &empty);
         posix_spawnattr_setsigdefault(&attributes, &defaults);
         posix_spawnattr_setpgroup(&attributes, 0);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        error = action.shell ? posix_spawn(&pid_, "/bin/sh", &files, &attributes, argv_ptrs.data(), env_ptrs.data())
-                             : posix_spawnp(&pid_, argv_ptrs[0], &files, &attributes, argv_ptrs.data(), env_ptrs.data());
+        posix_spawnattr_setflags(
+            &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        error = action.shell ? posix_spawn(&pid_, "/bin/sh", &files, &attributes, argv_ptrs.data(),
+                                           env_ptrs.data())
+                             : posix_spawnp(&pid_, argv_ptrs[0], &files, &attributes,
+                                            argv_ptrs.data(), env_ptrs.data());
     }
     posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attributes);
@@ -106,7 +110,8 @@ void CommandRun::spawn() {
         pid_ = -1;
         std::string what = "cannot run " + argv[0];
         if (action.cwd && error == ENOENT) what += " (or enter " + *action.cwd + ")";
-        Outcome outcome{.failure = FailureClass{FailureKind::spawn}, .error = what + ": " + std::strerror(error)};
+        Outcome outcome{.failure = FailureClass{FailureKind::spawn},
+                        .error = what + ": " + std::strerror(error)};
         deferred_ = events_.defer([this, outcome] { finish(outcome); });
         return;
     }
@@ -114,7 +119,8 @@ void CommandRun::spawn() {
     err_.fd = err_pipe[0];
     for (Stream* stream : {&out_, &err_}) {
         fcntl(stream->fd, F_SETFL, fcntl(stream->fd, F_GETFL) | O_NONBLOCK);
-        stream->source = events_.io(stream->fd, EPOLLIN, [this, stream](std::uint32_t) { read_available(*stream); });
+        stream->source = events_.io(stream->fd, EPOLLIN,
+                                    [this, stream](std::uint32_t) { read_available(*stream); });
     }
     child_ = events_.child(pid_, [this](const siginfo_t& info) { on_exit(info); });
     if (launch_.timeout) {
@@ -169,7 +175,8 @@ void CommandRun::send_kill(int signal) {
     if (pid_ <= 0 || exited_) return;
     ::kill(-pid_, signal);
     if (signal != SIGKILL && !kill_timer_) {
-        kill_timer_ = events_.monotonic_timer(launch_.action->kill_timeout, [this] { send_kill(SIGKILL); });
+        kill_timer_ =
+            events_.monotonic_timer(launch_.action->kill_timeout, [this] { send_kill(SIGKILL); });
     }
 }
 

@@ -25,7 +25,7 @@ struct CommandLaunch {
 };
 
 class CommandRun {
-public:
+  public:
     using Done = std::function<void(Outcome)>;
     static constexpr std::size_t kOutputTailBytes = 4096;
 
@@ -42,7 +42,7 @@ public:
     void abort();
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     struct Stream {
         std::string name;
         int fd = -1;

@@ -12,7 +12,8 @@ namespace tasksrun {
 namespace {
 
 Logger make_logger(const LogOptions& options) {
-    return Logger(options.format == "json" ? LogFormat::json : LogFormat::text, parse_log_level(options.level));
+    return Logger(options.format == "json" ? LogFormat::json : LogFormat::text,
+                  parse_log_level(options.level));
 }
 
 // The config, if it is valid and everything in it can run in this version.
@@ -47,8 +48,8 @@ int run_once_command(const RunOnceOptions& options) {
     if (task == config->tasks.end()) {
         std::vector<std::string> names;
         for (const TaskConfig& t : config->tasks) names.push_back(t.name);
-        std::cerr << "tasksrun run-once: no task named \"" << options.task << "\" in " << config->path
-                  << did_you_mean(closest_match(options.task, names)) << '\n';
+        std::cerr << "tasksrun run-once: no task named \"" << options.task << "\" in "
+                  << config->path << did_you_mean(closest_match(options.task, names)) << '\n';
         return exit_code::usage;
     }
     if (!task->enabled) {

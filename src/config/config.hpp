@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -68,11 +69,13 @@ struct Hook {
     std::optional<Duration> timeout;
 };
 
+// Null when the task has no such hook; shared because the config is immutable, and so that
+// a task without hooks does not carry four empty actions.
 struct Hooks {
-    std::optional<Hook> before_loop;
-    std::optional<Hook> after_loop;
-    std::optional<Hook> on_error;
-    std::optional<Hook> on_success;
+    std::shared_ptr<const Hook> before_loop;
+    std::shared_ptr<const Hook> after_loop;
+    std::shared_ptr<const Hook> on_error;
+    std::shared_ptr<const Hook> on_success;
 };
 
 enum class AfterError { continue_loop, stop_loop };

@@ -395,10 +395,11 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
         }
         Hook hook{std::move(*action), reader_.duration(*table, "timeout")};
         if (!hook.timeout && std::holds_alternative<WebhookAction>(hook.action)) hook.timeout = 30s;
-        if (name == "before_loop") hooks.before_loop = std::move(hook);
-        if (name == "after_loop") hooks.after_loop = std::move(hook);
-        if (name == "on_error") hooks.on_error = std::move(hook);
-        if (name == "on_success") hooks.on_success = std::move(hook);
+        auto shared = std::make_shared<const Hook>(std::move(hook));
+        if (name == "before_loop") hooks.before_loop = std::move(shared);
+        if (name == "after_loop") hooks.after_loop = std::move(shared);
+        if (name == "on_error") hooks.on_error = std::move(shared);
+        if (name == "on_success") hooks.on_success = std::move(shared);
     }
     if (!ok) return std::nullopt;
     return hooks;

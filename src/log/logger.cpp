@@ -13,16 +13,23 @@ namespace {
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
     switch (level) {
-        case LogLevel::trace: return spdlog::level::trace;
-        case LogLevel::debug: return spdlog::level::debug;
-        case LogLevel::info: return spdlog::level::info;
-        case LogLevel::warn: return spdlog::level::warn;
-        case LogLevel::error: break;
+        case LogLevel::trace:
+            return spdlog::level::trace;
+        case LogLevel::debug:
+            return spdlog::level::debug;
+        case LogLevel::info:
+            return spdlog::level::info;
+        case LogLevel::warn:
+            return spdlog::level::warn;
+        case LogLevel::error:
+            break;
     }
     return spdlog::level::err;
 }
 
-double milliseconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
+double milliseconds(Duration d) {
+    return static_cast<double>(d.count()) / 1000.0;
+}
 
 std::string fixed3(double value) {
     char text[32];
@@ -47,7 +54,9 @@ LogLevel parse_log_level(std::string_view name) {
 }
 
 Logger::Logger(LogFormat format, LogLevel level)
-    : format_(format), sink_(std::make_shared<spdlog::logger>("tasksrun", std::make_shared<spdlog::sinks::stderr_sink_st>())) {
+    : format_(format),
+      sink_(std::make_shared<spdlog::logger>("tasksrun",
+                                             std::make_shared<spdlog::sinks::stderr_sink_st>())) {
     // JSON lines carry their own "time"; text lines start with a UTC timestamp.
     sink_->set_pattern(format == LogFormat::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %-5l %v",
                        spdlog::pattern_time_type::utc);
@@ -63,7 +72,8 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     if (!sink_->should_log(level)) return;
     if (format_ == LogFormat::json) {
         nlohmann::ordered_json line;
-        line["time"] = format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+        line["time"] =
+            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
         line["level"] = is_error ? "error" : "info";
         line["task"] = task;
         line["event"] = r.event;
@@ -78,7 +88,8 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
         sink_->log(level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) + " loop=" + std::to_string(r.loop);
+    std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) +
+                       " loop=" + std::to_string(r.loop);
     if (r.scheduled) line += " scheduled=" + format_utc(*r.scheduled);
     if (r.lateness) line += " lateness_ms=" + fixed3(milliseconds(*r.lateness));
     if (r.duration) line += " duration_ms=" + fixed3(milliseconds(*r.duration));
@@ -93,7 +104,8 @@ void Logger::output(std::string_view task, std::string_view stream, std::string_
     if (!sink_->should_log(spdlog::level::info)) return;
     if (format_ == LogFormat::json) {
         nlohmann::ordered_json line;
-        line["time"] = format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+        line["time"] =
+            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
         line["level"] = "info";
         line["task"] = task;
         line["stream"] = stream;
@@ -101,7 +113,8 @@ void Logger::output(std::string_view task, std::string_view stream, std::string_
         sink_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    sink_->info("task=" + logfmt_value(task) + " " + std::string(stream) + ": " + std::string(text));
+    sink_->info("task=" + logfmt_value(task) + " " + std::string(stream) + ": " +
+                std::string(text));
 }
 
 void Logger::message(LogLevel level, std::string_view text, std::string_view task) {
@@ -109,14 +122,16 @@ void Logger::message(LogLevel level, std::string_view text, std::string_view tas
     if (!sink_->should_log(spd_level)) return;
     if (format_ == LogFormat::json) {
         nlohmann::ordered_json line;
-        line["time"] = format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+        line["time"] =
+            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
         line["level"] = spdlog::level::to_string_view(spd_level).data();
         if (!task.empty()) line["task"] = task;
         line["message"] = text;
         sink_->log(spd_level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    sink_->log(spd_level, (task.empty() ? std::string() : "task=" + logfmt_value(task) + " ") + std::string(text));
+    sink_->log(spd_level, (task.empty() ? std::string() : "task=" + logfmt_value(task) + " ") +
+                              std::string(text));
 }
 
 }  // namespace tasksrun

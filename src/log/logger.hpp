@@ -17,7 +17,7 @@ enum class LogFormat { text, json };
 enum class LogLevel { trace, debug, info, warn, error };
 
 class Logger {
-public:
+  public:
     Logger(LogFormat format, LogLevel level);
     ~Logger();
 
@@ -29,7 +29,7 @@ public:
     // Daemon-level messages, with an optional task.
     void message(LogLevel level, std::string_view text, std::string_view task = {});
 
-private:
+  private:
     const LogFormat format_;
     std::shared_ptr<spdlog::logger> sink_;
 };

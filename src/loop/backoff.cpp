@@ -8,7 +8,7 @@ Duration Backoff::next_cap() const {
     return base_ * (std::int64_t{1} << std::min(exponent_ + 1, kMaxExponent));
 }
 
-Duration Backoff::next_delay(std::mt19937_64& random) {
+Duration Backoff::next_delay(std::minstd_rand& random) {
     const Duration cap = next_cap();
     exponent_ = std::min(exponent_ + 1, kMaxExponent);
     std::uniform_int_distribution<Duration::rep> pick(0, cap.count());

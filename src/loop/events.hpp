@@ -18,13 +18,14 @@ std::string_view to_string(HookKind kind);
 // How an attempt (or a hook) ended. A failure has a class; the rest is detail for hooks and logs.
 struct Outcome {
     std::optional<FailureClass> failure = std::nullopt;  // nullopt: success
-    std::string error = {};                    // one line for people, e.g. "exit status 3"
+    std::string error = {};  // one line for people, e.g. "exit status 3"
     std::optional<int> exit_code = std::nullopt;
     std::optional<int> http_status = std::nullopt;
     std::string output_tail = {};
     Duration duration{0};
-    std::optional<Duration> retry_after = std::nullopt;  // a server's Retry-After, replacing the backoff delay
-    bool cancelled = false;               // aborted by cancel
+    std::optional<Duration> retry_after =
+        std::nullopt;        // a server's Retry-After, replacing the backoff delay
+    bool cancelled = false;  // aborted by cancel
 
     bool ok() const { return !failure && !cancelled; }
 };

@@ -10,47 +10,69 @@ namespace {
 constexpr TimerKey kSlotTimer{TimerKey::Kind::slot, 0};
 constexpr TimerKey kHookRetryTimer{TimerKey::Kind::hook_retry, 0};
 
-TimerKey retry_timer(std::uint64_t iteration) { return {TimerKey::Kind::retry, iteration}; }
+TimerKey retry_timer(std::uint64_t iteration) {
+    return {TimerKey::Kind::retry, iteration};
+}
 
 }  // namespace
 
 std::string_view to_string(HookKind kind) {
     switch (kind) {
-        case HookKind::before_loop: return "before_loop";
-        case HookKind::after_loop: return "after_loop";
-        case HookKind::on_error: return "on_error";
-        case HookKind::on_success: break;
+        case HookKind::before_loop:
+            return "before_loop";
+        case HookKind::after_loop:
+            return "after_loop";
+        case HookKind::on_error:
+            return "on_error";
+        case HookKind::on_success:
+            break;
     }
     return "on_success";
 }
 
 std::string_view to_string(LoopState state) {
     switch (state) {
-        case LoopState::idle: return "idle";
-        case LoopState::before_loop: return "before_loop";
-        case LoopState::waiting: return "waiting";
-        case LoopState::running: return "running";
-        case LoopState::backoff: return "backoff";
-        case LoopState::after_loop: return "after_loop";
-        case LoopState::finished: return "finished";
-        case LoopState::failed: break;
+        case LoopState::idle:
+            return "idle";
+        case LoopState::before_loop:
+            return "before_loop";
+        case LoopState::waiting:
+            return "waiting";
+        case LoopState::running:
+            return "running";
+        case LoopState::backoff:
+            return "backoff";
+        case LoopState::after_loop:
+            return "after_loop";
+        case LoopState::finished:
+            return "finished";
+        case LoopState::failed:
+            break;
     }
     return "failed";
 }
 
 Loop::Loop(LoopSettings settings, std::uint64_t seed)
-    : settings_(std::move(settings)), random_(seed) {}
+    : settings_(std::move(settings)),
+      random_(static_cast<std::minstd_rand::result_type>(seed % 2147483646U + 1)) {}
 
 LoopState Loop::state() const {
     switch (phase_) {
-        case Phase::idle: return LoopState::idle;
-        case Phase::before_loop: return LoopState::before_loop;
-        case Phase::after_loop: return LoopState::after_loop;
-        case Phase::finished: return LoopState::finished;
-        case Phase::failed: return LoopState::failed;
-        case Phase::active: break;
+        case Phase::idle:
+            return LoopState::idle;
+        case Phase::before_loop:
+            return LoopState::before_loop;
+        case Phase::after_loop:
+            return LoopState::after_loop;
+        case Phase::finished:
+            return LoopState::finished;
+        case Phase::failed:
+            return LoopState::failed;
+        case Phase::active:
+            break;
     }
-    const bool running = std::ranges::any_of(flights_, [](const auto& f) { return !f.second.in_backoff; });
+    const bool running =
+        std::ranges::any_of(flights_, [](const auto& f) { return !f.second.in_backoff; });
     if (running) return LoopState::running;
     return flights_.empty() ? LoopState::waiting : LoopState::backoff;
 }
@@ -68,11 +90,16 @@ bool Loop::is_running() const {
     return phase_ != Phase::idle && phase_ != Phase::finished && phase_ != Phase::failed;
 }
 
-void Loop::log(Commands& out, LifecycleRecord record) const { out.push_back(Log{std::move(record)}); }
+void Loop::log(Commands& out, LifecycleRecord record) const {
+    out.push_back(Log{std::move(record)});
+}
 
 HookContext Loop::hook_context() const {
-    return HookContext{.loop = current_loop(), .scheduled = last_scheduled_, .outcome = std::nullopt,
-                       .cancelled = cancelling_, .failed = failed_};
+    return HookContext{.loop = current_loop(),
+                       .scheduled = last_scheduled_,
+                       .outcome = std::nullopt,
+                       .cancelled = cancelling_,
+                       .failed = failed_};
 }
 
 bool Loop::start(Instant now, Commands& out) {
@@ -169,12 +196,14 @@ void Loop::on_slot_due(Instant now, Commands& out) {
     if (following && *following <= now && *following != slot) {
         // The process woke long after the slot (suspend, clock step, a stalled host): never a
         // burst of catch-up runs.
-        log(out, {.event = "misfire", .loop = next_index_, .scheduled = *following,
+        log(out, {.event = "misfire",
+                  .loop = next_index_,
+                  .scheduled = *following,
                   .message = "slots passed while the timer could not fire; skipped"});
         following = settings_.schedule.next_after(now, anchor_);
     }
     if (flights_.size() < settings_.max_concurrent) {
-        start_iteration(slot, now, out);
+        start_iteration(slot, slot_fire_at_, now, out);
     } else {
         record_overrun(slot, out);
     }
@@ -182,9 +211,8 @@ void Loop::on_slot_due(Instant now, Commands& out) {
 }
 
 void Loop::record_overrun(Instant slot, Commands& out) {
-    const bool retrying = std::ranges::all_of(flights_, [](const auto& f) {
-        return f.second.in_backoff || f.second.attempt > 1;
-    });
+    const bool retrying = std::ranges::all_of(
+        flights_, [](const auto& f) { return f.second.in_backoff || f.second.attempt > 1; });
     std::string what;
     if (retrying) {
         what = "a retry is in progress; the retry takes this slot's place";
@@ -194,15 +222,19 @@ void Loop::record_overrun(Instant slot, Commands& out) {
     } else {
         what = "the previous iteration is still running; skipped";
     }
-    log(out, {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
+    log(out,
+        {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
 }
 
-void Loop::start_iteration(Instant scheduled, Instant now, Commands& out) {
+void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out) {
     const std::uint64_t iteration = next_index_++;
     flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled};
     last_scheduled_ = scheduled;
-    log(out, {.event = "iteration_start", .loop = iteration, .scheduled = scheduled,
-              .lateness = std::max(Duration::zero(), now - scheduled), .attempt = 1U});
+    log(out, {.event = "iteration_start",
+              .loop = iteration,
+              .scheduled = scheduled,
+              .lateness = std::max(Duration::zero(), now - due),
+              .attempt = 1U});
     out.push_back(StartAttempt{iteration, 1, scheduled});
 }
 
@@ -211,8 +243,11 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     const auto it = flights_.find(iteration);
     if (it == flights_.end() || it->second.in_backoff) return;
     Flight& flight = it->second;
-    LifecycleRecord end{.event = "iteration_end", .loop = iteration, .scheduled = flight.scheduled,
-                        .duration = outcome.duration, .attempt = flight.attempt};
+    LifecycleRecord end{.event = "iteration_end",
+                        .loop = iteration,
+                        .scheduled = flight.scheduled,
+                        .duration = outcome.duration,
+                        .attempt = flight.attempt};
     if (outcome.cancelled || cancelling_) {
         end.message = "cancelled";
         log(out, std::move(end));
@@ -252,25 +287,35 @@ bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far)
                                [&](const FailurePattern& p) { return p.matches(failure); });
 }
 
-void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome, Instant now,
-                          Commands& out) {
+void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
+                          Instant now, Commands& out) {
     const FailureClass& failure = *outcome.failure;
     if (is_handled(failure, flight.retries)) {
         // Handled: retry the same iteration; the schedule does not move.
-        const Duration delay = outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+        const Duration delay =
+            outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
         ++flight.retries;
         flight.in_backoff = true;
         flight.retry_at = now + delay;
-        log(out, {.event = "retry", .loop = iteration, .scheduled = flight.scheduled,
-                  .attempt = flight.attempt, .failure_class = to_string(failure), .delay = delay,
+        log(out, {.event = "retry",
+                  .loop = iteration,
+                  .scheduled = flight.scheduled,
+                  .attempt = flight.attempt,
+                  .failure_class = to_string(failure),
+                  .delay = delay,
                   .message = outcome.error});
         out.push_back(ArmTimer{retry_timer(iteration), flight.retry_at});
         return;
     }
     std::string message = outcome.error;
-    if (flight.retries > 0) message += " (gave up after " + std::to_string(flight.retries) + " retries)";
-    log(out, {.event = "error", .loop = iteration, .scheduled = flight.scheduled, .attempt = flight.attempt,
-              .failure_class = to_string(failure), .message = std::move(message)});
+    if (flight.retries > 0)
+        message += " (gave up after " + std::to_string(flight.retries) + " retries)";
+    log(out, {.event = "error",
+              .loop = iteration,
+              .scheduled = flight.scheduled,
+              .attempt = flight.attempt,
+              .failure_class = to_string(failure),
+              .message = std::move(message)});
     flights_.erase(iteration);
     if (settings_.stop_on_error) {
         failed_ = true;
@@ -295,9 +340,11 @@ void Loop::after_iteration(Instant now, Commands& out) {
     const Instant late = *pending_late_;
     pending_late_.reset();
     if (now - late <= settings_.misfire_grace) {
-        start_iteration(late, now, out);
+        start_iteration(late, late, now, out);
     } else {
-        log(out, {.event = "misfire", .loop = next_index_, .scheduled = late,
+        log(out, {.event = "misfire",
+                  .loop = next_index_,
+                  .scheduled = late,
                   .message = "older than misfire_grace; skipped"});
     }
 }
@@ -327,7 +374,9 @@ void Loop::finish(Instant now, Commands& out) {
     phase_ = failed_ ? Phase::failed : Phase::finished;
     std::string reason = end_reason_;
     if (cancelling_) reason = "cancelled";
-    log(out, {.event = "finished", .loop = current_loop(), .message = reason.empty() ? "stopped" : reason});
+    log(out, {.event = "finished",
+              .loop = current_loop(),
+              .message = reason.empty() ? "stopped" : reason});
     cancelling_ = false;
     if (restart_pending_) {
         restart_pending_ = false;
@@ -359,8 +408,11 @@ void Loop::cancel(Instant now, Commands& out) {
     for (auto it = flights_.begin(); it != flights_.end();) {
         if (it->second.in_backoff) {
             out.push_back(DisarmTimer{retry_timer(it->first)});
-            log(out, {.event = "iteration_end", .loop = it->first, .scheduled = it->second.scheduled,
-                      .attempt = it->second.attempt, .message = "cancelled"});
+            log(out, {.event = "iteration_end",
+                      .loop = it->first,
+                      .scheduled = it->second.scheduled,
+                      .attempt = it->second.attempt,
+                      .message = "cancelled"});
             it = flights_.erase(it);
         } else {
             running = true;
@@ -382,13 +434,16 @@ void Loop::restart(Instant now, Commands& out) {
 
 void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
     settings_.schedule = std::move(schedule);
-    log(out, {.event = "interval_changed", .loop = current_loop(), .message = settings_.schedule.describe()});
+    log(out, {.event = "interval_changed",
+              .loop = current_loop(),
+              .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
     std::optional<Instant> next;
     if (const auto* interval = settings_.schedule.interval()) {
         // The grid restarts at the last scheduled slot, with the new period.
         anchor_ = last_scheduled_.value_or(anchor_);
-        next = last_scheduled_ ? anchor_ + interval->period() : settings_.schedule.next_after(now, anchor_);
+        next = last_scheduled_ ? anchor_ + interval->period()
+                               : settings_.schedule.next_after(now, anchor_);
     } else {
         next = settings_.schedule.next_after(now, anchor_);
     }
@@ -397,8 +452,10 @@ void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
 
 void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out) {
     if (!outcome.ok() && !outcome.cancelled) {
-        log(out, {.event = "error", .loop = current_loop(),
-                  .failure_class = outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
+        log(out, {.event = "error",
+                  .loop = current_loop(),
+                  .failure_class =
+                      outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
                   .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
     }
     if (kind == HookKind::after_loop && phase_ == Phase::after_loop) {
@@ -412,8 +469,12 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
     }
     if (!stopping_ && outcome.failure && is_handled(*outcome.failure, before_loop_retries_)) {
         ++before_loop_retries_;
-        const Duration delay = outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
-        log(out, {.event = "retry", .loop = 0, .failure_class = to_string(*outcome.failure), .delay = delay,
+        const Duration delay =
+            outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+        log(out, {.event = "retry",
+                  .loop = 0,
+                  .failure_class = to_string(*outcome.failure),
+                  .delay = delay,
                   .message = "before_loop: " + outcome.error});
         out.push_back(ArmTimer{kHookRetryTimer, now + delay});
         return;

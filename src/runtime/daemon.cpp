@@ -14,17 +14,20 @@ std::vector<std::string> unsupported_actions(const Config& config) {
         if (!task.enabled) continue;
         const auto check = [&](const Action& action, const char* where) {
             if (std::holds_alternative<WebhookAction>(action)) {
-                problems.push_back(config.path + ":" + std::to_string(task.position.line) + ":" +
-                                   std::to_string(task.position.column) + ": task \"" + task.name + "\": " +
-                                   where + " is a webhook, and this version runs commands only; disable the "
-                                   "task (enabled = false) until webhooks are supported");
+                problems.push_back(
+                    config.path + ":" + std::to_string(task.position.line) + ":" +
+                    std::to_string(task.position.column) + ": task \"" + task.name +
+                    "\": " + where +
+                    " is a webhook, and this version runs commands only; disable the "
+                    "task (enabled = false) until webhooks are supported");
             }
         };
         check(task.action, "its action");
-        for (const auto& [hook, where] : {std::pair{&task.hooks.before_loop, "its before_loop hook"},
-                                          {&task.hooks.after_loop, "its after_loop hook"},
-                                          {&task.hooks.on_error, "its on_error hook"},
-                                          {&task.hooks.on_success, "its on_success hook"}}) {
+        for (const auto& [hook, where] :
+             {std::pair{&task.hooks.before_loop, "its before_loop hook"},
+              {&task.hooks.after_loop, "its after_loop hook"},
+              {&task.hooks.on_error, "its on_error hook"},
+              {&task.hooks.on_success, "its on_success hook"}}) {
             if (*hook) check((*hook)->action, where);
         }
     }
@@ -40,20 +43,24 @@ Daemon::Daemon(const Config& config, Logger& logger) : config_(config), logger_(
     sigprocmask(SIG_BLOCK, &chld, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
     for (const int signal : {SIGTERM, SIGINT}) {
-        signals_.push_back(events_.signal(signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
+        signals_.push_back(events_.signal(
+            signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
     }
     std::random_device seeds;
     for (const TaskConfig& task : config_.tasks) {
         if (!task.enabled) continue;
         const std::uint64_t seed = (std::uint64_t{seeds()} << 32) | seeds();
-        runners_.push_back(std::make_unique<TaskRunner>(events_, logger_, task, seed, [this] { check_settled(); }));
+        runners_.push_back(std::make_unique<TaskRunner>(events_, logger_, task, seed,
+                                                        [this] { check_settled(); }));
     }
 }
 
 int Daemon::run() {
     std::size_t disabled = config_.tasks.size() - runners_.size();
-    logger_.message(LogLevel::info, "tasksrun " TASKSRUN_VERSION " starting with " + std::to_string(runners_.size()) +
-                                        " tasks (" + std::to_string(disabled) + " disabled) from " + config_.path);
+    logger_.message(LogLevel::info, "tasksrun " TASKSRUN_VERSION " starting with " +
+                                        std::to_string(runners_.size()) + " tasks (" +
+                                        std::to_string(disabled) + " disabled) from " +
+                                        config_.path);
     for (auto& runner : runners_) runner->start();
     check_settled();
     const int code = events_.run();
@@ -67,10 +74,11 @@ void Daemon::on_stop_signal(int signal) {
         cancel_all(signal == SIGINT ? "second SIGINT" : "second SIGTERM");
         return;
     }
-    logger_.message(LogLevel::info, std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                                        ": stopping every loop; running iterations may take up to " +
-                                        format_duration(config_.settings.shutdown_timeout) +
-                                        " (send it again to cancel them now)");
+    logger_.message(LogLevel::info,
+                    std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                        ": stopping every loop; running iterations may take up to " +
+                        format_duration(config_.settings.shutdown_timeout) +
+                        " (send it again to cancel them now)");
     shutdown_timer_ = events_.monotonic_timer(config_.settings.shutdown_timeout,
                                               [this] { cancel_all("shutdown_timeout reached"); });
     for (auto& runner : runners_) runner->stop();
@@ -90,7 +98,8 @@ void Daemon::check_settled() {
         if (!runner->settled()) return;
     }
     // Ending by itself with a failed loop is a runtime failure; a requested stop is clean.
-    const bool any_failed = std::ranges::any_of(runners_, [](const auto& r) { return r->loop().failed(); });
+    const bool any_failed =
+        std::ranges::any_of(runners_, [](const auto& r) { return r->loop().failed(); });
     const int code = stop_signals_ == 0 && any_failed ? 1 : 0;
     // Exit from a fresh turn of the loop, not from inside the callback that settled the last task.
     exiting_ = true;

@@ -13,7 +13,7 @@
 namespace tasksrun {
 
 class Daemon {
-public:
+  public:
     Daemon(const Config& config, Logger& logger);
 
     // Runs until every loop has ended and every process it started has been reaped: after a
@@ -21,7 +21,7 @@ public:
     // its count or failed (exit code 1 if any failed, else 0).
     int run();
 
-private:
+  private:
     void on_stop_signal(int signal);
     void cancel_all(const char* why);
     void check_settled();

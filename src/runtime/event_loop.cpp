@@ -1,18 +1,27 @@
 #include "runtime/event_loop.hpp"
 
+#include <time.h>
+
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <time.h>
 #include <utility>
+#include <variant>
 
 namespace tasksrun {
 
+// A source uses exactly one of these; a variant keeps each source (thousands of idle timers)
+// at the size of one std::function.
 struct EventSource::Callbacks {
-    std::function<void()> plain;
-    std::function<void(std::uint32_t)> io;
-    std::function<void(const siginfo_t&)> child;
-    std::function<void(const signalfd_siginfo&)> signal;
+    std::variant<std::function<void()>, std::function<void(std::uint32_t)>,
+                 std::function<void(const siginfo_t&)>,
+                 std::function<void(const signalfd_siginfo&)>>
+        callback;
+
+    template <typename Function>
+    Function& get() {
+        return std::get<Function>(callback);
+    }
 };
 
 namespace {
@@ -24,7 +33,8 @@ void check(int r, const char* what) {
 std::uint64_t usec_now(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000U + static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000U +
+           static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
 }
 
 // One-shot callbacks commonly destroy their own source (and so the std::function holding
@@ -36,7 +46,7 @@ void call_once(Function& stored, Args&&... args) {
 }
 
 int on_time(sd_event_source*, std::uint64_t, void* userdata) {
-    call_once(static_cast<EventSource::Callbacks*>(userdata)->plain);
+    call_once(static_cast<EventSource::Callbacks*>(userdata)->get<std::function<void()>>());
     return 0;
 }
 
@@ -56,24 +66,30 @@ EventSource& EventSource::operator=(EventSource&& other) noexcept {
     return *this;
 }
 
-EventSource::~EventSource() { reset(); }
+EventSource::~EventSource() {
+    reset();
+}
 
 void EventSource::reset() {
     if (source_ != nullptr) source_ = sd_event_source_disable_unref(source_);
     callbacks_.reset();
 }
 
-EventLoop::EventLoop() { check(sd_event_new(&event_), "sd_event_new"); }
+EventLoop::EventLoop() {
+    check(sd_event_new(&event_), "sd_event_new");
+}
 
-EventLoop::~EventLoop() { sd_event_unref(event_); }
+EventLoop::~EventLoop() {
+    sd_event_unref(event_);
+}
 
 EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->plain = std::move(callback);
+    source.callbacks_->callback = std::move(callback);
     const auto usec = std::max<std::int64_t>(0, at.time_since_epoch().count());
-    check(sd_event_add_time(event_, &source.source_, CLOCK_REALTIME, static_cast<std::uint64_t>(usec), 1,
-                            on_time, source.callbacks_.get()),
+    check(sd_event_add_time(event_, &source.source_, CLOCK_REALTIME,
+                            static_cast<std::uint64_t>(usec), 1, on_time, source.callbacks_.get()),
           "sd_event_add_time");
     return source;
 }
@@ -81,21 +97,25 @@ EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callba
 EventSource EventLoop::monotonic_timer(Duration delay, std::function<void()> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->plain = std::move(callback);
-    const auto usec = usec_now(CLOCK_MONOTONIC) + static_cast<std::uint64_t>(std::max<Duration::rep>(0, delay.count()));
-    check(sd_event_add_time(event_, &source.source_, CLOCK_MONOTONIC, usec, 1, on_time, source.callbacks_.get()),
+    source.callbacks_->callback = std::move(callback);
+    const auto usec = usec_now(CLOCK_MONOTONIC) +
+                      static_cast<std::uint64_t>(std::max<Duration::rep>(0, delay.count()));
+    check(sd_event_add_time(event_, &source.source_, CLOCK_MONOTONIC, usec, 1, on_time,
+                            source.callbacks_.get()),
           "sd_event_add_time");
     return source;
 }
 
-EventSource EventLoop::io(int fd, std::uint32_t events, std::function<void(std::uint32_t)> callback) {
+EventSource EventLoop::io(int fd, std::uint32_t events,
+                          std::function<void(std::uint32_t)> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->io = std::move(callback);
+    source.callbacks_->callback = std::move(callback);
     check(sd_event_add_io(
               event_, &source.source_, fd, events,
               [](sd_event_source*, int, std::uint32_t revents, void* userdata) {
-                  static_cast<EventSource::Callbacks*>(userdata)->io(revents);
+                  static_cast<EventSource::Callbacks*>(userdata)
+                      ->get<std::function<void(std::uint32_t)>>()(revents);
                   return 0;
               },
               source.callbacks_.get()),
@@ -106,11 +126,13 @@ EventSource EventLoop::io(int fd, std::uint32_t events, std::function<void(std::
 EventSource EventLoop::child(pid_t pid, std::function<void(const siginfo_t&)> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->child = std::move(callback);
+    source.callbacks_->callback = std::move(callback);
     check(sd_event_add_child(
               event_, &source.source_, pid, WEXITED,
               [](sd_event_source*, const siginfo_t* info, void* userdata) {
-                  call_once(static_cast<EventSource::Callbacks*>(userdata)->child, *info);
+                  call_once(static_cast<EventSource::Callbacks*>(userdata)
+                                ->get<std::function<void(const siginfo_t&)>>(),
+                            *info);
                   return 0;
               },
               source.callbacks_.get()),
@@ -125,11 +147,12 @@ EventSource EventLoop::signal(int signal, std::function<void(const signalfd_sigi
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->signal = std::move(callback);
+    source.callbacks_->callback = std::move(callback);
     check(sd_event_add_signal(
               event_, &source.source_, signal,
               [](sd_event_source*, const signalfd_siginfo* info, void* userdata) {
-                  static_cast<EventSource::Callbacks*>(userdata)->signal(*info);
+                  static_cast<EventSource::Callbacks*>(userdata)
+                      ->get<std::function<void(const signalfd_siginfo&)>>()(*info);
                   return 0;
               },
               source.callbacks_.get()),
@@ -140,12 +163,13 @@ EventSource EventLoop::signal(int signal, std::function<void(const signalfd_sigi
 EventSource EventLoop::defer(std::function<void()> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->plain = std::move(callback);
+    source.callbacks_->callback = std::move(callback);
     check(sd_event_add_defer(
               event_, &source.source_,
               [](sd_event_source* s, void* userdata) {
                   sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                  call_once(static_cast<EventSource::Callbacks*>(userdata)->plain);
+                  call_once(
+                      static_cast<EventSource::Callbacks*>(userdata)->get<std::function<void()>>());
                   return 0;
               },
               source.callbacks_.get()),
@@ -153,8 +177,12 @@ EventSource EventLoop::defer(std::function<void()> callback) {
     return source;
 }
 
-int EventLoop::run() { return sd_event_loop(event_); }
+int EventLoop::run() {
+    return sd_event_loop(event_);
+}
 
-void EventLoop::exit(int code) { sd_event_exit(event_, code); }
+void EventLoop::exit(int code) {
+    sd_event_exit(event_, code);
+}
 
 }  // namespace tasksrun

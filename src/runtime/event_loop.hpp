@@ -2,13 +2,13 @@
 // A small RAII layer over sd-event: sources own their callbacks and are released (disabled
 // and unreferenced) when their handle goes away. Single-threaded: everything runs on the thread
 // that calls run().
+#include <sys/signalfd.h>
 #include <systemd/sd-event.h>
 
 #include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <sys/signalfd.h>
 
 #include "schedule/instant.hpp"
 
@@ -16,7 +16,7 @@ namespace tasksrun {
 
 // Owns one sd_event_source; empty when default-constructed or moved from.
 class EventSource {
-public:
+  public:
     EventSource();
     EventSource(EventSource&&) noexcept;
     EventSource& operator=(EventSource&&) noexcept;
@@ -29,14 +29,14 @@ public:
 
     struct Callbacks;  // defined in the .cpp; public so that the C callbacks there can name it
 
-private:
+  private:
     friend class EventLoop;
     sd_event_source* source_ = nullptr;
     std::unique_ptr<Callbacks> callbacks_;
 };
 
 class EventLoop {
-public:
+  public:
     // Throws std::runtime_error if sd-event cannot be set up.
     EventLoop();
     ~EventLoop();
@@ -49,7 +49,8 @@ public:
     // given as a delay on CLOCK_MONOTONIC. Accuracy is 1 µs: no coalescing.
     EventSource wall_clock_timer(Instant at, std::function<void()> callback);
     EventSource monotonic_timer(Duration delay, std::function<void()> callback);
-    EventSource io(int fd, std::uint32_t events, std::function<void(std::uint32_t revents)> callback);
+    EventSource io(int fd, std::uint32_t events,
+                   std::function<void(std::uint32_t revents)> callback);
     // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.
     EventSource child(pid_t pid, std::function<void(const siginfo_t&)> callback);
     // Blocks `signal` for the process and delivers it here.
@@ -60,7 +61,7 @@ public:
     int run();
     void exit(int code);
 
-private:
+  private:
     sd_event* event_ = nullptr;
 };
 

@@ -13,7 +13,7 @@ namespace tasksrun {
 namespace {
 
 class OneShot {
-public:
+  public:
     OneShot(const TaskConfig& task, Logger& logger, bool with_hooks)
         : task_(task), logger_(logger), with_hooks_(with_hooks) {
         sigset_t chld;
@@ -46,7 +46,7 @@ public:
         return result_;
     }
 
-private:
+  private:
     using Next = std::function<void(const Outcome&)>;
 
     void start(const CommandAction* action, std::vector<std::pair<std::string, std::string>> env,
@@ -56,7 +56,10 @@ private:
             return;
         }
         const Instant started = wall_clock_now();
-        CommandLaunch launch{.action = action, .environment = std::move(env), .timeout = timeout, .task = task_.name};
+        CommandLaunch launch{.action = action,
+                             .environment = std::move(env),
+                             .timeout = timeout,
+                             .task = task_.name};
         current_ = std::make_unique<CommandRun>(events_, logger_, std::move(launch),
                                                 [this, started, next](Outcome outcome) {
                                                     outcome.duration = wall_clock_now() - started;
@@ -65,34 +68,44 @@ private:
                                                 });
     }
 
-    void run_hook(const std::optional<Hook>& hook, HookKind kind, Next next) {
-        HookContext context{.loop = 0, .scheduled = scheduled_, .outcome = hook_outcome_,
-                            .cancelled = cancelled_, .failed = !result_.ok() && !result_.cancelled};
+    void run_hook(const std::shared_ptr<const Hook>& hook, HookKind kind, Next next) {
+        HookContext context{.loop = 0,
+                            .scheduled = scheduled_,
+                            .outcome = hook_outcome_,
+                            .cancelled = cancelled_,
+                            .failed = !result_.ok() && !result_.cancelled};
         auto env = task_environment(task_.name, 0, scheduled_, 1, &context);
         env.emplace_back("TASKSRUN_HOOK", std::string(to_string(kind)));
         start(std::get_if<CommandAction>(&hook->action), std::move(env), hook->timeout,
               [this, kind, next](const Outcome& outcome) {
                   if (!outcome.ok()) {
-                      logger_.lifecycle(task_.name, {.event = "error", .message = std::string(to_string(kind)) +
-                                                                                " hook failed: " + outcome.error});
+                      logger_.lifecycle(task_.name, {.event = "error",
+                                                     .message = std::string(to_string(kind)) +
+                                                                " hook failed: " + outcome.error});
                   }
                   next(outcome);
               });
     }
 
     void run_action() {
-        logger_.lifecycle(task_.name, {.event = "iteration_start", .scheduled = scheduled_,
-                                       .lateness = Duration::zero(), .attempt = 1U});
-        start(std::get_if<CommandAction>(&task_.action), task_environment(task_.name, 0, scheduled_, 1, nullptr),
-              task_.timeout, [this](const Outcome& outcome) {
+        logger_.lifecycle(task_.name, {.event = "iteration_start",
+                                       .scheduled = scheduled_,
+                                       .lateness = Duration::zero(),
+                                       .attempt = 1U});
+        start(std::get_if<CommandAction>(&task_.action),
+              task_environment(task_.name, 0, scheduled_, 1, nullptr), task_.timeout,
+              [this](const Outcome& outcome) {
                   result_ = outcome;
                   hook_outcome_ = outcome;
-                  logger_.lifecycle(task_.name, {.event = "iteration_end", .scheduled = scheduled_,
-                                                 .duration = outcome.duration, .attempt = 1U,
-                                                 .failure_class = outcome.failure
-                                                                      ? std::optional(to_string(*outcome.failure))
-                                                                      : std::nullopt,
-                                                 .message = outcome.ok() ? "ok" : outcome.error});
+                  logger_.lifecycle(
+                      task_.name,
+                      {.event = "iteration_end",
+                       .scheduled = scheduled_,
+                       .duration = outcome.duration,
+                       .attempt = 1U,
+                       .failure_class = outcome.failure ? std::optional(to_string(*outcome.failure))
+                                                        : std::nullopt,
+                       .message = outcome.ok() ? "ok" : outcome.error});
                   const auto& notify = outcome.ok() ? task_.hooks.on_success : task_.hooks.on_error;
                   if (with_hooks_ && notify && !outcome.cancelled) {
                       run_hook(notify, outcome.ok() ? HookKind::on_success : HookKind::on_error,
@@ -105,13 +118,16 @@ private:
 
     void run_after_loop() {
         if (with_hooks_ && task_.hooks.after_loop) {
-            run_hook(task_.hooks.after_loop, HookKind::after_loop, [this](const Outcome&) { done(); });
+            run_hook(task_.hooks.after_loop, HookKind::after_loop,
+                     [this](const Outcome&) { done(); });
         } else {
             done();
         }
     }
 
-    void done() { quit_ = events_.defer([this] { events_.exit(0); }); }
+    void done() {
+        quit_ = events_.defer([this] { events_.exit(0); });
+    }
 
     const TaskConfig& task_;
     Logger& logger_;

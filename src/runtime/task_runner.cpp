@@ -6,17 +6,22 @@
 namespace tasksrun {
 namespace {
 
-std::pair<int, std::uint64_t> timer_id(TimerKey key) { return {static_cast<int>(key.kind), key.iteration}; }
+std::pair<int, std::uint64_t> timer_id(TimerKey key) {
+    return {static_cast<int>(key.kind), key.iteration};
+}
 
 const Hook* hook_of(const TaskConfig& task, HookKind kind) {
-    const std::optional<Hook>* hook = nullptr;
     switch (kind) {
-        case HookKind::before_loop: hook = &task.hooks.before_loop; break;
-        case HookKind::after_loop: hook = &task.hooks.after_loop; break;
-        case HookKind::on_error: hook = &task.hooks.on_error; break;
-        case HookKind::on_success: hook = &task.hooks.on_success; break;
+        case HookKind::before_loop:
+            return task.hooks.before_loop.get();
+        case HookKind::after_loop:
+            return task.hooks.after_loop.get();
+        case HookKind::on_error:
+            return task.hooks.on_error.get();
+        case HookKind::on_success:
+            break;
     }
-    return hook->has_value() ? &**hook : nullptr;
+    return task.hooks.on_success.get();
 }
 
 }  // namespace
@@ -33,13 +38,14 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .misfire_run_once = task.misfire == Misfire::run_once,
                         .misfire_grace = task.misfire_grace,
                         .jitter = task.jitter,
-                        .has_before_loop = task.hooks.before_loop.has_value(),
-                        .has_after_loop = task.hooks.after_loop.has_value(),
-                        .has_on_error = task.hooks.on_error.has_value(),
-                        .has_on_success = task.hooks.on_success.has_value()};
+                        .has_before_loop = task.hooks.before_loop != nullptr,
+                        .has_after_loop = task.hooks.after_loop != nullptr,
+                        .has_on_error = task.hooks.on_error != nullptr,
+                        .has_on_success = task.hooks.on_success != nullptr};
 }
 
-std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task, std::uint64_t loop,
+std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task,
+                                                                  std::uint64_t loop,
                                                                   std::optional<Instant> scheduled,
                                                                   std::uint32_t attempt,
                                                                   const HookContext* hook) {
@@ -62,9 +68,13 @@ std::vector<std::pair<std::string, std::string>> task_environment(const std::str
     return env;
 }
 
-TaskRunner::TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task, std::uint64_t seed,
-                       std::function<void()> changed)
-    : events_(events), logger_(logger), task_(task), loop_(loop_settings(task), seed), changed_(std::move(changed)) {}
+TaskRunner::TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task,
+                       std::uint64_t seed, std::function<void()> changed)
+    : events_(events),
+      logger_(logger),
+      task_(task),
+      loop_(loop_settings(task), seed),
+      changed_(std::move(changed)) {}
 
 void TaskRunner::start() {
     Commands out;
@@ -123,16 +133,19 @@ void TaskRunner::arm(const ArmTimer& command) {
     };
     // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
     // retries are durations, measured on the monotonic clock.
-    const bool wall_clock_slot = key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
-    timers_[timer_id(key)] = wall_clock_slot ? events_.wall_clock_timer(command.at, std::move(fire))
-                                             : events_.monotonic_timer(command.at - wall_clock_now(), std::move(fire));
+    const bool wall_clock_slot =
+        key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
+    timers_[timer_id(key)] =
+        wall_clock_slot ? events_.wall_clock_timer(command.at, std::move(fire))
+                        : events_.monotonic_timer(command.at - wall_clock_now(), std::move(fire));
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
     const auto* action = std::get_if<CommandAction>(&task_.action);
     const std::uint64_t iteration = command.iteration;
     CommandLaunch launch{.action = action,
-                         .environment = task_environment(task_.name, iteration, command.scheduled, command.attempt, nullptr),
+                         .environment = task_environment(task_.name, iteration, command.scheduled,
+                                                         command.attempt, nullptr),
                          .timeout = task_.timeout,
                          .task = task_.name};
     auto done = [this, iteration](Outcome outcome) {
@@ -147,7 +160,8 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
     };
     Attempt& attempt = attempts_[iteration];
     attempt.started = wall_clock_now();
-    attempt.run = std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
+    attempt.run =
+        std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
 }
 
 void TaskRunner::abort_running() {
@@ -164,8 +178,8 @@ void TaskRunner::run_next_hook() {
     const Hook& hook = *hook_of(task_, next.kind);
     const HookKind kind = next.kind;
     CommandLaunch launch{.action = std::get_if<CommandAction>(&hook.action),
-                         .environment = task_environment(task_.name, next.context.loop, next.context.scheduled, 1,
-                                                         &next.context),
+                         .environment = task_environment(task_.name, next.context.loop,
+                                                         next.context.scheduled, 1, &next.context),
                          .timeout = hook.timeout,
                          .task = task_.name};
     launch.environment.emplace_back("TASKSRUN_HOOK", std::string(to_string(kind)));

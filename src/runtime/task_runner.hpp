@@ -21,13 +21,14 @@ namespace tasksrun {
 LoopSettings loop_settings(const TaskConfig& task);
 
 // The TASKSRUN_* variables a command of this task sees (SPEC 3); hooks get their context too.
-std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task, std::uint64_t loop,
+std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task,
+                                                                  std::uint64_t loop,
                                                                   std::optional<Instant> scheduled,
                                                                   std::uint32_t attempt,
                                                                   const HookContext* hook);
 
 class TaskRunner {
-public:
+  public:
     // `changed` is called after every event the runner handled, so the owner can tell when all
     // tasks have settled.
     TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task, std::uint64_t seed,
@@ -42,7 +43,7 @@ public:
     // Nothing runs and nothing will: the loop has ended and every process has been reaped.
     bool settled() const;
 
-private:
+  private:
     struct Attempt {
         std::unique_ptr<CommandRun> run;
         Instant started;

@@ -1,6 +1,7 @@
 #include "schedule/cron.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <span>
@@ -188,14 +189,10 @@ constexpr unsigned kMaxDaysInMonth[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30,
 
 }  // namespace
 
-template <std::size_t N>
-void CronExpression::Field<N>::index() {
-    std::uint8_t next = N;
-    for (std::size_t i = N; i-- > 0;) {
-        if (allowed[i]) next = static_cast<std::uint8_t>(i);
-        next_at[i] = next;
-    }
-    next_at[N] = N;
+unsigned CronExpression::Field::next_at(unsigned from) const {
+    if (from >= 64) return 64;
+    const std::uint64_t rest = mask >> from;
+    return rest == 0 ? 64 : from + static_cast<unsigned>(std::countr_zero(rest));
 }
 
 std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_view text) {
@@ -239,22 +236,17 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
         if (!field) return std::unexpected(field.error());
         parsed[i] = *field;
     }
-    cron.seconds_.allowed = parsed[0].mask;
-    cron.minutes_.allowed = parsed[1].mask;
-    cron.hours_.allowed = parsed[2].mask;
-    cron.days_of_month_.allowed = parsed[3].mask;
-    cron.months_.allowed = parsed[4].mask;
+    cron.seconds_.mask = parsed[0].mask;
+    cron.minutes_.mask = parsed[1].mask;
+    cron.hours_.mask = parsed[2].mask;
+    cron.days_of_month_.mask = parsed[3].mask;
+    cron.months_.mask = parsed[4].mask;
     std::uint64_t weekdays = parsed[5].mask;
     if (weekdays & (std::uint64_t{1} << 7)) weekdays = (weekdays | 1) & 0x7f;  // 7 is Sunday
-    cron.days_of_week_ = weekdays;
+    cron.days_of_week_.mask = weekdays;
     cron.day_of_month_star_ = parsed[3].starts_with_star;
     cron.day_of_week_star_ = parsed[5].starts_with_star;
     cron.fixed_time_ = !parsed[1].starts_with_star && !parsed[2].starts_with_star;
-    cron.seconds_.index();
-    cron.minutes_.index();
-    cron.hours_.index();
-    cron.days_of_month_.index();
-    cron.months_.index();
 
     // Only a day-of-month list whose days no selected month has can never match: when the
     // day-of-week field takes part, some weekday comes round in every month.
@@ -262,8 +254,8 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
     if (!weekday_decides && cron.day_of_week_star_) {
         bool possible = false;
         for (unsigned m = 1; m <= 12 && !possible; ++m) {
-            if (!cron.months_.allowed[m]) continue;
-            possible = cron.days_of_month_.next_at[1] <= kMaxDaysInMonth[m];
+            if (!cron.months_.allows(m)) continue;
+            possible = cron.days_of_month_.next_at(1) <= kMaxDaysInMonth[m];
         }
         if (!possible) {
             return fail(tokens[3].offset,
@@ -274,8 +266,8 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
 }
 
 bool CronExpression::day_matches(const date::year_month_day& ymd, date::weekday wd) const {
-    const bool dom = days_of_month_.allowed[static_cast<unsigned>(ymd.day())];
-    const bool dow = days_of_week_[wd.c_encoding()];
+    const bool dom = days_of_month_.allows(static_cast<unsigned>(ymd.day()));
+    const bool dow = days_of_week_.allows(wd.c_encoding());
     if (day_of_month_star_ || day_of_week_star_) return dom && dow;
     return dom || dow;
 }
@@ -284,11 +276,11 @@ bool CronExpression::matches(date::local_seconds t) const {
     const date::local_days day = date::floor<date::days>(t);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss tod{t - day};
-    return months_.allowed[static_cast<unsigned>(ymd.month())] &&
+    return months_.allows(static_cast<unsigned>(ymd.month())) &&
            day_matches(ymd, date::weekday{day}) &&
-           hours_.allowed[static_cast<std::size_t>(tod.hours().count())] &&
-           minutes_.allowed[static_cast<std::size_t>(tod.minutes().count())] &&
-           seconds_.allowed[static_cast<std::size_t>(tod.seconds().count())];
+           hours_.allows(static_cast<unsigned>(tod.hours().count())) &&
+           minutes_.allows(static_cast<unsigned>(tod.minutes().count())) &&
+           seconds_.allows(static_cast<unsigned>(tod.seconds().count()));
 }
 
 std::optional<date::local_seconds> CronExpression::next_match(date::local_seconds from,
@@ -301,11 +293,11 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
         const date::local_days day = date::floor<date::days>(t);
         const date::year_month_day ymd{day};
         const auto month = static_cast<unsigned>(ymd.month());
-        if (!months_.allowed[month]) {
-            const unsigned next_month = months_.next_at[month];
+        if (!months_.allows(month)) {
+            const unsigned next_month = months_.next_at(month);
             const date::year_month first_of_next =
                 next_month <= 12 ? ymd.year() / date::month{next_month}
-                                 : (ymd.year() + date::years{1}) / date::month{months_.next_at[1]};
+                                 : (ymd.year() + date::years{1}) / date::month{months_.next_at(1)};
             t = date::local_days{first_of_next / 1};
             continue;
         }
@@ -317,18 +309,18 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
         const auto hour = static_cast<unsigned>(since_midnight / hours{1});
         const auto minute = static_cast<unsigned>((since_midnight % hours{1}) / minutes{1});
         const auto second = static_cast<unsigned>((since_midnight % minutes{1}).count());
-        if (!hours_.allowed[hour]) {
-            const unsigned next_hour = hours_.next_at[hour];
+        if (!hours_.allows(hour)) {
+            const unsigned next_hour = hours_.next_at(hour);
             t = next_hour < 24 ? day + hours{next_hour} : day + date::days{1};
             continue;
         }
-        if (!minutes_.allowed[minute]) {
-            const unsigned next_minute = minutes_.next_at[minute];
+        if (!minutes_.allows(minute)) {
+            const unsigned next_minute = minutes_.next_at(minute);
             t = next_minute < 60 ? day + hours{hour} + minutes{next_minute} : day + hours{hour + 1};
             continue;
         }
-        if (!seconds_.allowed[second]) {
-            const unsigned next_second = seconds_.next_at[second];
+        if (!seconds_.allows(second)) {
+            const unsigned next_second = seconds_.next_at(second);
             t = next_second < 60 ? day + hours{hour} + minutes{minute} + seconds{next_second}
                                  : day + hours{hour} + minutes{minute + 1};
             continue;

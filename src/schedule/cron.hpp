@@ -4,7 +4,6 @@
 #include <date/date.h>
 
 #include <array>
-#include <bitset>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -39,24 +38,24 @@ class CronExpression {
                                                   date::local_seconds until) const;
 
   private:
-    template <std::size_t N>
+    // The allowed values of one field as a bit mask (no field has more than 60 values).
     struct Field {
-        std::bitset<N> allowed;
-        // next_at[i] = the smallest allowed value >= i, or N if none: jumps without scanning.
-        std::array<std::uint8_t, N + 1> next_at{};
-        void index();
+        std::uint64_t mask = 0;
+        bool allows(unsigned value) const { return (mask >> value) & 1U; }
+        // The smallest allowed value >= `from`, or 64 if there is none: a jump, not a scan.
+        unsigned next_at(unsigned from) const;
     };
 
     CronExpression() = default;
     bool day_matches(const date::year_month_day& ymd, date::weekday wd) const;
 
     std::string text_;
-    Field<60> seconds_;
-    Field<60> minutes_;
-    Field<24> hours_;
-    Field<32> days_of_month_;      // 1..31
-    Field<13> months_;             // 1..12
-    std::bitset<7> days_of_week_;  // 0 = Sunday
+    Field seconds_;
+    Field minutes_;
+    Field hours_;
+    Field days_of_month_;  // 1..31
+    Field months_;         // 1..12
+    Field days_of_week_;   // 0 = Sunday
     // Cron's rule: when both day fields are restricted (neither starts with '*'), a day matches
     // if either does; otherwise both must.
     bool day_of_month_star_ = false;

@@ -202,11 +202,11 @@ then = "stop"
 
     const TaskConfig& backup = c.tasks[0];
     CHECK(backup.on_error == AfterError::continue_loop);
-    REQUIRE(backup.hooks.before_loop.has_value());
+    REQUIRE(backup.hooks.before_loop != nullptr);
     CHECK(std::get<CommandAction>(backup.hooks.before_loop->action).shell == "echo starting");
-    REQUIRE(backup.hooks.after_loop.has_value());
+    REQUIRE(backup.hooks.after_loop != nullptr);
     CHECK(backup.hooks.after_loop->timeout == Duration{5s});
-    REQUIRE(backup.hooks.on_success.has_value());
+    REQUIRE(backup.hooks.on_success != nullptr);
     const auto& success = std::get<WebhookAction>(backup.hooks.on_success->action);
     CHECK(success.kind == WebhookKind::slack);
     CHECK(*success.json_body == nlohmann::json{{"text", "ok after {{duration}}"}});
@@ -219,7 +219,7 @@ then = "stop"
     CHECK(*post.json_body == nlohmann::json{{"text", "report {{loop}}"}});
     // The hook table form of on_error carries the policy in `then`.
     CHECK(report.on_error == AfterError::stop_loop);
-    REQUIRE(report.hooks.on_error.has_value());
+    REQUIRE(report.hooks.on_error != nullptr);
     const auto& alert = std::get<WebhookAction>(report.hooks.on_error->action);
     CHECK(alert.kind == WebhookKind::discord);  // inferred from the body keys: the URL is a secret
     CHECK(alert.json_body->at("content") == "failed (exit {{exit_code}}): {{output_tail}}");

@@ -15,14 +15,18 @@ const Instant kT0{date::sys_days{date::year{2025} / 1 / 1}};  // no REQUIRE outs
 
 LoopSettings every(Duration period) {
     LoopSettings settings{.schedule = Schedule(IntervalSchedule(period))};
-    settings.retry_on = {{FailureKind::network, std::nullopt}, {FailureKind::timeout, std::nullopt},
+    settings.retry_on = {{FailureKind::network, std::nullopt},
+                         {FailureKind::timeout, std::nullopt},
                          {FailureKind::exit_code, 75}};
     return settings;
 }
 
-Outcome success(Duration took = 1s) { return Outcome{.duration = took}; }
+Outcome success(Duration took = 1s) {
+    return Outcome{.duration = took};
+}
 Outcome failure(FailureKind kind, int exit_code = 0) {
-    return Outcome{.failure = FailureClass{kind, exit_code}, .error = "it broke", .exit_code = exit_code};
+    return Outcome{
+        .failure = FailureClass{kind, exit_code}, .error = "it broke", .exit_code = exit_code};
 }
 const Outcome kNetworkError = failure(FailureKind::network);
 const Outcome kExit3 = failure(FailureKind::exit_code, 3);
@@ -30,8 +34,9 @@ const Outcome kCancelled = Outcome{.cancelled = true};
 
 // Drives a Loop and keeps what it asked for since the last look.
 class Driver {
-public:
-    explicit Driver(LoopSettings settings, std::uint64_t seed = 1) : loop(std::move(settings), seed) {}
+  public:
+    explicit Driver(LoopSettings settings, std::uint64_t seed = 1)
+        : loop(std::move(settings), seed) {}
 
     Loop loop;
     Commands out;
@@ -78,7 +83,8 @@ public:
     const LifecycleRecord* last_record(std::string_view event) const {
         const LifecycleRecord* found = nullptr;
         for (const Command& c : out) {
-            if (const auto* l = std::get_if<Log>(&c); l && l->record.event == event) found = &l->record;
+            if (const auto* l = std::get_if<Log>(&c); l && l->record.event == event)
+                found = &l->record;
         }
         return found;
     }
@@ -116,15 +122,16 @@ TEST_CASE("loop: interval slots run at start and then on a drift-free grid", "[l
     CHECK(d.loop.next_iteration() == kT0 + 10s);
 }
 
-TEST_CASE("loop: run_at_start = false waits one interval, time and cron wait for their slot", "[loop]") {
+TEST_CASE("loop: run_at_start = false waits one interval, time and cron wait for their slot",
+          "[loop]") {
     LoopSettings settings = every(10s);
     settings.run_at_start = false;
     Driver d(settings);
     d.start(kT0);
     CHECK(d.armed_slot() == kT0 + 10s);
 
-    Driver cron(LoopSettings{.schedule = Schedule(WallClockSchedule(*CronExpression::parse("0 9 * * *"),
-                                                                    Zone::utc(), {}))});
+    Driver cron(LoopSettings{.schedule = Schedule(WallClockSchedule(
+                                 *CronExpression::parse("0 9 * * *"), Zone::utc(), {}))});
     cron.start(kT0);
     CHECK(cron.armed_slot() == at("2025-01-01T09:00:00Z"));
 }
@@ -204,7 +211,8 @@ TEST_CASE("loop: cancel in each state", "[loop]") {
     settings.has_before_loop = settings.has_after_loop = true;
     const auto after_loop_context = [](const Driver& d) {
         for (const Command& c : d.out) {
-            if (const auto* h = std::get_if<RunHook>(&c); h && h->kind == HookKind::after_loop) return h->context;
+            if (const auto* h = std::get_if<RunHook>(&c); h && h->kind == HookKind::after_loop)
+                return h->context;
         }
         FAIL("no after_loop hook");
         return HookContext{};
@@ -326,7 +334,7 @@ TEST_CASE("loop: max_retries turns a handled failure into an error", "[loop]") {
 }
 
 TEST_CASE("loop: backoff grows to at most 1024 s and resets after a success", "[loop]") {
-    std::mt19937_64 random(3);
+    std::minstd_rand random(3);
     Backoff backoff;
     for (int k = 1; k <= 14; ++k) {
         const Duration cap = std::chrono::seconds{std::int64_t{1} << std::min(k, 10)};
@@ -413,7 +421,8 @@ TEST_CASE("loop: a retry running past the next slot absorbs it: never a double r
     d.clear();
     d.fire_slot(kT0 + 10s);  // the slot passes during the backoff
     CHECK(d.starts().empty());
-    CHECK(d.last_record("misfire")->message == "a retry is in progress; the retry takes this slot's place");
+    CHECK(d.last_record("misfire")->message ==
+          "a retry is in progress; the retry takes this slot's place");
     CHECK(d.armed_slot() == kT0 + 20s);
     d.clear();
     d.fire_retry(0, kT0 + 12s);
@@ -494,7 +503,8 @@ TEST_CASE("loop: change_interval while waiting takes effect at once", "[loop]") 
     CHECK(d.armed_slot() == kT0 + 6s);
 
     d.clear();
-    d.loop.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})), kT0 + 4s, d.out);
+    d.loop.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})),
+                           kT0 + 4s, d.out);
     CHECK(d.armed_slot() == at("2025-01-01T12:00:00Z"));  // from now, for time and cron
 }
 
@@ -576,9 +586,10 @@ TEST_CASE("loop: jitter delays the timer but not the slot", "[loop]") {
     CHECK(fire_at >= kT0);
     CHECK(fire_at <= kT0 + 2s);
     d.clear();
-    d.fire_slot(fire_at);
+    d.fire_slot(fire_at + 1ms);
     REQUIRE(d.starts().size() == 1);
     CHECK(d.starts()[0].scheduled == kT0);
+    CHECK(d.last_record("iteration_start")->lateness == Duration{1ms});  // from the jittered time
 }
 
 }  // namespace
