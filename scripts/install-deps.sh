@@ -9,9 +9,11 @@ build_deps="build-essential cmake pkg-config
   libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
   nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates"
 test_deps="python3 procps"
+# Benchmark peers (make bench), installed with the rest so that figures are reproducible.
+bench_deps="python3-discord"
 
 missing=""
-for pkg in $build_deps $test_deps; do
+for pkg in $build_deps $test_deps $bench_deps; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $pkg"
     fi

@@ -8,3 +8,11 @@ echo "== next_after throughput ($build_dir/bench/schedule_bench)"
 echo
 echo "== check and next on a generated config (bench/cli_bench.py)"
 python3 "$here/bench/cli_bench.py" "$build_dir" 10000
+echo
+echo "== the daemon: lateness, CPU and memory (bench/daemon_bench.py --peer)"
+if python3 -c "import discord" 2>/dev/null || /usr/bin/python3 -c "import discord" 2>/dev/null; then
+    python3 "$here/bench/daemon_bench.py" "$build_dir" --peer
+else
+    echo "(python3-discord is not installed: running without the discord.py peer)"
+    python3 "$here/bench/daemon_bench.py" "$build_dir"
+fi
