@@ -16,6 +16,7 @@ Usage: daemon_bench.py BUILD_DIR [--busy 100] [--busy-seconds 20] [--idle 100,10
 """
 import argparse
 import json
+from datetime import datetime
 import os
 import signal
 import subprocess
@@ -99,7 +100,7 @@ def busy_scenario(binary, tmp, tasks, seconds, jitter):
             record = json.loads(line)
             if record.get("event") != "iteration_start":
                 continue
-            stamp = time.mktime(time.strptime(record["time"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+            stamp = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
             if measure_from <= stamp <= measure_to:
                 lateness.append(record["lateness_ms"])
     return {"iterations": len(lateness), "p50_ms": percentile(lateness, 50), "p99_ms": percentile(lateness, 99),

@@ -69,12 +69,12 @@ std::vector<std::pair<std::string, std::string>> task_environment(const std::str
 }
 
 TaskRunner::TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task,
-                       std::uint64_t seed, std::function<void()> changed)
+                       std::uint64_t seed, std::function<void()> settled)
     : events_(events),
       logger_(logger),
       task_(task),
       loop_(loop_settings(task), seed),
-      changed_(std::move(changed)) {}
+      on_settled_(std::move(settled)) {}
 
 void TaskRunner::start() {
     Commands out;
@@ -101,7 +101,9 @@ bool TaskRunner::settled() const {
 }
 
 void TaskRunner::after_event() {
-    if (changed_) changed_();
+    // Only a runner that has settled can let the daemon finish; telling it after every event
+    // would make each event cost a scan of every task.
+    if (on_settled_ && settled()) on_settled_();
 }
 
 void TaskRunner::execute(Commands commands) {

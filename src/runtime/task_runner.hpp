@@ -29,10 +29,10 @@ std::vector<std::pair<std::string, std::string>> task_environment(const std::str
 
 class TaskRunner {
   public:
-    // `changed` is called after every event the runner handled, so the owner can tell when all
-    // tasks have settled.
+    // `settled` is called after an event that left the runner settled, so the owner can tell
+    // when all tasks have.
     TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task, std::uint64_t seed,
-               std::function<void()> changed);
+               std::function<void()> settled);
 
     void start();
     void stop();
@@ -66,7 +66,7 @@ class TaskRunner {
     Logger& logger_;
     const TaskConfig& task_;
     Loop loop_;
-    std::function<void()> changed_;
+    std::function<void()> on_settled_;
     std::map<std::pair<int, std::uint64_t>, EventSource> timers_;
     std::map<std::uint64_t, Attempt> attempts_;
     std::deque<RunHook> hook_queue_;
