@@ -124,7 +124,7 @@ void CommandRun::spawn() {
     }
     child_ = events_.child(pid_, [this](const siginfo_t& info) { on_exit(info); });
     if (launch_.timeout) {
-        timeout_timer_ = events_.monotonic_timer(*launch_.timeout, [this] {
+        timeout_timer_ = events_.elapsed_timer(*launch_.timeout, [this] {
             timed_out_ = true;
             send_kill(launch_.action->kill_signal);
         });
@@ -176,7 +176,7 @@ void CommandRun::send_kill(int signal) {
     ::kill(-pid_, signal);
     if (signal != SIGKILL && !kill_timer_) {
         kill_timer_ =
-            events_.monotonic_timer(launch_.action->kill_timeout, [this] { send_kill(SIGKILL); });
+            events_.elapsed_timer(launch_.action->kill_timeout, [this] { send_kill(SIGKILL); });
     }
 }
 

@@ -79,8 +79,8 @@ void Daemon::on_stop_signal(int signal) {
                         ": stopping every loop; running iterations may take up to " +
                         format_duration(config_.settings.shutdown_timeout) +
                         " (send it again to cancel them now)");
-    shutdown_timer_ = events_.monotonic_timer(config_.settings.shutdown_timeout,
-                                              [this] { cancel_all("shutdown_timeout reached"); });
+    shutdown_timer_ = events_.elapsed_timer(config_.settings.shutdown_timeout,
+                                            [this] { cancel_all("shutdown_timeout reached"); });
     for (auto& runner : runners_) runner->stop();
     check_settled();
 }

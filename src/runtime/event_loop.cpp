@@ -94,13 +94,13 @@ EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callba
     return source;
 }
 
-EventSource EventLoop::monotonic_timer(Duration delay, std::function<void()> callback) {
+EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
-    const auto usec = usec_now(CLOCK_MONOTONIC) +
+    const auto usec = usec_now(CLOCK_BOOTTIME) +
                       static_cast<std::uint64_t>(std::max<Duration::rep>(0, delay.count()));
-    check(sd_event_add_time(event_, &source.source_, CLOCK_MONOTONIC, usec, 1, on_time,
+    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, usec, 1, on_time,
                             source.callbacks_.get()),
           "sd_event_add_time");
     return source;

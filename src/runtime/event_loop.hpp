@@ -45,10 +45,12 @@ class EventLoop {
 
     sd_event* raw() const { return event_; }
 
-    // A one-shot timer. CLOCK_REALTIME timers follow clock steps (wall-clock slots); others are
-    // given as a delay on CLOCK_MONOTONIC. Accuracy is 1 µs: no coalescing.
+    // One-shot timers with 1 µs accuracy (no coalescing). A wall-clock timer is due at an instant
+    // of CLOCK_REALTIME, so it follows clock steps (wall-clock slots); an elapsed-time timer is a
+    // delay on CLOCK_BOOTTIME, which never steps but keeps counting through suspend, so that an
+    // interval of an hour is an hour of real time on a laptop too.
     EventSource wall_clock_timer(Instant at, std::function<void()> callback);
-    EventSource monotonic_timer(Duration delay, std::function<void()> callback);
+    EventSource elapsed_timer(Duration delay, std::function<void()> callback);
     EventSource io(int fd, std::uint32_t events,
                    std::function<void(std::uint32_t revents)> callback);
     // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.

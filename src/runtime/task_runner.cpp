@@ -134,12 +134,12 @@ void TaskRunner::arm(const ArmTimer& command) {
         after_event();
     };
     // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
-    // retries are durations, measured on the monotonic clock.
+    // retries are durations, measured on the boot-time clock.
     const bool wall_clock_slot =
         key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
     timers_[timer_id(key)] =
         wall_clock_slot ? events_.wall_clock_timer(command.at, std::move(fire))
-                        : events_.monotonic_timer(command.at - wall_clock_now(), std::move(fire));
+                        : events_.elapsed_timer(command.at - wall_clock_now(), std::move(fire));
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
