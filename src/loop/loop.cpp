@@ -190,8 +190,22 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
     }
 }
 
+bool Loop::back_to_back() const {
+    const IntervalSchedule* interval = settings_.schedule.interval();
+    return interval != nullptr && interval->period() == Duration::zero();
+}
+
 void Loop::on_slot_due(Instant now, Commands& out) {
     const Instant slot = *next_slot_;
+    if (back_to_back()) {
+        // Every instant is a slot, so the next one is "as soon as there is room": armed now if
+        // there is, else by after_iteration. Never a timer that fires while there is none.
+        next_slot_.reset();
+        if (flights_.size() < settings_.max_concurrent)
+            start_iteration(slot, slot_fire_at_, now, out);
+        if (!stopping_ && flights_.size() < settings_.max_concurrent) arm_slot(now, now, out);
+        return;
+    }
     std::optional<Instant> following = settings_.schedule.next_after(slot, anchor_);
     if (following && *following <= now && *following != slot) {
         // The process woke long after the slot (suspend, clock step, a stalled host): never a
@@ -334,6 +348,10 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
 void Loop::after_iteration(Instant now, Commands& out) {
     if (stopping_) {
         maybe_end(now, out);
+        return;
+    }
+    if (back_to_back() && !next_slot_) {
+        arm_slot(now, now, out);
         return;
     }
     if (!pending_late_ || flights_.size() >= settings_.max_concurrent) return;

@@ -78,6 +78,8 @@ class Loop {
     void begin_iterations(Instant now, Commands& out);
     void arm_slot(std::optional<Instant> slot, Instant now, Commands& out);
     void on_slot_due(Instant now, Commands& out);
+    // A zero interval: the next iteration starts as soon as the previous one ends.
+    bool back_to_back() const;
     void record_overrun(Instant slot, Commands& out);
     // `due` is when the timer aimed to start it (the slot plus its jitter); lateness is measured
     // from there.

@@ -83,6 +83,20 @@ class LifecycleTest(TasksrunTestCase):
         self.assertEqual(daemon.events("tick"),
                          ["start", "before_loop"] + ["iteration_start", "iteration_end"] * 3 + ["after_loop", "finished"])
 
+    def test_a_zero_interval_runs_back_to_back(self):
+        path = self.write_config("""
+            [[task]]
+            name = "eager"
+            seconds = 0
+            count = 5
+            run = "sleep 0.1"
+        """)
+        daemon = Daemon(self, path)
+        self.assertEqual(daemon.wait(timeout=20), 0)
+        events = daemon.events("eager")
+        self.assertEqual(events.count("iteration_start"), 5)
+        self.assertNotIn("misfire", events)
+
     def test_json_log_lines_carry_the_spec_fields(self):
         path = self.write_config("""
             [[task]]

@@ -594,3 +594,29 @@ TEST_CASE("loop: jitter delays the timer but not the slot", "[loop]") {
 
 }  // namespace
 }  // namespace tasksrun
+
+namespace tasksrun {
+namespace {
+
+TEST_CASE("loop: a zero interval runs iterations back to back without spinning", "[loop]") {
+    Driver d(every(0s));
+    d.start(kT0);
+    CHECK(d.armed_slot() == kT0);
+    d.clear();
+    d.fire_slot(kT0);
+    REQUIRE(d.starts().size() == 1);
+    // While the iteration runs there is no due slot: no timer, no misfire.
+    CHECK_FALSE(d.armed_slot().has_value());
+    d.clear();
+    d.finish(0, success(3s), kT0 + 3s);
+    CHECK(d.armed_slot() == kT0 + 3s);  // the next one starts as soon as this one ended
+    CHECK(d.events() == std::vector<std::string>{"iteration_end"});
+    d.clear();
+    d.fire_slot(kT0 + 3s);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].iteration == 1);
+    CHECK_FALSE(d.armed_slot().has_value());
+}
+
+}  // namespace
+}  // namespace tasksrun
