@@ -1,0 +1,135 @@
+#include "actions/discord.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace tasksrun {
+namespace {
+
+std::optional<double> parse_number(std::string_view text) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || !std::isfinite(value) || value < 0) return std::nullopt;
+    return value;
+}
+
+std::optional<Duration> seconds(double value) {
+    if (value > 86400.0 * 7) return std::nullopt;
+    return Duration{static_cast<Duration::rep>(std::ceil(value * 1e6))};
+}
+
+const std::string* header(const HttpHeaders& headers, const std::string& name) {
+    const auto it = headers.find(name);
+    return it == headers.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+std::string discord_execute_url(std::string_view url, bool wait,
+                                const std::optional<std::string>& thread_id) {
+    std::string out(url);
+    const std::size_t api = out.find("/api/");
+    const std::size_t webhooks = out.find("/webhooks/", api == std::string::npos ? 0 : api);
+    if (api != std::string::npos && webhooks != std::string::npos) {
+        out.replace(api, webhooks - api, "/api/v10");
+    }
+    char separator = out.find('?') == std::string::npos ? '?' : '&';
+    if (wait) {
+        out += separator;
+        out += "wait=true";
+        separator = '&';
+    }
+    if (thread_id) {
+        out += separator;
+        out += "thread_id=" + *thread_id;
+    }
+    return out;
+}
+
+RateLimitHeaders parse_rate_limit_headers(const HttpHeaders& headers) {
+    RateLimitHeaders out;
+    if (const auto* bucket = header(headers, "x-ratelimit-bucket")) out.bucket = *bucket;
+    if (const auto* limit = header(headers, "x-ratelimit-limit")) {
+        if (auto n = parse_number(*limit)) out.limit = static_cast<int>(*n);
+    }
+    if (const auto* remaining = header(headers, "x-ratelimit-remaining")) {
+        if (auto n = parse_number(*remaining)) out.remaining = static_cast<int>(*n);
+    }
+    if (const auto* reset = header(headers, "x-ratelimit-reset-after")) {
+        if (auto n = parse_number(*reset)) out.reset_after = seconds(*n);
+    }
+    if (const auto* global = header(headers, "x-ratelimit-global")) out.global = *global == "true";
+    return out;
+}
+
+TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_view body) {
+    TooManyRequests out;
+    const nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+    if (document.is_object()) {
+        out.json = true;
+        if (const auto it = document.find("retry_after"); it != document.end() && it->is_number()) {
+            out.retry_after = seconds(it->get<double>());
+        }
+        if (const auto it = document.find("global"); it != document.end() && it->is_boolean()) {
+            out.global = it->get<bool>();
+        }
+    }
+    if (!out.retry_after) {
+        if (const auto* retry = header(headers, "retry-after")) {
+            if (auto n = parse_number(*retry)) out.retry_after = seconds(*n);
+        }
+    }
+    out.global = out.global || parse_rate_limit_headers(headers).global;
+    return out;
+}
+
+DiscordRateLimiter::Decision DiscordRateLimiter::may_send(const std::string& key,
+                                                          Instant now) const {
+    using Kind = Decision::Kind;
+    if (global_blocked_until_ > now) return {Kind::wait_until, global_blocked_until_};
+    const auto it = buckets_.find(key);
+    if (it == buckets_.end()) return {Kind::send};
+    const Bucket& bucket = it->second;
+    if (bucket.blocked_until > now) return {Kind::wait_until, bucket.blocked_until};
+    if (!bucket.remaining) {
+        // Nothing known yet: one request at a time until Discord says how many are allowed.
+        return bucket.in_flight == 0 ? Decision{Kind::send} : Decision{Kind::wait_for_answer};
+    }
+    const int allowed = now >= bucket.reset_at ? bucket.limit.value_or(1) : *bucket.remaining;
+    if (allowed - bucket.in_flight > 0) return {Kind::send};
+    if (now < bucket.reset_at) return {Kind::wait_until, bucket.reset_at};
+    return {Kind::wait_for_answer};
+}
+
+void DiscordRateLimiter::sent(const std::string& key) {
+    ++buckets_[key].in_flight;
+}
+
+void DiscordRateLimiter::answered(const std::string& key, const RateLimitHeaders& headers,
+                                  Instant now) {
+    Bucket& bucket = buckets_[key];
+    if (bucket.in_flight > 0) --bucket.in_flight;
+    if (headers.remaining && headers.reset_after) {
+        bucket.remaining = headers.remaining;
+        bucket.reset_at = now + *headers.reset_after;
+        if (headers.limit) bucket.limit = headers.limit;
+    }
+}
+
+void DiscordRateLimiter::limited(const std::string& key, Duration retry_after, bool global,
+                                 Instant now) {
+    Bucket& bucket = buckets_[key];
+    if (bucket.in_flight > 0) --bucket.in_flight;
+    bucket.blocked_until = now + retry_after;
+    bucket.remaining = 0;
+    bucket.reset_at = bucket.blocked_until;
+    if (global) global_blocked_until_ = now + retry_after;
+}
+
+void DiscordRateLimiter::abandoned(const std::string& key) {
+    Bucket& bucket = buckets_[key];
+    if (bucket.in_flight > 0) --bucket.in_flight;
+}
+
+}  // namespace tasksrun

@@ -1,0 +1,69 @@
+#pragma once
+// What Discord's webhook API needs beyond plain HTTP: the versioned URL, its rate-limit headers
+// and 429 bodies, and a limiter that makes tasks sharing a webhook wait instead of collecting
+// 429s. Pure: the caller passes the time.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "schedule/instant.hpp"
+
+namespace tasksrun {
+
+using HttpHeaders = std::map<std::string, std::string>;  // names in lower case
+
+// ".../api/webhooks/ID/TOKEN" (any API version, or none) -> ".../api/v10/webhooks/ID/TOKEN",
+// with ?wait=true and &thread_id=... as asked. An unversioned URL would report retry_after in
+// milliseconds; v10 reports seconds.
+std::string discord_execute_url(std::string_view url, bool wait,
+                                const std::optional<std::string>& thread_id);
+
+struct RateLimitHeaders {
+    std::optional<std::string> bucket = std::nullopt;
+    std::optional<int> limit = std::nullopt;
+    std::optional<int> remaining = std::nullopt;
+    std::optional<Duration> reset_after = std::nullopt;
+    bool global = false;
+};
+RateLimitHeaders parse_rate_limit_headers(const HttpHeaders& headers);
+
+struct TooManyRequests {
+    std::optional<Duration> retry_after = std::nullopt;  // nullopt: the answer said nothing usable
+    bool global = false;
+    bool json = false;  // false: not Discord's API answering (an HTML page from an edge ban)
+};
+// A 429: `retry_after` from the JSON body (exact, float seconds) is preferred over the
+// Retry-After header (whole seconds, rounded up).
+TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_view body);
+
+// Per-webhook buckets, shared by every task that posts to the same webhook.
+class DiscordRateLimiter {
+  public:
+    struct Decision {
+        enum class Kind { send, wait_until, wait_for_answer } kind;
+        Instant at{};  // for wait_until
+    };
+
+    Decision may_send(const std::string& key, Instant now) const;
+    void sent(const std::string& key);
+    // A response other than 429 arrived (success or not).
+    void answered(const std::string& key, const RateLimitHeaders& headers, Instant now);
+    // A 429 arrived: nothing goes to this webhook (or, if global, to any) until `retry_after`.
+    void limited(const std::string& key, Duration retry_after, bool global, Instant now);
+    // The request ended without an answer (network error, timeout, cancel).
+    void abandoned(const std::string& key);
+
+  private:
+    struct Bucket {
+        std::optional<int> limit;
+        std::optional<int> remaining;
+        Instant reset_at{};
+        Instant blocked_until{};
+        int in_flight = 0;
+    };
+    std::map<std::string, Bucket> buckets_;
+    Instant global_blocked_until_{};
+};
+
+}  // namespace tasksrun

@@ -1,0 +1,26 @@
+#pragma once
+// Webhook URLs carry their credentials (Discord's and Slack's tokens are in the path), so they
+// never reach a log, an error or a listing whole.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tasksrun {
+
+// A URL fit to show: scheme and host, and for Discord the webhook id; the rest is "…".
+// "https://discord.com/api/webhooks/123/abc" -> "https://discord.com/api/webhooks/123/…".
+std::string redact_url(std::string_view url);
+
+// Remembers the secrets in play (resolved webhook URLs, and their tokens) and removes every
+// occurrence of them from a text: a last line of defence for log lines, command output included.
+class Redactor {
+  public:
+    void add_secret(std::string secret);
+    std::string scrub(std::string_view text) const;
+    bool empty() const { return secrets_.empty(); }
+
+  private:
+    std::vector<std::string> secrets_;  // longest first, so that a URL is replaced before its token
+};
+
+}  // namespace tasksrun

@@ -1,0 +1,87 @@
+#include "actions/discord.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = DiscordRateLimiter::Decision::Kind;
+
+const Instant kT0{std::chrono::seconds{1'700'000'000}};
+
+TEST_CASE("Discord URLs are rewritten to API v10 with their query parameters",
+          "[actions][discord]") {
+    CHECK(discord_execute_url("https://discord.com/api/webhooks/1/tok", false, std::nullopt) ==
+          "https://discord.com/api/v10/webhooks/1/tok");
+    CHECK(discord_execute_url("https://discord.com/api/v9/webhooks/1/tok", true, std::nullopt) ==
+          "https://discord.com/api/v10/webhooks/1/tok?wait=true");
+    CHECK(discord_execute_url("http://127.0.0.1:9/api/webhooks/1/tok", true, std::string("42")) ==
+          "http://127.0.0.1:9/api/v10/webhooks/1/tok?wait=true&thread_id=42");
+}
+
+TEST_CASE("429 bodies: JSON retry_after wins over the rounded header", "[actions][discord]") {
+    const auto r = parse_too_many_requests(
+        {{"retry-after", "2"}},
+        R"({"message":"You are being rate limited.","retry_after":1.337,"global":false})");
+    CHECK(r.json);
+    CHECK(r.retry_after == Duration{1'337'000});
+    CHECK_FALSE(r.global);
+    const auto global = parse_too_many_requests({{"x-ratelimit-global", "true"}},
+                                                R"({"retry_after":0.5,"global":true})");
+    CHECK(global.global);
+    const auto html =
+        parse_too_many_requests({{"retry-after", "30"}}, "<html>Access denied</html>");
+    CHECK_FALSE(html.json);
+    CHECK(html.retry_after == Duration{30s});
+    CHECK_FALSE(parse_too_many_requests({}, "<html></html>").retry_after.has_value());
+}
+
+TEST_CASE("rate-limit headers", "[actions][discord]") {
+    const auto h = parse_rate_limit_headers({{"x-ratelimit-bucket", "abcd"},
+                                             {"x-ratelimit-limit", "5"},
+                                             {"x-ratelimit-remaining", "0"},
+                                             {"x-ratelimit-reset-after", "1.25"}});
+    CHECK(h.bucket == "abcd");
+    CHECK(h.limit == 5);
+    CHECK(h.remaining == 0);
+    CHECK(h.reset_after == Duration{1250ms});
+}
+
+TEST_CASE("rate limiter: one request at a time until the first answer, then the bucket decides",
+          "[actions][discord]") {
+    DiscordRateLimiter limiter;
+    const std::string hook = "https://discord.com/api/v10/webhooks/1/tok";
+    CHECK(limiter.may_send(hook, kT0).kind == Kind::send);
+    limiter.sent(hook);
+    CHECK(limiter.may_send(hook, kT0).kind == Kind::wait_for_answer);
+    limiter.answered(hook, {.limit = 5, .remaining = 1, .reset_after = Duration{2s}}, kT0 + 100ms);
+    CHECK(limiter.may_send(hook, kT0 + 100ms).kind == Kind::send);
+    limiter.sent(hook);
+    // The one remaining request is in flight: the next waits for the bucket to reset.
+    const auto wait = limiter.may_send(hook, kT0 + 150ms);
+    CHECK(wait.kind == Kind::wait_until);
+    CHECK(wait.at == kT0 + 2100ms);
+    limiter.answered(hook, {.limit = 5, .remaining = 0, .reset_after = Duration{1950ms}},
+                     kT0 + 150ms);
+    CHECK(limiter.may_send(hook, kT0 + 2s).kind == Kind::wait_until);
+    CHECK(limiter.may_send(hook, kT0 + 2100ms).kind == Kind::send);  // reset: the limit again
+    // Another webhook is not affected.
+    CHECK(limiter.may_send("other", kT0 + 150ms).kind == Kind::send);
+}
+
+TEST_CASE("rate limiter: a 429 blocks its webhook, a global one blocks all", "[actions][discord]") {
+    DiscordRateLimiter limiter;
+    limiter.sent("a");
+    limiter.limited("a", Duration{1500ms}, false, kT0);
+    CHECK(limiter.may_send("a", kT0 + 1s).at == kT0 + 1500ms);
+    CHECK(limiter.may_send("b", kT0 + 1s).kind == Kind::send);
+    limiter.sent("b");
+    limiter.limited("b", Duration{3s}, true, kT0 + 1s);
+    CHECK(limiter.may_send("c", kT0 + 2s).kind == Kind::wait_until);
+    CHECK(limiter.may_send("c", kT0 + 2s).at == kT0 + 4s);
+    CHECK(limiter.may_send("c", kT0 + 4s).kind == Kind::send);
+}
+
+}  // namespace
+}  // namespace tasksrun
