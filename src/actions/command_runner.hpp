@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "actions/action_run.hpp"
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
@@ -24,7 +25,7 @@ struct CommandLaunch {
     std::string task;  // the name output lines are logged under
 };
 
-class CommandRun {
+class CommandRun final : public ActionRun {
   public:
     using Done = std::function<void(Outcome)>;
     static constexpr std::size_t kOutputTailBytes = 4096;
@@ -34,12 +35,12 @@ class CommandRun {
     // outcome's duration is left for the caller to fill in. Precondition: SIGCHLD is blocked.
     CommandRun(EventLoop& events, Logger& logger, CommandLaunch launch, Done done);
     // Kills a still-running process group with SIGKILL.
-    ~CommandRun();
+    ~CommandRun() override;
     CommandRun(const CommandRun&) = delete;
     CommandRun& operator=(const CommandRun&) = delete;
 
     // Cancel: kill_signal to the group now, SIGKILL after kill_timeout. Reports cancelled.
-    void abort();
+    void abort() override;
     pid_t pid() const { return pid_; }
 
   private:

@@ -11,38 +11,47 @@
 namespace tasksrun {
 namespace {
 
-Logger make_logger(const LogOptions& options) {
-    return Logger(options.format == "json" ? LogFormat::json : LogFormat::text,
-                  parse_log_level(options.level));
-}
+// A logger that scrubs the secrets of `tasks`' webhooks, and those webhooks in hand; nullopt
+// after printing why they cannot be used (an unset variable, an unreadable file, ...).
+struct Prepared {
+    std::unique_ptr<Logger> logger;
+    ResolvedWebhooks webhooks;
+};
 
-// The config, if it is valid and everything in it can run in this version.
-std::optional<Config> load_runnable(const std::string& path) {
-    auto config = load_config_reporting(path);
-    if (!config) return std::nullopt;
-    const auto problems = unsupported_actions(*config);
-    for (const std::string& problem : problems) std::cerr << problem << '\n';
-    if (!problems.empty()) return std::nullopt;
-    return config;
+std::optional<Prepared> prepare(const Config& config, const std::vector<const TaskConfig*>& tasks,
+                                const LogOptions& options) {
+    auto redactor = std::make_shared<Redactor>();
+    auto webhooks = resolve_webhooks(config, tasks, *redactor);
+    if (!webhooks) {
+        for (const std::string& problem : webhooks.error())
+            std::cerr << config.path << ": " << problem << '\n';
+        return std::nullopt;
+    }
+    auto logger =
+        std::make_unique<Logger>(options.format == "json" ? LogFormat::json : LogFormat::text,
+                                 parse_log_level(options.level));
+    logger->set_redactor(std::move(redactor));
+    return Prepared{std::move(logger), std::move(*webhooks)};
 }
 
 }  // namespace
 
 int run_command(const RunOptions& options) {
-    const auto config = load_runnable(options.config_path);
+    const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
-    Logger logger = make_logger(options.log);
+    auto prepared = prepare(*config, enabled_tasks(*config), options.log);
+    if (!prepared) return exit_code::config;
     try {
-        Daemon daemon(*config, logger);
+        Daemon daemon(*config, *prepared->logger, std::move(prepared->webhooks));
         return daemon.run();
     } catch (const std::exception& error) {
-        logger.message(LogLevel::error, std::string("fatal: ") + error.what());
+        prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());
         return exit_code::failure;
     }
 }
 
 int run_once_command(const RunOnceOptions& options) {
-    const auto config = load_runnable(options.config_path);
+    const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
     const auto task = std::ranges::find(config->tasks, options.task, &TaskConfig::name);
     if (task == config->tasks.end()) {
@@ -52,22 +61,15 @@ int run_once_command(const RunOnceOptions& options) {
                   << config->path << did_you_mean(closest_match(options.task, names)) << '\n';
         return exit_code::usage;
     }
-    if (!task->enabled) {
-        // run-once is the way to try a disabled task by hand, so the webhook check above (which
-        // skips disabled tasks) must be repeated for it.
-        Config only = *config;
-        only.tasks = {*task};
-        only.tasks[0].enabled = true;
-        const auto problems = unsupported_actions(only);
-        for (const std::string& problem : problems) std::cerr << problem << '\n';
-        if (!problems.empty()) return exit_code::config;
-    }
-    Logger logger = make_logger(options.log);
+    // run-once is the way to try a task by hand, so it runs disabled tasks too.
+    auto prepared = prepare(*config, {&*task}, options.log);
+    if (!prepared) return exit_code::config;
     try {
-        const Outcome outcome = run_once(*task, logger, options.hooks);
+        const Outcome outcome =
+            run_once(*task, *prepared->logger, prepared->webhooks, options.hooks);
         return outcome.ok() ? exit_code::ok : exit_code::failure;
     } catch (const std::exception& error) {
-        logger.message(LogLevel::error, std::string("fatal: ") + error.what());
+        prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());
         return exit_code::failure;
     }
 }

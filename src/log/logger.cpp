@@ -66,6 +66,11 @@ Logger::Logger(LogFormat format, LogLevel level)
 
 Logger::~Logger() = default;
 
+void Logger::write(int level, const std::string& line) {
+    const auto spd_level = static_cast<spdlog::level::level_enum>(level);
+    sink_->log(spd_level, redactor_ ? redactor_->scrub(line) : line);
+}
+
 void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     const bool is_error = r.event == "error";
     const auto level = is_error ? spdlog::level::err : spdlog::level::info;
@@ -85,7 +90,7 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
         if (r.failure_class) line["class"] = *r.failure_class;
         if (r.delay) line["delay_ms"] = milliseconds(*r.delay);
         if (!r.message.empty()) line["message"] = r.message;
-        sink_->log(level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
     std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) +
@@ -97,7 +102,7 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     if (r.failure_class) line += " class=" + *r.failure_class;
     if (r.delay) line += " delay_ms=" + fixed3(milliseconds(*r.delay));
     if (!r.message.empty()) line += " message=" + logfmt_value(r.message);
-    sink_->log(level, line);
+    write(level, line);
 }
 
 void Logger::output(std::string_view task, std::string_view stream, std::string_view text) {
@@ -110,11 +115,12 @@ void Logger::output(std::string_view task, std::string_view stream, std::string_
         line["task"] = task;
         line["stream"] = stream;
         line["line"] = text;
-        sink_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(spdlog::level::info,
+              line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    sink_->info("task=" + logfmt_value(task) + " " + std::string(stream) + ": " +
-                std::string(text));
+    write(spdlog::level::info,
+          "task=" + logfmt_value(task) + " " + std::string(stream) + ": " + std::string(text));
 }
 
 void Logger::message(LogLevel level, std::string_view text, std::string_view task) {
@@ -127,11 +133,11 @@ void Logger::message(LogLevel level, std::string_view text, std::string_view tas
         line["level"] = spdlog::level::to_string_view(spd_level).data();
         if (!task.empty()) line["task"] = task;
         line["message"] = text;
-        sink_->log(spd_level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(spd_level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
-    sink_->log(spd_level, (task.empty() ? std::string() : "task=" + logfmt_value(task) + " ") +
-                              std::string(text));
+    write(spd_level,
+          (task.empty() ? std::string() : "task=" + logfmt_value(task) + " ") + std::string(text));
 }
 
 }  // namespace tasksrun

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "log/redact.hpp"
 #include "loop/events.hpp"
 
 namespace spdlog {
@@ -29,9 +30,15 @@ class Logger {
     // Daemon-level messages, with an optional task.
     void message(LogLevel level, std::string_view text, std::string_view task = {});
 
+    // From now on every line is scrubbed of these secrets before it is written.
+    void set_redactor(std::shared_ptr<const Redactor> redactor) { redactor_ = std::move(redactor); }
+
   private:
+    void write(int level, const std::string& line);
+
     const LogFormat format_;
     std::shared_ptr<spdlog::logger> sink_;
+    std::shared_ptr<const Redactor> redactor_;
 };
 
 LogLevel parse_log_level(std::string_view name);  // precondition: a valid level name

@@ -1,5 +1,7 @@
 #include "runtime/daemon.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <random>
@@ -8,33 +10,26 @@
 
 namespace tasksrun {
 
-std::vector<std::string> unsupported_actions(const Config& config) {
-    std::vector<std::string> problems;
+std::vector<const TaskConfig*> enabled_tasks(const Config& config) {
+    std::vector<const TaskConfig*> tasks;
     for (const TaskConfig& task : config.tasks) {
-        if (!task.enabled) continue;
-        const auto check = [&](const Action& action, const char* where) {
-            if (std::holds_alternative<WebhookAction>(action)) {
-                problems.push_back(
-                    config.path + ":" + std::to_string(task.position.line) + ":" +
-                    std::to_string(task.position.column) + ": task \"" + task.name +
-                    "\": " + where +
-                    " is a webhook, and this version runs commands only; disable the "
-                    "task (enabled = false) until webhooks are supported");
-            }
-        };
-        check(task.action, "its action");
-        for (const auto& [hook, where] :
-             {std::pair{&task.hooks.before_loop, "its before_loop hook"},
-              {&task.hooks.after_loop, "its after_loop hook"},
-              {&task.hooks.on_error, "its on_error hook"},
-              {&task.hooks.on_success, "its on_success hook"}}) {
-            if (*hook) check((*hook)->action, where);
-        }
+        if (task.enabled) tasks.push_back(&task);
     }
-    return problems;
+    return tasks;
 }
 
-Daemon::Daemon(const Config& config, Logger& logger) : config_(config), logger_(logger) {
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
+
+Daemon::Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks)
+    : config_(config),
+      logger_(logger),
+      webhooks_(events_, logger),
+      resolved_(std::move(webhooks)),
+      services_{events_, logger, webhooks_, resolved_, host_name()} {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
     sigset_t chld;
@@ -47,11 +42,10 @@ Daemon::Daemon(const Config& config, Logger& logger) : config_(config), logger_(
             signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
     }
     std::random_device seeds;
-    for (const TaskConfig& task : config_.tasks) {
-        if (!task.enabled) continue;
+    for (const TaskConfig* task : enabled_tasks(config_)) {
         const std::uint64_t seed = (std::uint64_t{seeds()} << 32) | seeds();
-        runners_.push_back(std::make_unique<TaskRunner>(events_, logger_, task, seed,
-                                                        [this] { check_settled(); }));
+        runners_.push_back(
+            std::make_unique<TaskRunner>(services_, *task, seed, [this] { check_settled(); }));
     }
 }
 

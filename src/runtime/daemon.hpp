@@ -5,18 +5,26 @@
 #include <memory>
 #include <vector>
 
+#include "actions/webhook_sender.hpp"
 #include "config/config.hpp"
 #include "log/logger.hpp"
+#include "runtime/action_launcher.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/task_runner.hpp"
+#include "runtime/webhooks.hpp"
 
 namespace tasksrun {
 
+// The tasks a daemon runs: the enabled ones, in file order.
+std::vector<const TaskConfig*> enabled_tasks(const Config& config);
+std::string host_name();
+
 class Daemon {
   public:
-    Daemon(const Config& config, Logger& logger);
+    // Precondition: `webhooks` holds every endpoint the enabled tasks use (resolve_webhooks).
+    Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks);
 
-    // Runs until every loop has ended and every process it started has been reaped: after a
+    // Runs until every loop has ended and every action it started has reported back: after a
     // stop signal (exit code 0), or when no task has anything left to run, each having reached
     // its count or failed (exit code 1 if any failed, else 0).
     int run();
@@ -29,6 +37,9 @@ class Daemon {
     const Config& config_;
     Logger& logger_;
     EventLoop events_;
+    WebhookSender webhooks_;
+    const ResolvedWebhooks resolved_;
+    const RuntimeServices services_;
     std::vector<std::unique_ptr<TaskRunner>> runners_;
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;
@@ -36,8 +47,5 @@ class Daemon {
     int stop_signals_ = 0;
     bool exiting_ = false;
 };
-
-// What this version cannot run yet (webhook actions), one message per use; empty when all can.
-std::vector<std::string> unsupported_actions(const Config& config);
 
 }  // namespace tasksrun

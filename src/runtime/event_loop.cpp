@@ -70,6 +70,14 @@ EventSource::~EventSource() {
     reset();
 }
 
+void EventSource::set_io_events(std::uint32_t events) {
+    if (source_ != nullptr) sd_event_source_set_io_events(source_, events);
+}
+
+void EventSource::disable() {
+    if (source_ != nullptr) sd_event_source_set_enabled(source_, SD_EVENT_OFF);
+}
+
 void EventSource::reset() {
     if (source_ != nullptr) source_ = sd_event_source_disable_unref(source_);
     callbacks_.reset();

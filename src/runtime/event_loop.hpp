@@ -26,6 +26,10 @@ class EventSource {
 
     explicit operator bool() const { return source_ != nullptr; }
     void reset();
+    // An I/O source: the events it waits for from now on.
+    void set_io_events(std::uint32_t events);
+    // Stops it from firing while keeping it (and its callback) alive.
+    void disable();
 
     struct Callbacks;  // defined in the .cpp; public so that the C callbacks there can name it
 

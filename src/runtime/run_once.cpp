@@ -1,21 +1,24 @@
 #include "runtime/run_once.hpp"
 
 #include <csignal>
-#include <deque>
 #include <memory>
 
-#include "actions/command_runner.hpp"
+#include "runtime/action_launcher.hpp"
 #include "runtime/clock.hpp"
+#include "runtime/daemon.hpp"
 #include "runtime/event_loop.hpp"
-#include "runtime/task_runner.hpp"
 
 namespace tasksrun {
 namespace {
 
 class OneShot {
   public:
-    OneShot(const TaskConfig& task, Logger& logger, bool with_hooks)
-        : task_(task), logger_(logger), with_hooks_(with_hooks) {
+    OneShot(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+            bool with_hooks)
+        : task_(task),
+          with_hooks_(with_hooks),
+          webhooks_(events_, logger),
+          services_{events_, logger, webhooks_, webhooks, host_name()} {
         sigset_t chld;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
@@ -31,14 +34,15 @@ class OneShot {
     Outcome run() {
         scheduled_ = wall_clock_now();
         if (with_hooks_ && task_.hooks.before_loop) {
-            run_hook(task_.hooks.before_loop, HookKind::before_loop, [this](const Outcome& before) {
-                if (before.ok()) {
-                    run_action();
-                } else {
-                    result_ = before;
-                    run_after_loop();
-                }
-            });
+            run_hook(*task_.hooks.before_loop, HookKind::before_loop,
+                     [this](const Outcome& before) {
+                         if (before.ok()) {
+                             run_action();
+                         } else {
+                             result_ = before;
+                             run_after_loop();
+                         }
+                     });
         } else {
             run_action();
         }
@@ -49,76 +53,79 @@ class OneShot {
   private:
     using Next = std::function<void(const Outcome&)>;
 
-    void start(const CommandAction* action, std::vector<std::pair<std::string, std::string>> env,
-               std::optional<Duration> timeout, Next next) {
+    void start(const Action& action, const LaunchContext& context, Next next) {
         if (cancelled_) {
             next(Outcome{.error = "cancelled", .cancelled = true});
             return;
         }
         const Instant started = wall_clock_now();
-        CommandLaunch launch{.action = action,
-                             .environment = std::move(env),
-                             .timeout = timeout,
-                             .task = task_.name};
-        current_ = std::make_unique<CommandRun>(events_, logger_, std::move(launch),
-                                                [this, started, next](Outcome outcome) {
-                                                    outcome.duration = wall_clock_now() - started;
-                                                    finished_.push_back(std::move(current_));
-                                                    next(outcome);
-                                                });
+        current_ =
+            launch_action(services_, action, context, [this, started, next](Outcome outcome) {
+                outcome.duration = wall_clock_now() - started;
+                finished_.push_back(std::move(current_));
+                next(outcome);
+            });
     }
 
-    void run_hook(const std::shared_ptr<const Hook>& hook, HookKind kind, Next next) {
-        HookContext context{.loop = 0,
-                            .scheduled = scheduled_,
-                            .outcome = hook_outcome_,
-                            .cancelled = cancelled_,
-                            .failed = !result_.ok() && !result_.cancelled};
-        auto env = task_environment(task_.name, 0, scheduled_, 1, &context);
-        env.emplace_back("TASKSRUN_HOOK", std::string(to_string(kind)));
-        start(std::get_if<CommandAction>(&hook->action), std::move(env), hook->timeout,
-              [this, kind, next](const Outcome& outcome) {
-                  if (!outcome.ok()) {
-                      logger_.lifecycle(task_.name, {.event = "error",
-                                                     .message = std::string(to_string(kind)) +
-                                                                " hook failed: " + outcome.error});
-                  }
-                  next(outcome);
-              });
+    void run_hook(const Hook& hook, HookKind kind, Next next) {
+        hook_context_ = HookContext{.loop = 0,
+                                    .scheduled = scheduled_,
+                                    .outcome = action_outcome_,
+                                    .cancelled = cancelled_,
+                                    .failed = !result_.ok() && !result_.cancelled};
+        const LaunchContext context{.task = &task_,
+                                    .loop = 0,
+                                    .scheduled = scheduled_,
+                                    .attempt = 1,
+                                    .hook = kind,
+                                    .hook_context = &hook_context_,
+                                    .timeout = hook.timeout};
+        start(hook.action, context, [this, kind, next](const Outcome& outcome) {
+            if (!outcome.ok()) {
+                services_.logger.lifecycle(
+                    task_.name,
+                    {.event = "error",
+                     .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
+            }
+            next(outcome);
+        });
     }
 
     void run_action() {
-        logger_.lifecycle(task_.name, {.event = "iteration_start",
-                                       .scheduled = scheduled_,
-                                       .lateness = Duration::zero(),
-                                       .attempt = 1U});
-        start(std::get_if<CommandAction>(&task_.action),
-              task_environment(task_.name, 0, scheduled_, 1, nullptr), task_.timeout,
-              [this](const Outcome& outcome) {
-                  result_ = outcome;
-                  hook_outcome_ = outcome;
-                  logger_.lifecycle(
-                      task_.name,
-                      {.event = "iteration_end",
-                       .scheduled = scheduled_,
-                       .duration = outcome.duration,
-                       .attempt = 1U,
-                       .failure_class = outcome.failure ? std::optional(to_string(*outcome.failure))
-                                                        : std::nullopt,
-                       .message = outcome.ok() ? "ok" : outcome.error});
-                  const auto& notify = outcome.ok() ? task_.hooks.on_success : task_.hooks.on_error;
-                  if (with_hooks_ && notify && !outcome.cancelled) {
-                      run_hook(notify, outcome.ok() ? HookKind::on_success : HookKind::on_error,
-                               [this](const Outcome&) { run_after_loop(); });
-                  } else {
-                      run_after_loop();
-                  }
-              });
+        services_.logger.lifecycle(task_.name, {.event = "iteration_start",
+                                                .scheduled = scheduled_,
+                                                .lateness = Duration::zero(),
+                                                .attempt = 1U});
+        const LaunchContext context{.task = &task_,
+                                    .loop = 0,
+                                    .scheduled = scheduled_,
+                                    .attempt = 1,
+                                    .timeout = task_.timeout};
+        start(task_.action, context, [this](const Outcome& outcome) {
+            result_ = outcome;
+            action_outcome_ = outcome;
+            services_.logger.lifecycle(
+                task_.name,
+                {.event = "iteration_end",
+                 .scheduled = scheduled_,
+                 .duration = outcome.duration,
+                 .attempt = 1U,
+                 .failure_class =
+                     outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
+                 .message = outcome.ok() ? "ok" : outcome.error});
+            const auto& notify = outcome.ok() ? task_.hooks.on_success : task_.hooks.on_error;
+            if (with_hooks_ && notify && !outcome.cancelled) {
+                run_hook(*notify, outcome.ok() ? HookKind::on_success : HookKind::on_error,
+                         [this](const Outcome&) { run_after_loop(); });
+            } else {
+                run_after_loop();
+            }
+        });
     }
 
     void run_after_loop() {
         if (with_hooks_ && task_.hooks.after_loop) {
-            run_hook(task_.hooks.after_loop, HookKind::after_loop,
+            run_hook(*task_.hooks.after_loop, HookKind::after_loop,
                      [this](const Outcome&) { done(); });
         } else {
             done();
@@ -130,23 +137,26 @@ class OneShot {
     }
 
     const TaskConfig& task_;
-    Logger& logger_;
     const bool with_hooks_;
     EventLoop events_;
+    WebhookSender webhooks_;
+    const RuntimeServices services_;
     std::vector<EventSource> signals_;
-    std::unique_ptr<CommandRun> current_;
-    std::vector<std::unique_ptr<CommandRun>> finished_;
+    std::unique_ptr<ActionRun> current_;
+    std::vector<std::unique_ptr<ActionRun>> finished_;
     EventSource quit_;
     Instant scheduled_{};
     Outcome result_;
-    std::optional<Outcome> hook_outcome_;
+    std::optional<Outcome> action_outcome_;
+    HookContext hook_context_;
     bool cancelled_ = false;
 };
 
 }  // namespace
 
-Outcome run_once(const TaskConfig& task, Logger& logger, bool with_hooks) {
-    OneShot shot(task, logger, with_hooks);
+Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+                 bool with_hooks) {
+    OneShot shot(task, logger, webhooks, with_hooks);
     return shot.run();
 }
 

@@ -3,12 +3,14 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
+#include "runtime/webhooks.hpp"
 
 namespace tasksrun {
 
 // Runs the action once (no retries). With `with_hooks`: before_loop first (the action is skipped
 // if it fails), then on_success or on_error, then after_loop. SIGINT/SIGTERM cancel it.
-// Returns the action's outcome. Precondition: the task's actions are commands.
-Outcome run_once(const TaskConfig& task, Logger& logger, bool with_hooks);
+// Returns the action's outcome. Precondition: `webhooks` holds every endpoint the task uses.
+Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+                 bool with_hooks);
 
 }  // namespace tasksrun

@@ -1,7 +1,6 @@
 #include "runtime/task_runner.hpp"
 
 #include "runtime/clock.hpp"
-#include "util/rfc3339.hpp"
 
 namespace tasksrun {
 namespace {
@@ -44,42 +43,18 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .has_on_success = task.hooks.on_success != nullptr};
 }
 
-std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task,
-                                                                  std::uint64_t loop,
-                                                                  std::optional<Instant> scheduled,
-                                                                  std::uint32_t attempt,
-                                                                  const HookContext* hook) {
-    std::vector<std::pair<std::string, std::string>> env = {
-        {"TASKSRUN_TASK", task},
-        {"TASKSRUN_LOOP", std::to_string(loop)},
-        {"TASKSRUN_SCHEDULED_AT", scheduled ? format_utc(*scheduled) : ""},
-        {"TASKSRUN_ATTEMPT", std::to_string(attempt)},
-    };
-    if (hook == nullptr) return env;
-    const Outcome* outcome = hook->outcome ? &*hook->outcome : nullptr;
-    env.emplace_back("TASKSRUN_ERROR", outcome ? outcome->error : "");
-    env.emplace_back("TASKSRUN_EXIT_CODE",
-                     outcome && outcome->exit_code ? std::to_string(*outcome->exit_code) : "");
-    env.emplace_back("TASKSRUN_HTTP_STATUS",
-                     outcome && outcome->http_status ? std::to_string(*outcome->http_status) : "");
-    env.emplace_back("TASKSRUN_OUTPUT_TAIL", outcome ? outcome->output_tail : "");
-    env.emplace_back("TASKSRUN_CANCELLED", hook->cancelled ? "1" : "0");
-    env.emplace_back("TASKSRUN_FAILED", hook->failed ? "1" : "0");
-    return env;
-}
-
-TaskRunner::TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task,
-                       std::uint64_t seed, std::function<void()> settled)
-    : events_(events),
-      logger_(logger),
+TaskRunner::TaskRunner(const RuntimeServices& services, const TaskConfig& task, std::uint64_t seed,
+                       std::function<void()> on_settled)
+    : services_(services),
       task_(task),
       loop_(loop_settings(task), seed),
-      on_settled_(std::move(settled)) {}
+      on_settled_(std::move(on_settled)) {}
 
 void TaskRunner::start() {
     Commands out;
     if (!loop_.start(wall_clock_now(), out)) {
-        logger_.message(LogLevel::warn, "start refused: the loop is already running", task_.name);
+        services_.logger.message(LogLevel::warn, "start refused: the loop is already running",
+                                 task_.name);
     }
     execute(std::move(out));
 }
@@ -120,7 +95,7 @@ void TaskRunner::execute(Commands commands) {
             hook_queue_.push_back(std::move(*hook));
             if (!hook_) run_next_hook();
         } else if (const auto* log = std::get_if<Log>(&command)) {
-            logger_.lifecycle(task_.name, log->record);
+            services_.logger.lifecycle(task_.name, log->record);
         }
     }
 }
@@ -138,18 +113,18 @@ void TaskRunner::arm(const ArmTimer& command) {
     const bool wall_clock_slot =
         key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
     timers_[timer_id(key)] =
-        wall_clock_slot ? events_.wall_clock_timer(command.at, std::move(fire))
-                        : events_.elapsed_timer(command.at - wall_clock_now(), std::move(fire));
+        wall_clock_slot
+            ? services_.events.wall_clock_timer(command.at, std::move(fire))
+            : services_.events.elapsed_timer(command.at - wall_clock_now(), std::move(fire));
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
-    const auto* action = std::get_if<CommandAction>(&task_.action);
     const std::uint64_t iteration = command.iteration;
-    CommandLaunch launch{.action = action,
-                         .environment = task_environment(task_.name, iteration, command.scheduled,
-                                                         command.attempt, nullptr),
-                         .timeout = task_.timeout,
-                         .task = task_.name};
+    const LaunchContext context{.task = &task_,
+                                .loop = iteration,
+                                .scheduled = command.scheduled,
+                                .attempt = command.attempt,
+                                .timeout = task_.timeout};
     auto done = [this, iteration](Outcome outcome) {
         auto it = attempts_.find(iteration);
         outcome.duration = wall_clock_now() - it->second.started;
@@ -160,17 +135,16 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
         execute(std::move(out));
         after_event();
     };
-    Attempt& attempt = attempts_[iteration];
-    attempt.started = wall_clock_now();
-    attempt.run =
-        std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
+    Running& running = attempts_[iteration];
+    running.started = wall_clock_now();
+    running.run = launch_action(services_, task_.action, context, std::move(done));
 }
 
 void TaskRunner::abort_running() {
     for (auto& [iteration, attempt] : attempts_) attempt.run->abort();
     // Notifications that have not started yet are dropped; after_loop still runs.
     std::erase_if(hook_queue_, [](const RunHook& h) { return h.kind != HookKind::after_loop; });
-    if (hook_ && hook_->kind != HookKind::after_loop) hook_->run->abort();
+    if (hook_ && hook_->kind != HookKind::after_loop) hook_->running.run->abort();
 }
 
 void TaskRunner::run_next_hook() {
@@ -179,15 +153,18 @@ void TaskRunner::run_next_hook() {
     hook_queue_.pop_front();
     const Hook& hook = *hook_of(task_, next.kind);
     const HookKind kind = next.kind;
-    CommandLaunch launch{.action = std::get_if<CommandAction>(&hook.action),
-                         .environment = task_environment(task_.name, next.context.loop,
-                                                         next.context.scheduled, 1, &next.context),
-                         .timeout = hook.timeout,
-                         .task = task_.name};
-    launch.environment.emplace_back("TASKSRUN_HOOK", std::string(to_string(kind)));
+    // Read while launching (environment or template values), so it need not outlive this call.
+    const HookContext hook_context = std::move(next.context);
+    const LaunchContext context{.task = &task_,
+                                .loop = hook_context.loop,
+                                .scheduled = hook_context.scheduled,
+                                .attempt = 1,
+                                .hook = kind,
+                                .hook_context = &hook_context,
+                                .timeout = hook.timeout};
     auto done = [this, kind](Outcome outcome) {
-        outcome.duration = wall_clock_now() - hook_->started;
-        retire(std::move(hook_->run));
+        outcome.duration = wall_clock_now() - hook_->running.started;
+        retire(std::move(hook_->running.run));
         hook_.reset();
         Commands out;
         loop_.hook_finished(kind, outcome, wall_clock_now(), out);
@@ -195,15 +172,15 @@ void TaskRunner::run_next_hook() {
         if (!hook_) run_next_hook();
         after_event();
     };
-    hook_.emplace(HookRun{kind, nullptr, wall_clock_now()});
-    hook_->run = std::make_unique<CommandRun>(events_, logger_, std::move(launch), std::move(done));
+    hook_.emplace(HookRun{kind, Running{nullptr, wall_clock_now()}});
+    hook_->running.run = launch_action(services_, hook.action, context, std::move(done));
 }
 
-void TaskRunner::retire(std::unique_ptr<CommandRun> run) {
+void TaskRunner::retire(std::unique_ptr<ActionRun> run) {
     // Destroyed on the next turn of the event loop, after the event that finished it is done.
     graveyard_.push_back(std::move(run));
     if (!graveyard_sweep_) {
-        graveyard_sweep_ = events_.defer([this] {
+        graveyard_sweep_ = services_.events.defer([this] {
             graveyard_.clear();
             graveyard_sweep_.reset();
         });

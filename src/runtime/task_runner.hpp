@@ -6,33 +6,25 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <string>
+#include <optional>
 #include <utility>
 #include <vector>
 
-#include "actions/command_runner.hpp"
+#include "actions/action_run.hpp"
 #include "config/config.hpp"
-#include "log/logger.hpp"
 #include "loop/loop.hpp"
-#include "runtime/event_loop.hpp"
+#include "runtime/action_launcher.hpp"
 
 namespace tasksrun {
 
 LoopSettings loop_settings(const TaskConfig& task);
 
-// The TASKSRUN_* variables a command of this task sees (SPEC 3); hooks get their context too.
-std::vector<std::pair<std::string, std::string>> task_environment(const std::string& task,
-                                                                  std::uint64_t loop,
-                                                                  std::optional<Instant> scheduled,
-                                                                  std::uint32_t attempt,
-                                                                  const HookContext* hook);
-
 class TaskRunner {
   public:
-    // `settled` is called after an event that left the runner settled, so the owner can tell
+    // `on_settled` is called after an event that left the runner settled, so the owner can tell
     // when all tasks have.
-    TaskRunner(EventLoop& events, Logger& logger, const TaskConfig& task, std::uint64_t seed,
-               std::function<void()> settled);
+    TaskRunner(const RuntimeServices& services, const TaskConfig& task, std::uint64_t seed,
+               std::function<void()> on_settled);
 
     void start();
     void stop();
@@ -40,18 +32,17 @@ class TaskRunner {
 
     const Loop& loop() const { return loop_; }
     const TaskConfig& task() const { return task_; }
-    // Nothing runs and nothing will: the loop has ended and every process has been reaped.
+    // Nothing runs and nothing will: the loop has ended and every action has reported back.
     bool settled() const;
 
   private:
-    struct Attempt {
-        std::unique_ptr<CommandRun> run;
+    struct Running {
+        std::unique_ptr<ActionRun> run;
         Instant started;
     };
     struct HookRun {
         HookKind kind;
-        std::unique_ptr<CommandRun> run;
-        Instant started;
+        Running running;
     };
 
     void execute(Commands commands);
@@ -59,19 +50,18 @@ class TaskRunner {
     void start_attempt(const StartAttempt& command);
     void abort_running();
     void run_next_hook();
-    void retire(std::unique_ptr<CommandRun> run);
+    void retire(std::unique_ptr<ActionRun> run);
     void after_event();
 
-    EventLoop& events_;
-    Logger& logger_;
+    const RuntimeServices& services_;
     const TaskConfig& task_;
     Loop loop_;
     std::function<void()> on_settled_;
     std::map<std::pair<int, std::uint64_t>, EventSource> timers_;
-    std::map<std::uint64_t, Attempt> attempts_;
+    std::map<std::uint64_t, Running> attempts_;
     std::deque<RunHook> hook_queue_;
     std::optional<HookRun> hook_;
-    std::vector<std::unique_ptr<CommandRun>> graveyard_;
+    std::vector<std::unique_ptr<ActionRun>> graveyard_;
     EventSource graveyard_sweep_;
 };
 

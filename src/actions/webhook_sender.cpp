@@ -1,0 +1,230 @@
+#include "actions/webhook_sender.hpp"
+
+#include "config/discord_limits.hpp"
+#include "log/redact.hpp"
+#include "runtime/clock.hpp"
+#include "util/duration.hpp"
+#include "util/rfc3339.hpp"
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A 429 that is not Discord's JSON comes from the edge (Cloudflare): this host is banned for a
+// while, and hammering makes it longer.
+constexpr Duration kEdgeBanBackoff = std::chrono::minutes{5};
+
+std::size_t code_points(std::string_view text) {
+    return static_cast<std::size_t>(std::ranges::count_if(
+        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+Outcome failed(FailureKind kind, std::string error, long status = 0) {
+    Outcome outcome{.failure = FailureClass{kind}, .error = std::move(error)};
+    if (status != 0) outcome.http_status = static_cast<int>(status);
+    return outcome;
+}
+
+// Discord's error JSON ({"message": "...", "code": 10015}), or the start of whatever came back.
+std::string describe_body(std::string_view body) {
+    const nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+    if (document.is_object() && document.contains("message") && document["message"].is_string()) {
+        std::string text = document["message"].get<std::string>();
+        if (document.contains("code")) text += " (code " + document["code"].dump() + ")";
+        return text;
+    }
+    std::string text(body.substr(0, 200));
+    for (char& c : text) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    return text.empty() ? "no body" : text;
+}
+
+}  // namespace
+
+class WebhookSender::Run final : public ActionRun {
+  public:
+    Run(WebhookSender& sender, Id id) : sender_(sender), id_(id) {}
+    void abort() override { sender_.cancel(id_); }
+
+  private:
+    WebhookSender& sender_;
+    const Id id_;
+};
+
+WebhookSender::WebhookSender(EventLoop& events, Logger& logger)
+    : events_(events), logger_(logger), http_(events) {}
+
+std::unique_ptr<ActionRun> WebhookSender::send(WebhookSend send, Done done) {
+    const Id id = next_id_++;
+    std::string key;
+    if (send.webhook->kind == WebhookKind::discord) {
+        key = discord_execute_url(send.webhook->url, send.action->wait, send.action->thread_id);
+    }
+    pending_.emplace(id, Pending{std::move(send), std::move(done), key, std::nullopt});
+    if (key.empty()) {
+        transmit(id);
+    } else {
+        queues_[key].push_back(id);
+        pump(key);
+    }
+    return std::make_unique<Run>(*this, id);
+}
+
+void WebhookSender::pump(const std::string& key) {
+    auto& queue = queues_[key];
+    while (!queue.empty()) {
+        const auto decision = limiter_.may_send(key, wall_clock_now());
+        if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_for_answer) return;
+        if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_until) {
+            wake_timers_[key] =
+                events_.elapsed_timer(decision.at - wall_clock_now(), [this, key] { pump(key); });
+            return;
+        }
+        const Id id = queue.front();
+        queue.pop_front();
+        transmit(id);
+    }
+}
+
+void WebhookSender::transmit(Id id) {
+    Pending& pending = pending_.at(id);
+    const WebhookSend& send = pending.send;
+    const WebhookAction& action = *send.action;
+    TemplateValues values = send.values;
+    values.now = format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
+
+    HttpRequest request;
+    request.method = action.method;
+    request.url = pending.bucket_key.empty() ? send.webhook->url : pending.bucket_key;
+    request.timeout = send.timeout;
+    for (const auto& [name, value] : action.headers)
+        request.headers.push_back(name + ": " + expand_header(value, values));
+    if (action.json_body) {
+        const nlohmann::json body = expand_json(*action.json_body, values);
+        if (send.webhook->kind == WebhookKind::discord) {
+            // Checked again now that the placeholders have values: over-long text is an error,
+            // never silently cut.
+            const auto problems = check_discord_limits(body, code_points);
+            if (!problems.empty()) {
+                std::string what = problems.front().message;
+                if (!problems.front().path.empty())
+                    what = to_string(problems.front().path) + ": " + what;
+                finish(id, failed(FailureKind::http_4xx, "not sent: after templating, " + what));
+                return;
+            }
+        }
+        request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        request.headers.push_back("Content-Type: application/json");
+    } else if (action.raw_body) {
+        request.body = expand(*action.raw_body, values);
+    }
+    if (!pending.bucket_key.empty()) limiter_.sent(pending.bucket_key);
+    pending.request = http_.send(std::move(request), [this, id](HttpResponse response) {
+        Pending& done_pending = pending_.at(id);
+        done_pending.request.reset();
+        Outcome outcome = classify(done_pending, response);
+        const std::string key = done_pending.bucket_key;
+        finish(id, std::move(outcome));
+        if (!key.empty()) pump(key);
+    });
+}
+
+Outcome WebhookSender::classify(const Pending& pending, const HttpResponse& response) {
+    const ResolvedWebhook& webhook = *pending.send.webhook;
+    const std::string& key = pending.bucket_key;
+    const Instant now = wall_clock_now();
+    if (response.error != CURLE_OK) {
+        if (!key.empty()) limiter_.abandoned(key);
+        if (response.error == CURLE_OPERATION_TIMEDOUT) {
+            return failed(FailureKind::timeout, "no answer from " + webhook.shown + " within " +
+                                                    format_duration(pending.send.timeout));
+        }
+        return failed(FailureKind::network, response.error_message + " (" + webhook.shown + ")");
+    }
+    const long status = response.status;
+    if (status == 429) {
+        TooManyRequests limit = parse_too_many_requests(response.headers, response.body);
+        Duration wait = limit.retry_after.value_or(Duration{1s});
+        if (!limit.json && webhook.kind == WebhookKind::discord) {
+            wait = std::max(wait, kEdgeBanBackoff);
+            logger_.message(LogLevel::error,
+                            "HTTP 429 from " + webhook.shown +
+                                " without Discord's JSON body: this host is "
+                                "probably banned at Discord's edge for sending too many requests "
+                                "(for example too "
+                                "many failed ones); nothing is sent to it for " +
+                                format_duration(wait),
+                            pending.send.task);
+        }
+        if (!key.empty()) limiter_.limited(key, wait, limit.global, now);
+        Outcome outcome =
+            failed(FailureKind::http_429,
+                   std::string("HTTP 429: rate limited") + (limit.global ? " (global)" : "") +
+                       ", retry after " + format_duration(wait),
+                   status);
+        outcome.retry_after = wait;
+        return outcome;
+    }
+    if (!key.empty()) limiter_.answered(key, parse_rate_limit_headers(response.headers), now);
+    if (status >= 200 && status < 300) return Outcome{.http_status = static_cast<int>(status)};
+    if (status >= 500) {
+        Outcome outcome =
+            failed(FailureKind::http_5xx,
+                   "HTTP " + std::to_string(status) + ": " + describe_body(response.body), status);
+        if (auto retry = parse_too_many_requests(response.headers, "").retry_after)
+            outcome.retry_after = retry;
+        return outcome;
+    }
+    if (status == 404 && webhook.kind == WebhookKind::discord) {
+        return failed(FailureKind::http_4xx,
+                      "HTTP 404 Unknown Webhook: Discord no longer has the webhook " +
+                          webhook.shown +
+                          " (deleted, or its URL is wrong). Create a new one in the channel's "
+                          "Integrations settings and put its URL in " +
+                          webhook.where_from,
+                      status);
+    }
+    if (status >= 300 && status < 400) {
+        return failed(
+            FailureKind::http_4xx,
+            "HTTP " + std::to_string(status) + ": redirects are not followed; use the final URL",
+            status);
+    }
+    return failed(FailureKind::http_4xx,
+                  "HTTP " + std::to_string(status) + ": " + describe_body(response.body), status);
+}
+
+void WebhookSender::finish(Id id, Outcome outcome) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Done done = std::move(it->second.done);
+    pending_.erase(it);
+    done(std::move(outcome));
+}
+
+void WebhookSender::cancel(Id id) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Pending& pending = it->second;
+    if (pending.request) {
+        http_.cancel(*pending.request);
+        if (!pending.bucket_key.empty()) limiter_.abandoned(pending.bucket_key);
+    } else if (!pending.bucket_key.empty()) {
+        std::erase(queues_[pending.bucket_key], id);
+    }
+    // The outcome still arrives once, from the event loop, as for a command.
+    cancelled_.push_back(std::move(pending.done));
+    pending_.erase(it);
+    if (!cancelled_flush_) {
+        cancelled_flush_ = events_.defer([this] {
+            std::vector<Done> done = std::move(cancelled_);
+            cancelled_.clear();
+            cancelled_flush_.reset();
+            for (Done& report : done) report(Outcome{.error = "cancelled", .cancelled = true});
+        });
+    }
+}
+
+}  // namespace tasksrun

@@ -1,0 +1,76 @@
+#pragma once
+// Sends webhook actions: builds the request (templates expanded at send time, Discord's limits
+// checked on the result), waits for the webhook's Discord rate-limit bucket, and turns the
+// answer into an Outcome with the failure classes of SPEC 4.4.
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actions/action_run.hpp"
+#include "actions/discord.hpp"
+#include "actions/http_client.hpp"
+#include "actions/template.hpp"
+#include "config/config.hpp"
+#include "log/logger.hpp"
+#include "loop/events.hpp"
+
+namespace tasksrun {
+
+// A webhook endpoint with its secret URL in hand, ready to send to.
+struct ResolvedWebhook {
+    std::string name;
+    std::string url;  // the secret: never logged
+    WebhookKind kind;
+    std::string shown;       // redact_url(url), for messages
+    std::string where_from;  // "$DISCORD_WEBHOOK_URL", "the file /run/...", "the url in the config"
+};
+
+struct WebhookSend {
+    const WebhookAction* action;
+    const ResolvedWebhook* webhook;
+    TemplateValues values;  // `now` is filled in at send time
+    Duration timeout;
+    std::string task;
+};
+
+class WebhookSender {
+  public:
+    using Done = std::function<void(Outcome)>;
+
+    WebhookSender(EventLoop& events, Logger& logger);
+
+    // Sends (or queues behind the rate limit) and reports once, later, from the event loop.
+    std::unique_ptr<ActionRun> send(WebhookSend send, Done done);
+
+    const HttpClient& http() const { return http_; }
+
+  private:
+    class Run;
+    struct Pending {
+        WebhookSend send;
+        Done done;
+        std::string bucket_key;  // empty: not rate limited (Slack, generic)
+        std::optional<HttpClient::RequestId> request;
+    };
+    using Id = std::uint64_t;
+
+    void pump(const std::string& bucket_key);
+    void transmit(Id id);
+    void finish(Id id, Outcome outcome);
+    void cancel(Id id);
+    Outcome classify(const Pending& pending, const HttpResponse& response);
+
+    EventLoop& events_;
+    Logger& logger_;
+    HttpClient http_;
+    DiscordRateLimiter limiter_;
+    std::map<Id, Pending> pending_;
+    std::map<std::string, std::deque<Id>> queues_;
+    std::map<std::string, EventSource> wake_timers_;
+    std::vector<Done> cancelled_;  // reported on the next loop turn
+    EventSource cancelled_flush_;
+    Id next_id_ = 1;
+};
+
+}  // namespace tasksrun
