@@ -1,5 +1,6 @@
 #include "actions/discord.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -110,11 +111,15 @@ void DiscordRateLimiter::answered(const std::string& key, const RateLimitHeaders
                                   Instant now) {
     Bucket& bucket = buckets_[key];
     if (bucket.in_flight > 0) --bucket.in_flight;
-    if (headers.remaining && headers.reset_after) {
-        bucket.remaining = headers.remaining;
-        bucket.reset_at = now + *headers.reset_after;
-        if (headers.limit) bucket.limit = headers.limit;
+    if (!headers.remaining || !headers.reset_after) return;
+    if (headers.limit) bucket.limit = headers.limit;
+    if (bucket.remaining && now < bucket.reset_at) {
+        // Same window: answers arrive in any order, and what remains only goes down.
+        bucket.remaining = std::min(*bucket.remaining, *headers.remaining);
+        return;
     }
+    bucket.remaining = headers.remaining;
+    bucket.reset_at = now + *headers.reset_after;
 }
 
 void DiscordRateLimiter::limited(const std::string& key, Duration retry_after, bool global,

@@ -85,3 +85,31 @@ TEST_CASE("rate limiter: a 429 blocks its webhook, a global one blocks all", "[a
 
 }  // namespace
 }  // namespace tasksrun
+
+namespace tasksrun {
+namespace {
+
+TEST_CASE("rate limiter: a late answer from earlier in the window cannot raise what remains",
+          "[actions][discord]") {
+    DiscordRateLimiter limiter;
+    const std::string hook = "h";
+    limiter.sent(hook);
+    limiter.answered(hook, {.limit = 5, .remaining = 4, .reset_after = Duration{2s}}, kT0);
+    for (int i = 0; i < 4; ++i) limiter.sent(hook);
+    // All four are answered, out of order: the last request's answer first, the others after.
+    limiter.answered(hook, {.limit = 5, .remaining = 0, .reset_after = Duration{1900ms}},
+                     kT0 + 100ms);
+    for (const int stale : {3, 2, 1}) {
+        limiter.answered(hook, {.limit = 5, .remaining = stale, .reset_after = Duration{1800ms}},
+                         kT0 + 200ms);
+    }
+    CHECK(limiter.may_send(hook, kT0 + 300ms).kind == Kind::wait_until);
+    // Past the reset the next window's answer is taken as it comes.
+    CHECK(limiter.may_send(hook, kT0 + 2100ms).kind == Kind::send);
+    limiter.sent(hook);
+    limiter.answered(hook, {.limit = 5, .remaining = 4, .reset_after = Duration{2s}}, kT0 + 2200ms);
+    CHECK(limiter.may_send(hook, kT0 + 2300ms).kind == Kind::send);
+}
+
+}  // namespace
+}  // namespace tasksrun
