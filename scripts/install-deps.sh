@@ -10,7 +10,7 @@ build_deps="build-essential cmake pkg-config
   nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates"
 test_deps="python3 procps"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
-bench_deps="python3-discord"
+bench_deps="python3-discord nginx"
 
 missing=""
 for pkg in $build_deps $test_deps $bench_deps; do

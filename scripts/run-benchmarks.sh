@@ -16,3 +16,6 @@ else
     echo "(python3-discord is not installed: running without the discord.py peer)"
     python3 "$here/bench/daemon_bench.py" "$build_dir"
 fi
+echo
+echo "== webhooks: 1,000 tasks posting to nginx (bench/webhook_bench.py)"
+python3 "$here/bench/webhook_bench.py" "$build_dir" --tasks 1000 --seconds 20

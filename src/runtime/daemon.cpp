@@ -58,7 +58,9 @@ int Daemon::run() {
     for (auto& runner : runners_) runner->start();
     check_settled();
     const int code = events_.run();
-    logger_.message(LogLevel::info, "tasksrun stopped");
+    logger_.message(LogLevel::info, "tasksrun stopped; webhooks: " +
+                                        std::to_string(webhooks_.http().requests_completed()) + " requests over " +
+                                        std::to_string(webhooks_.http().connections_opened()) + " connections");
     return code < 0 ? 1 : code;
 }
 
