@@ -1,6 +1,7 @@
 #include "log/redact.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tasksrun {
 
@@ -28,20 +29,42 @@ std::string redact_url(std::string_view url) {
     return path.empty() ? shown : shown + "/…";
 }
 
+std::uint64_t Redactor::prefix(const char* text) {
+    std::uint64_t value = 0;
+    std::memcpy(&value, text, sizeof value);
+    return value;
+}
+
 void Redactor::add_secret(std::string secret) {
-    if (secret.size() < 8 || std::ranges::find(secrets_, secret) != secrets_.end()) return;
-    secrets_.push_back(std::move(secret));
-    std::ranges::sort(
-        secrets_, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    if (secret.size() < sizeof(std::uint64_t)) return;  // too short to tell from ordinary text
+    auto& candidates = by_prefix_[prefix(secret.data())];
+    if (std::ranges::find(candidates, secret) != candidates.end()) return;
+    candidates.push_back(std::move(secret));
+    std::ranges::sort(candidates, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string Redactor::scrub(std::string_view text) const {
-    std::string out(text);
-    for (const std::string& secret : secrets_) {
-        std::size_t pos = 0;
-        while ((pos = out.find(secret, pos)) != std::string::npos) {
-            out.replace(pos, secret.size(), "[redacted]");
-            pos += 10;
+    if (by_prefix_.empty() || text.size() < sizeof(std::uint64_t)) return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const std::string* match = nullptr;
+        if (text.size() - i >= sizeof(std::uint64_t)) {
+            if (const auto it = by_prefix_.find(prefix(text.data() + i)); it != by_prefix_.end()) {
+                for (const std::string& secret : it->second) {
+                    if (text.substr(i).starts_with(secret)) {
+                        match = &secret;
+                        break;
+                    }
+                }
+            }
+        }
+        if (match != nullptr) {
+            out += "[redacted]";
+            i += match->size();
+        } else {
+            out += text[i++];
         }
     }
     return out;

@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <cstdio>
 #include <sstream>
 
 namespace tasksrun {
@@ -9,17 +10,30 @@ namespace {
 
 using std::chrono::seconds;
 
+// Formatted without iostreams: this runs for every log line and every template value, and
+// date::format's stream and locale machinery cost more than everything else in a log line.
 std::string format_wall(Instant t, seconds offset) {
     const auto shifted = t + offset;
-    const auto whole = date::floor<seconds>(shifted);
-    std::string text = date::format("%FT%H:%M:%S", whole);
-    auto fraction = (shifted - whole).count();  // microseconds
+    const auto day = date::floor<date::days>(shifted);
+    const date::year_month_day ymd{day};
+    const date::hh_mm_ss<Duration> time{shifted - day};
+    char text[48];
+    int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                               static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                               static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                               static_cast<int>(time.seconds().count()));
+    const auto fraction = time.subseconds().count();  // microseconds
     if (fraction != 0) {
-        std::string digits = std::to_string(fraction + 1'000'000).substr(1);
-        while (digits.back() == '0') digits.pop_back();
-        text += "." + digits;
+        int digits = 6;
+        auto value = fraction;
+        while (value % 10 == 0) {
+            value /= 10;
+            --digits;
+        }
+        length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length), ".%0*lld", digits,
+                                static_cast<long long>(value));
     }
-    return text;
+    return std::string(text, static_cast<std::size_t>(length));
 }
 
 std::string format_offset(seconds offset) {
