@@ -69,6 +69,30 @@ Logger::~Logger() = default;
 void Logger::write(int level, const std::string& line) {
     const auto spd_level = static_cast<spdlog::level::level_enum>(level);
     sink_->log(spd_level, redactor_ ? redactor_->scrub(line) : line);
+    if (schedule_flush_ && !flush_pending_) {
+        flush_pending_ = true;
+        schedule_flush_();
+    }
+}
+
+void Logger::batch(std::function<void()> schedule_flush) {
+    // stderr is unbuffered by default: give it a buffer, and stop flushing after every line.
+    static char buffer[64 * 1024];
+    std::fflush(stderr);
+    std::setvbuf(stderr, buffer, _IOFBF, sizeof buffer);
+    sink_->flush_on(spdlog::level::off);
+    schedule_flush_ = std::move(schedule_flush);
+}
+
+void Logger::flush() {
+    flush_pending_ = false;
+    sink_->flush();
+}
+
+void Logger::end_batch() {
+    schedule_flush_ = nullptr;
+    flush();
+    sink_->flush_on(spdlog::level::trace);
 }
 
 void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {

@@ -1,6 +1,7 @@
 #pragma once
 // Lifecycle events, command output and daemon messages, as text or JSON lines on stderr
 // (journald adds its own metadata under systemd). SPEC section 7.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,12 +34,22 @@ class Logger {
     // From now on every line is scrubbed of these secrets before it is written.
     void set_redactor(std::shared_ptr<const Redactor> redactor) { redactor_ = std::move(redactor); }
 
+    // Batching for a busy daemon: lines are buffered, and `schedule_flush` is called after a
+    // line is written to an empty buffer; the owner then calls flush() soon after (and at exit).
+    // Without it every line is written at once.
+    void batch(std::function<void()> schedule_flush);
+    void flush();
+    // Writes what is buffered and goes back to writing each line at once.
+    void end_batch();
+
   private:
     void write(int level, const std::string& line);
 
     const LogFormat format_;
     std::shared_ptr<spdlog::logger> sink_;
     std::shared_ptr<const Redactor> redactor_;
+    std::function<void()> schedule_flush_;
+    bool flush_pending_ = false;
 };
 
 LogLevel parse_log_level(std::string_view name);  // precondition: a valid level name

@@ -44,6 +44,7 @@ class Daemon {
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;
     EventSource settle_check_;
+    EventSource log_flush_;
     int stop_signals_ = 0;
     bool exiting_ = false;
 };
