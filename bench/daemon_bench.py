@@ -45,6 +45,20 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def lateness_logged(log_path, measure_from, measure_to):
+    """lateness_ms of the iteration_start lines a JSON log holds between two wall-clock times."""
+    lateness = []
+    with open(log_path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("event") != "iteration_start":
+                continue
+            stamp = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
+            if measure_from <= stamp <= measure_to:
+                lateness.append(record["lateness_ms"])
+    return lateness
+
+
 def write_config(path, busy, idle, jitter=None):
     with open(path, "w", encoding="utf-8") as f:
         for i in range(busy):
@@ -94,15 +108,7 @@ def busy_scenario(binary, tmp, tasks, seconds, jitter):
     rss = rss_mib(process.pid, "VmHWM")
     measure_to = time.time()
     stop_daemon(process, log)
-    lateness = []
-    with open(log_path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if record.get("event") != "iteration_start":
-                continue
-            stamp = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
-            if measure_from <= stamp <= measure_to:
-                lateness.append(record["lateness_ms"])
+    lateness = lateness_logged(log_path, measure_from, measure_to)
     return {"iterations": len(lateness), "p50_ms": percentile(lateness, 50), "p99_ms": percentile(lateness, 99),
             "cpu_s": cpu, "rss_mib": rss}
 

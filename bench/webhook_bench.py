@@ -22,10 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_bench import cpu_seconds, percentile, rss_mib  # noqa: E402
+from daemon_bench import cpu_seconds, lateness_logged, percentile, rss_mib  # noqa: E402
 
 NGINX_CONF = """
 worker_processes 1;
@@ -99,15 +98,7 @@ def run_tasksrun(binary, tmp, tasks, seconds, port, access_log, spread):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     time.sleep(1.5)
-    lateness, started = [], 0
-    with open(log_path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if record.get("event") != "iteration_start":
-                continue
-            stamp = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
-            if measure_from <= stamp <= measure_to:
-                lateness.append(record["lateness_ms"])
+    lateness = lateness_logged(log_path, measure_from, measure_to)
     delivered, connections = access_log_counts(access_log, start_line)
     return {"iterations": len(lateness), "p50": percentile(lateness, 50), "p99": percentile(lateness, 99),
             "delivered": delivered, "connections": connections, "cpu": cpu, "rss": rss}

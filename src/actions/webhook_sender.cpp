@@ -54,7 +54,7 @@ class WebhookSender::Run final : public ActionRun {
 };
 
 WebhookSender::WebhookSender(EventLoop& events, Logger& logger)
-    : events_(events), logger_(logger), http_(events) {}
+    : events_(events), logger_(logger) {}
 
 std::unique_ptr<ActionRun> WebhookSender::send(WebhookSend send, Done done) {
     const Id id = next_id_++;
@@ -121,7 +121,8 @@ void WebhookSender::transmit(Id id) {
         request.body = expand(*action.raw_body, values);
     }
     if (!pending.bucket_key.empty()) limiter_.sent(pending.bucket_key);
-    pending.request = http_.send(std::move(request), [this, id](HttpResponse response) {
+    if (!http_) http_ = std::make_unique<HttpClient>(events_);
+    pending.request = http_->send(std::move(request), [this, id](HttpResponse response) {
         Pending& done_pending = pending_.at(id);
         done_pending.request.reset();
         Outcome outcome = classify(done_pending, response);
@@ -209,7 +210,7 @@ void WebhookSender::cancel(Id id) {
     if (it == pending_.end()) return;
     Pending& pending = it->second;
     if (pending.request) {
-        http_.cancel(*pending.request);
+        http_->cancel(*pending.request);
         if (!pending.bucket_key.empty()) limiter_.abandoned(pending.bucket_key);
     } else if (!pending.bucket_key.empty()) {
         std::erase(queues_[pending.bucket_key], id);

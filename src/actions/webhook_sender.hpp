@@ -43,7 +43,8 @@ class WebhookSender {
     // Sends (or queues behind the rate limit) and reports once, later, from the event loop.
     std::unique_ptr<ActionRun> send(WebhookSend send, Done done);
 
-    const HttpClient& http() const { return http_; }
+    std::uint64_t requests_completed() const { return http_ ? http_->requests_completed() : 0; }
+    std::uint64_t connections_opened() const { return http_ ? http_->connections_opened() : 0; }
 
   private:
     class Run;
@@ -63,7 +64,9 @@ class WebhookSender {
 
     EventLoop& events_;
     Logger& logger_;
-    HttpClient http_;
+    // Created with the first request: setting up libcurl loads and initialises its TLS library,
+    // several MiB that a daemon running only commands should not carry.
+    std::unique_ptr<HttpClient> http_;
     DiscordRateLimiter limiter_;
     std::map<Id, Pending> pending_;
     std::map<std::string, std::deque<Id>> queues_;

@@ -44,7 +44,8 @@ Daemon::Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks)
     // At hundreds of lines a second, a write per line costs more than the work it reports:
     // lines are written in batches, at most 20 ms late.
     logger_.batch([this] {
-        log_flush_ = events_.elapsed_timer(std::chrono::milliseconds{20}, [this] { logger_.flush(); });
+        log_flush_ =
+            events_.elapsed_timer(std::chrono::milliseconds{20}, [this] { logger_.flush(); });
     });
     std::random_device seeds;
     for (const TaskConfig* task : enabled_tasks(config_)) {
@@ -65,9 +66,10 @@ int Daemon::run() {
     const int code = events_.run();
     log_flush_.reset();
     logger_.end_batch();  // the event loop that flushed the batches has stopped
-    logger_.message(LogLevel::info, "tasksrun stopped; webhooks: " +
-                                        std::to_string(webhooks_.http().requests_completed()) + " requests over " +
-                                        std::to_string(webhooks_.http().connections_opened()) + " connections");
+    logger_.message(
+        LogLevel::info,
+        "tasksrun stopped; webhooks: " + std::to_string(webhooks_.requests_completed()) +
+            " requests over " + std::to_string(webhooks_.connections_opened()) + " connections");
     return code < 0 ? 1 : code;
 }
 

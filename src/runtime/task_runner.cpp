@@ -150,7 +150,7 @@ void TaskRunner::abort_running() {
 void TaskRunner::run_next_hook() {
     if (hook_queue_.empty()) return;
     RunHook next = std::move(hook_queue_.front());
-    hook_queue_.pop_front();
+    hook_queue_.erase(hook_queue_.begin());
     const Hook& hook = *hook_of(task_, next.kind);
     const HookKind kind = next.kind;
     // Read while launching (environment or template values), so it need not outlive this call.

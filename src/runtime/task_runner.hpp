@@ -2,7 +2,6 @@
 // Drives one task's Loop: carries out its commands (timers, attempts, hooks, logs) on the event
 // loop and reports what happened back to it. Hooks of a task run one at a time, in order, so
 // that on_error comes before after_loop.
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,7 +58,9 @@ class TaskRunner {
     std::function<void()> on_settled_;
     std::map<std::pair<int, std::uint64_t>, EventSource> timers_;
     std::map<std::uint64_t, Running> attempts_;
-    std::deque<RunHook> hook_queue_;
+    // A vector, not a deque: a deque allocates ~600 bytes up front, in every task, for a queue
+    // that is nearly always empty.
+    std::vector<RunHook> hook_queue_;
     std::optional<HookRun> hook_;
     std::vector<std::unique_ptr<ActionRun>> graveyard_;
     EventSource graveyard_sweep_;

@@ -24,6 +24,13 @@ class WebhookTestCase(TasksrunTestCase):
         daemon = Daemon(self, self.write_config('[webhooks.team]\nurl_env = "TEST_HOOK_URL"\nkind = "discord"\n\n' + config))
         return daemon
 
+    @staticmethod
+    def post_task(**keys):
+        """One [[task]] posting "hi" to the team webhook every 10 minutes, with `keys` added."""
+        lines = ['[[task]]', 'name = "post"', 'minutes = 10', 'webhook = "team"', 'content = "hi"']
+        lines += [f"{key} = {json.dumps(value)}" for key, value in keys.items()]
+        return "\n".join(lines) + "\n"
+
     def assert_no_secret_in(self, text):
         self.assertNotIn(TOKEN, text)
         self.assertNotIn("s3cr3ts3cr3t", text)
@@ -75,14 +82,7 @@ then = "stop"
         self.assertEqual(received[0].json()["content"], "backup failed (exit 3): " + nasty)
 
     def test_a_429_is_honoured_for_exactly_its_retry_after(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-count = 1
-webhook = "team"
-content = "hi"
-""", "limited-once")
+        daemon = self.run_daemon(self.post_task(count=1), "limited-once")
         self.assertEqual(daemon.wait(timeout=20), 0)
         first, second = self.server.received()
         gap = second.time - first.time
@@ -93,28 +93,14 @@ content = "hi"
         self.assertEqual(retry[0]["delay_ms"], 1500.0)
 
     def test_a_global_429_holds_every_request(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-count = 1
-webhook = "team"
-content = "hi"
-""", "global-once")
+        daemon = self.run_daemon(self.post_task(count=1), "global-once")
         self.assertEqual(daemon.wait(timeout=20), 0)
         first, second = self.server.received()
         self.assertGreaterEqual(second.time - first.time, 0.75)
         self.assertIn("(global)", [r for r in daemon.records() if r.get("event") == "retry"][0]["message"])
 
     def test_a_5xx_is_retried_with_backoff(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-count = 1
-webhook = "team"
-content = "hi"
-""", "flaky")
+        daemon = self.run_daemon(self.post_task(count=1), "flaky")
         self.assertEqual(daemon.wait(timeout=30), 0)
         self.assertEqual(self.server.statuses(), [502, 503, 204])
         retries = [r for r in daemon.records() if r.get("event") == "retry"]
@@ -122,14 +108,7 @@ content = "hi"
         self.assertTrue(all(r["delay_ms"] <= 4000 for r in retries))
 
     def test_a_deleted_webhook_is_an_unhandled_failure_that_says_what_to_do(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-on_error = "stop"
-webhook = "team"
-content = "hi"
-""", "gone")
+        daemon = self.run_daemon(self.post_task(on_error="stop"), "gone")
         self.assertEqual(daemon.wait(timeout=20), 1)
         self.assertEqual(len(self.server.received()), 1)  # not retried
         error = [r for r in daemon.records() if r.get("event") == "error"][0]
@@ -141,15 +120,7 @@ content = "hi"
     def test_an_html_429_backs_off_for_minutes_and_says_so_loudly(self):
         # After SIGTERM a handled failure keeps being retried (discord.py's rule) until the
         # shutdown budget runs out; keep that short here.
-        daemon = self.run_daemon("""
-[tasksrun]
-shutdown_timeout = "0.5s"
-[[task]]
-name = "post"
-minutes = 10
-webhook = "team"
-content = "hi"
-""", "html-429")
+        daemon = self.run_daemon('[tasksrun]\nshutdown_timeout = "0.5s"\n' + self.post_task(), "html-429")
         daemon.wait_for_event("post", "retry")
         time.sleep(1.5)  # the header's Retry-After: 1 alone would have retried by now
         daemon.signal(signal.SIGTERM)
@@ -161,29 +132,13 @@ content = "hi"
         self.assertEqual(len(loud), 1)
 
     def test_a_slow_server_is_a_timeout(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-timeout = "1s"
-reconnect = false
-on_error = "stop"
-webhook = "team"
-content = "hi"
-""", "slow")
+        daemon = self.run_daemon(self.post_task(timeout="1s", reconnect=False, on_error="stop"), "slow")
         self.assertEqual(daemon.wait(timeout=20), 1)
         error = [r for r in daemon.records() if r.get("event") == "error"][0]
         self.assertEqual(error["class"], "timeout")
 
     def test_a_huge_answer_is_read_and_capped(self):
-        daemon = self.run_daemon("""
-[[task]]
-name = "post"
-minutes = 10
-count = 1
-webhook = "team"
-content = "hi"
-""", "huge")
+        daemon = self.run_daemon(self.post_task(count=1), "huge")
         self.assertEqual(daemon.wait(timeout=20), 0)
 
     def test_twenty_tasks_sharing_a_webhook_pace_themselves_without_a_429(self):
