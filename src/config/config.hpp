@@ -92,7 +92,7 @@ struct TaskConfig {
     std::optional<Duration> timeout;  // per attempt; webhooks default to 30s
     std::optional<std::uint64_t> count;
     bool reconnect = true;
-    std::vector<FailurePattern> retry_on;
+    RetryOn retry_on;
     std::optional<std::uint64_t> max_retries;
     AfterError on_error = AfterError::continue_loop;
     unsigned max_concurrent = 1;  // `overlap`: 1 = false, kUnlimitedOverlap = true

@@ -43,12 +43,15 @@ constexpr std::pair<std::string_view, DstGap> kDstGap[] = {
 constexpr std::pair<std::string_view, DstFold> kDstFold[] = {{"first", DstFold::first},
                                                              {"last", DstFold::last}};
 
-const std::vector<FailurePattern>& default_retry_on() {
-    static const std::vector<FailurePattern> patterns = {
-        {FailureKind::network, std::nullopt},  {FailureKind::timeout, std::nullopt},
-        {FailureKind::http_429, std::nullopt}, {FailureKind::http_5xx, std::nullopt},
-        {FailureKind::exit_code, 75},
-    };
+const RetryOn& default_retry_on() {
+    static const RetryOn patterns =
+        std::make_shared<const std::vector<FailurePattern>>(std::vector<FailurePattern>{
+            {FailureKind::network, std::nullopt},
+            {FailureKind::timeout, std::nullopt},
+            {FailureKind::http_429, std::nullopt},
+            {FailureKind::http_5xx, std::nullopt},
+            {FailureKind::exit_code, 75},
+        });
     return patterns;
 }
 
@@ -80,7 +83,7 @@ class ConfigBuilder {
     std::optional<Zone> parse_zone(const toml::table& table, const Zone& fallback);
     std::optional<Hooks> parse_hooks(const toml::table& task, ActionParser& actions,
                                      AfterError& on_error);
-    std::optional<std::vector<FailurePattern>> parse_retry_on(const toml::table& task);
+    std::optional<RetryOn> parse_retry_on(const toml::table& task);
     std::optional<unsigned> parse_overlap(const toml::table& task);
 
     TomlReader reader_;
@@ -323,7 +326,7 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
     return Schedule(WallClockSchedule(std::move(*cron), std::move(*zone), policy));
 }
 
-std::optional<std::vector<FailurePattern>> ConfigBuilder::parse_retry_on(const toml::table& task) {
+std::optional<RetryOn> ConfigBuilder::parse_retry_on(const toml::table& task) {
     if (!task.contains("retry_on")) return default_retry_on();
     auto names = reader_.string_array(task, "retry_on");
     if (!names) return std::nullopt;
@@ -340,7 +343,7 @@ std::optional<std::vector<FailurePattern>> ConfigBuilder::parse_retry_on(const t
         }
     }
     if (!ok) return std::nullopt;
-    return patterns;
+    return std::make_shared<const std::vector<FailurePattern>>(std::move(patterns));
 }
 
 std::optional<unsigned> ConfigBuilder::parse_overlap(const toml::table& task) {

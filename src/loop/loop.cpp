@@ -297,7 +297,8 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
 bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const {
     if (!settings_.reconnect) return false;
     if (settings_.max_retries && retries_so_far >= *settings_.max_retries) return false;
-    return std::ranges::any_of(settings_.retry_on,
+    if (!settings_.retry_on) return false;
+    return std::ranges::any_of(*settings_.retry_on,
                                [&](const FailurePattern& p) { return p.matches(failure); });
 }
 

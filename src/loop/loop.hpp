@@ -20,7 +20,7 @@ struct LoopSettings {
     bool run_at_start = true;
     std::optional<std::uint64_t> count = std::nullopt;
     bool reconnect = true;
-    std::vector<FailurePattern> retry_on = {};
+    RetryOn retry_on = nullptr;  // null: nothing is handled
     std::optional<std::uint64_t> max_retries = std::nullopt;
     bool stop_on_error = false;
     unsigned max_concurrent = 1;

@@ -78,8 +78,8 @@ kill_timeout = "3s"
     CHECK(t.count == 3U);
     CHECK_FALSE(t.run_at_start);
     CHECK_FALSE(t.reconnect);
-    REQUIRE(t.retry_on.size() == 4);
-    CHECK(to_string(t.retry_on[1]) == "exit:any");
+    REQUIRE(t.retry_on->size() == 4);
+    CHECK(to_string((*t.retry_on)[1]) == "exit:any");
     CHECK(t.max_retries == 4U);
     CHECK(t.on_error == AfterError::stop_loop);
     CHECK(t.max_concurrent == 3U);
@@ -114,7 +114,7 @@ TEST_CASE("config: defaults of a task", "[config]") {
     CHECK_FALSE(t.timeout.has_value());  // commands have no default timeout
     CHECK(t.enabled);
     std::vector<std::string> retry;
-    for (const auto& p : t.retry_on) retry.push_back(to_string(p));
+    for (const auto& p : *t.retry_on) retry.push_back(to_string(p));
     CHECK(retry ==
           std::vector<std::string>{"network", "timeout", "http-429", "http-5xx", "exit:75"});
     const auto& command = std::get<CommandAction>(t.action);

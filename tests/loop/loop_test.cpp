@@ -15,9 +15,10 @@ const Instant kT0{date::sys_days{date::year{2025} / 1 / 1}};  // no REQUIRE outs
 
 LoopSettings every(Duration period) {
     LoopSettings settings{.schedule = Schedule(IntervalSchedule(period))};
-    settings.retry_on = {{FailureKind::network, std::nullopt},
-                         {FailureKind::timeout, std::nullopt},
-                         {FailureKind::exit_code, 75}};
+    settings.retry_on = std::make_shared<const std::vector<FailurePattern>>(
+        std::vector<FailurePattern>{{FailureKind::network, std::nullopt},
+                                    {FailureKind::timeout, std::nullopt},
+                                    {FailureKind::exit_code, 75}});
     return settings;
 }
 
