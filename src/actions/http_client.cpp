@@ -76,7 +76,8 @@ HttpClient::HttpClient(EventLoop& events) : events_(events) {
     // Keep idle connections for reuse even when few transfers are in progress: curl's default
     // cache shrinks with the number of transfers, and tasks that fire together every minute
     // would open their connections again each time.
-    check(curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections), "CURLMOPT_MAXCONNECTS");
+    check(curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections),
+          "CURLMOPT_MAXCONNECTS");
 }
 
 HttpClient::~HttpClient() {

@@ -16,9 +16,11 @@ void warn_about_readable_secrets(const Config& config, Diagnostics& diagnostics)
     if (stat(config.path.c_str(), &info) != 0 || (info.st_mode & S_IROTH) == 0) return;
     for (const auto& [name, webhook] : config.webhooks) {
         if (webhook.url.from != UrlSource::From::literal) continue;
-        diagnostics.warning(webhook.position, "webhook \"" + name + "\" has its URL, a secret, in this file, which "
-                                              "other users can read: use url_env or url_file, or chmod o-r " +
-                                              config.path);
+        diagnostics.warning(webhook.position,
+                            "webhook \"" + name +
+                                "\" has its URL, a secret, in this file, which "
+                                "other users can read: use url_env or url_file, or chmod o-r " +
+                                config.path);
     }
 }
 

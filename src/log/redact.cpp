@@ -40,7 +40,8 @@ void Redactor::add_secret(std::string secret) {
     auto& candidates = by_prefix_[prefix(secret.data())];
     if (std::ranges::find(candidates, secret) != candidates.end()) return;
     candidates.push_back(std::move(secret));
-    std::ranges::sort(candidates, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::ranges::sort(
+        candidates, [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string Redactor::scrub(std::string_view text) const {

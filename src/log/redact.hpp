@@ -3,8 +3,8 @@
 // never reach a log, an error or a listing whole.
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace tasksrun {

@@ -18,10 +18,11 @@ std::string format_wall(Instant t, seconds offset) {
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<Duration> time{shifted - day};
     char text[48];
-    int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                               static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                               static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                               static_cast<int>(time.seconds().count()));
+    int length = std::snprintf(
+        text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+        static_cast<int>(time.seconds().count()));
     const auto fraction = time.subseconds().count();  // microseconds
     if (fraction != 0) {
         int digits = 6;
@@ -30,8 +31,8 @@ std::string format_wall(Instant t, seconds offset) {
             value /= 10;
             --digits;
         }
-        length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length), ".%0*lld", digits,
-                                static_cast<long long>(value));
+        length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length),
+                                ".%0*lld", digits, static_cast<long long>(value));
     }
     return std::string(text, static_cast<std::size_t>(length));
 }
