@@ -1,6 +1,7 @@
 #include "actions/webhook_sender.hpp"
 
 #include "config/discord_limits.hpp"
+#include "config/templates.hpp"
 #include "log/redact.hpp"
 #include "runtime/clock.hpp"
 #include "util/duration.hpp"
@@ -14,11 +15,6 @@ using namespace std::chrono_literals;
 // A 429 that is not Discord's JSON comes from the edge (Cloudflare): this host is banned for a
 // while, and hammering makes it longer.
 constexpr Duration kEdgeBanBackoff = std::chrono::minutes{5};
-
-std::size_t code_points(std::string_view text) {
-    return static_cast<std::size_t>(std::ranges::count_if(
-        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 Outcome failed(FailureKind kind, std::string error, long status = 0) {
     Outcome outcome{.failure = FailureClass{kind}, .error = std::move(error)};

@@ -19,7 +19,6 @@ namespace tasksrun {
 
 // A webhook endpoint with its secret URL in hand, ready to send to.
 struct ResolvedWebhook {
-    std::string name;
     std::string url;  // the secret: never logged
     WebhookKind kind;
     std::string shown;       // redact_url(url), for messages

@@ -20,12 +20,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::size_t code_points(std::string_view text) {
-    // Every UTF-8 code point has exactly one byte that is not a continuation byte (10xxxxxx).
-    return static_cast<std::size_t>(std::ranges::count_if(
-        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 }  // namespace
 
 std::vector<TemplateProblem> check_placeholders(std::string_view text, TemplateScope scope) {
@@ -71,6 +65,12 @@ std::size_t static_length(std::string_view text) {
         pos = close + 2;
     }
     return length;
+}
+
+std::size_t code_points(std::string_view text) {
+    // Every UTF-8 code point has exactly one byte that is not a continuation byte (10xxxxxx).
+    return static_cast<std::size_t>(std::ranges::count_if(
+        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool has_placeholder(std::string_view text) {

@@ -22,6 +22,9 @@ std::vector<TemplateProblem> check_placeholders(std::string_view text, TemplateS
 // as Discord counts) outside placeholders.
 std::size_t static_length(std::string_view text);
 
+// Unicode code points in UTF-8 text: how Discord counts characters.
+std::size_t code_points(std::string_view text);
+
 // Whether `text` contains anything that looks like a placeholder.
 bool has_placeholder(std::string_view text);
 

@@ -37,6 +37,19 @@ std::string fixed3(double value) {
     return text;
 }
 
+// A JSON log line starts with when and how severe; the caller adds the rest.
+nlohmann::ordered_json json_line(std::string_view level) {
+    nlohmann::ordered_json line;
+    line["time"] =
+        format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+    line["level"] = level;
+    return line;
+}
+
+std::string dump(const nlohmann::ordered_json& line) {
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // logfmt quoting: bare when safe, else a JSON string.
 std::string logfmt_value(std::string_view value) {
     const bool bare = !value.empty() && value.find_first_of(" \"=\\\t\n") == std::string_view::npos;
@@ -100,10 +113,7 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     const auto level = is_error ? spdlog::level::err : spdlog::level::info;
     if (!sink_->should_log(level)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line;
-        line["time"] =
-            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-        line["level"] = is_error ? "error" : "info";
+        nlohmann::ordered_json line = json_line(is_error ? "error" : "info");
         line["task"] = task;
         line["event"] = r.event;
         line["loop"] = r.loop;
@@ -114,7 +124,7 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
         if (r.failure_class) line["class"] = *r.failure_class;
         if (r.delay) line["delay_ms"] = milliseconds(*r.delay);
         if (!r.message.empty()) line["message"] = r.message;
-        write(level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(level, dump(line));
         return;
     }
     std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) +
@@ -132,15 +142,11 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
 void Logger::output(std::string_view task, std::string_view stream, std::string_view text) {
     if (!sink_->should_log(spdlog::level::info)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line;
-        line["time"] =
-            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-        line["level"] = "info";
+        nlohmann::ordered_json line = json_line("info");
         line["task"] = task;
         line["stream"] = stream;
         line["line"] = text;
-        write(spdlog::level::info,
-              line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(spdlog::level::info, dump(line));
         return;
     }
     write(spdlog::level::info,
@@ -151,13 +157,10 @@ void Logger::message(LogLevel level, std::string_view text, std::string_view tas
     const auto spd_level = to_spdlog(level);
     if (!sink_->should_log(spd_level)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line;
-        line["time"] =
-            format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-        line["level"] = spdlog::level::to_string_view(spd_level).data();
+        nlohmann::ordered_json line = json_line(spdlog::level::to_string_view(spd_level).data());
         if (!task.empty()) line["task"] = task;
         line["message"] = text;
-        write(spd_level, line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        write(spd_level, dump(line));
         return;
     }
     write(spd_level,

@@ -102,6 +102,13 @@ HookContext Loop::hook_context() const {
                        .failed = failed_};
 }
 
+HookContext Loop::hook_context(std::uint64_t iteration, const Outcome& outcome) const {
+    HookContext context = hook_context();
+    context.loop = iteration;
+    context.outcome = outcome;
+    return context;
+}
+
 bool Loop::start(Instant now, Commands& out) {
     if (is_running()) return false;
     phase_ = Phase::before_loop;
@@ -282,10 +289,7 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     ++successes_;
     backoff_.reset();
     if (settings_.has_on_success) {
-        HookContext context = hook_context();
-        context.loop = iteration;
-        context.outcome = outcome;
-        out.push_back(RunHook{HookKind::on_success, std::move(context)});
+        out.push_back(RunHook{HookKind::on_success, hook_context(iteration, outcome)});
     }
     if (settings_.count && successes_ >= *settings_.count) {
         end_reason_ = "count reached";
@@ -338,10 +342,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
         request_end(out);
     }
     if (settings_.has_on_error) {
-        HookContext context = hook_context();
-        context.loop = iteration;
-        context.outcome = outcome;
-        out.push_back(RunHook{HookKind::on_error, std::move(context)});
+        out.push_back(RunHook{HookKind::on_error, hook_context(iteration, outcome)});
     }
     after_iteration(now, out);
 }

@@ -94,6 +94,8 @@ class Loop {
     void finish(Instant now, Commands& out);
     void log(Commands& out, LifecycleRecord record) const;
     HookContext hook_context() const;
+    // For on_success and on_error: the iteration that triggered the hook, and how it ended.
+    HookContext hook_context(std::uint64_t iteration, const Outcome& outcome) const;
 
     LoopSettings settings_;
     // Jitter and backoff only need a cheap, small engine: 8 bytes, where mt19937_64 would add

@@ -32,10 +32,7 @@ Daemon::Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks)
       services_{events_, logger, webhooks_, resolved_, host_name()} {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, nullptr);
+    block_child_signals();
     std::signal(SIGPIPE, SIG_IGN);
     for (const int signal : {SIGTERM, SIGINT}) {
         signals_.push_back(events_.signal(

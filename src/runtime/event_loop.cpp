@@ -52,6 +52,13 @@ int on_time(sd_event_source*, std::uint64_t, void* userdata) {
 
 }  // namespace
 
+void block_child_signals() {
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, nullptr);
+}
+
 EventSource::EventSource() = default;
 
 EventSource::EventSource(EventSource&& other) noexcept

@@ -39,6 +39,9 @@ class EventSource {
     std::unique_ptr<Callbacks> callbacks_;
 };
 
+// Blocks SIGCHLD for the process, as EventLoop::child needs before any child is started.
+void block_child_signals();
+
 class EventLoop {
   public:
     // Throws std::runtime_error if sd-event cannot be set up.

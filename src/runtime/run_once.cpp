@@ -19,10 +19,7 @@ class OneShot {
           with_hooks_(with_hooks),
           webhooks_(events_, logger),
           services_{events_, logger, webhooks_, webhooks, host_name()} {
-        sigset_t chld;
-        sigemptyset(&chld);
-        sigaddset(&chld, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &chld, nullptr);
+        block_child_signals();
         for (const int signal : {SIGTERM, SIGINT}) {
             signals_.push_back(events_.signal(signal, [this](const signalfd_siginfo&) {
                 cancelled_ = true;

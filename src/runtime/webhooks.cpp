@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/action_parser.hpp"
@@ -70,7 +71,7 @@ std::expected<ResolvedWebhooks, std::vector<std::string>> resolve_webhooks(
     const Config& config, const std::vector<const TaskConfig*>& tasks, Redactor& redactor) {
     ResolvedWebhooks resolved;
     std::vector<std::string> errors;
-    std::map<std::string, bool> failed;
+    std::set<std::string> failed;
     const auto use = [&](const TaskConfig& task, const Action& action) {
         const auto* webhook = std::get_if<WebhookAction>(&action);
         if (webhook == nullptr) return;
@@ -84,14 +85,13 @@ std::expected<ResolvedWebhooks, std::vector<std::string>> resolve_webhooks(
             }
             if (!url) {
                 errors.push_back(label + url.error());
-                failed[endpoint.name] = true;
+                failed.insert(endpoint.name);
                 return;
             }
             add_url_secrets(*url, redactor);
             const WebhookKind kind = endpoint.kind.value_or(detect_webhook_kind(*url));
-            resolved.emplace(
-                endpoint.name,
-                ResolvedWebhook{endpoint.name, *url, kind, redact_url(*url), where_from(endpoint)});
+            resolved.emplace(endpoint.name,
+                             ResolvedWebhook{*url, kind, redact_url(*url), where_from(endpoint)});
         }
         const ResolvedWebhook& target = resolved.at(endpoint.name);
         if (target.kind != webhook->kind) {
