@@ -44,7 +44,10 @@ int run_cli(int argc, char** argv) {
     app.add_option("--log-level", log.level, "Least severe level logged")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
+    RunOptions run_options;
     app.add_subcommand("run", "Run the daemon in the foreground (the default)");
+    app.add_option("--control-socket", run_options.control_socket,
+                   "The daemon's control socket ($RUNTIME_DIRECTORY/tasksrun.sock, else none)");
 
     std::string from_text;
     CLI::App* check =
@@ -68,8 +71,48 @@ int run_cli(int argc, char** argv) {
     run_once->add_flag("--hooks", once.hooks,
                        "Also run before_loop, on_success or on_error, and after_loop");
 
+    CtlOptions ctl_options;
+    CLI::App* ctl = app.add_subcommand("ctl", "Talk to a running daemon over its control socket");
+    ctl->require_subcommand(1);
+    ctl->add_option("--socket", ctl_options.socket,
+                    "Control socket ($RUNTIME_DIRECTORY/tasksrun.sock, else "
+                    "/run/tasksrun/tasksrun.sock)");
+    ctl->add_flag("--json", ctl_options.json, "Print the daemon's JSON reply");
+    const std::pair<const char*, const char*> verbs[] = {
+        {"status", "Every task's state and Loop properties, or one task's"},
+        {"start", "Start a task's loop"},
+        {"stop", "Stop a task's loop gracefully: a running iteration finishes"},
+        {"cancel", "Cancel a task's loop: running actions are aborted"},
+        {"restart", "Cancel, then start again once after_loop has run"},
+        {"change-interval", "Change a task's schedule at once"},
+        {"run-now", "Run one extra iteration now, outside the schedule"}};
+    for (const auto& [verb, help] : verbs) {
+        CLI::App* command = ctl->add_subcommand(verb, help);
+        command->final_callback([&ctl_options, name = std::string(verb)] { ctl_options.verb = name; });
+        auto* task = command->add_option("TASK", ctl_options.task, "The task");
+        if (std::string_view(verb) != "status") task->required();
+        if (std::string_view(verb) == "change-interval") {
+            command->add_option("--seconds", ctl_options.seconds, "Interval seconds");
+            command->add_option("--minutes", ctl_options.minutes, "Interval minutes");
+            command->add_option("--hours", ctl_options.hours, "Interval hours");
+            command->add_option("--time", ctl_options.times, "A time of day HH:MM[:SS]; repeat");
+            command->add_option("--cron", ctl_options.cron, "A cron expression");
+        }
+    }
+
+    HistoryOptions history_options;
+    CLI::App* history = app.add_subcommand("history", "Recent runs from the state database");
+    history->add_option("TASK", history_options.task, "Only this task");
+    history->add_option("-n", history_options.count, "How many runs")->check(CLI::Range(1, 1000000));
+    history->add_flag("--json", history_options.json, "One JSON object per line");
+
     try {
         app.parse(argc, argv);
+        if (*ctl) return ctl_command(ctl_options);
+        if (*history) {
+            history_options.config_path = config_path;
+            return history_command(history_options);
+        }
         if (*check) return check_command({config_path, resolve_from(from_text)});
         if (*next) {
             next_options.config_path = config_path;
@@ -81,7 +124,9 @@ int run_cli(int argc, char** argv) {
             once.log = log;
             return run_once_command(once);
         }
-        return run_command({config_path, log});
+        run_options.config_path = config_path;
+        run_options.log = log;
+        return run_command(run_options);
     } catch (const CLI::ParseError& error) {
         const int code = app.exit(error);
         return code == 0 ? exit_code::ok : exit_code::usage;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "schedule/instant.hpp"
 
@@ -31,6 +32,7 @@ struct LogOptions {
 struct RunOptions {
     std::string config_path;
     LogOptions log;
+    std::string control_socket;  // empty: $RUNTIME_DIRECTORY/tasksrun.sock, else none
 };
 int run_command(const RunOptions& options);
 
@@ -41,5 +43,25 @@ struct RunOnceOptions {
     LogOptions log;
 };
 int run_once_command(const RunOnceOptions& options);
+
+struct CtlOptions {
+    std::string socket;  // empty: the default (see client_control_socket)
+    std::string verb;    // status, start, stop, cancel, restart, change-interval, run-now
+    std::optional<std::string> task;
+    bool json = false;
+    // change-interval
+    std::optional<double> seconds, minutes, hours;
+    std::vector<std::string> times;
+    std::optional<std::string> cron;
+};
+int ctl_command(const CtlOptions& options);
+
+struct HistoryOptions {
+    std::string config_path;
+    std::optional<std::string> task;
+    std::size_t count = 20;
+    bool json = false;
+};
+int history_command(const HistoryOptions& options);
 
 }  // namespace tasksrun

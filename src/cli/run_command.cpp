@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/load.hpp"
+#include "cli/service_paths.hpp"
 #include "log/logger.hpp"
 #include "runtime/daemon.hpp"
 #include "runtime/run_once.hpp"
@@ -16,6 +17,7 @@ namespace {
 struct Prepared {
     std::unique_ptr<Logger> logger;
     ResolvedWebhooks webhooks;
+    std::shared_ptr<const Redactor> redactor;
 };
 
 std::optional<Prepared> prepare(const Config& config, const std::vector<const TaskConfig*>& tasks,
@@ -30,19 +32,31 @@ std::optional<Prepared> prepare(const Config& config, const std::vector<const Ta
     auto logger =
         std::make_unique<Logger>(options.format == "json" ? LogFormat::json : LogFormat::text,
                                  parse_log_level(options.level));
-    logger->set_redactor(std::move(redactor));
-    return Prepared{std::move(logger), std::move(*webhooks)};
+    logger->set_redactor(redactor);
+    return Prepared{std::move(logger), std::move(*webhooks), std::move(redactor)};
 }
 
 }  // namespace
 
 int run_command(const RunOptions& options) {
-    const auto config = load_config_reporting(options.config_path);
+    auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
     auto prepared = prepare(*config, enabled_tasks(*config), options.log);
     if (!prepared) return exit_code::config;
+    DaemonOptions daemon_options{.control_socket = daemon_control_socket(options.control_socket),
+                                 .store = nullptr,
+                                 .redactor = prepared->redactor};
+    if (const auto dir = state_directory(*config)) {
+        auto store = StateStore::open(*dir, config->path);
+        if (!store) {
+            prepared->logger->message(LogLevel::error, "fatal: " + store.error());
+            return exit_code::failure;
+        }
+        daemon_options.store = std::move(*store);
+    }
     try {
-        Daemon daemon(*config, *prepared->logger, std::move(prepared->webhooks));
+        Daemon daemon(std::move(*config), *prepared->logger, std::move(prepared->webhooks),
+                      std::move(daemon_options));
         return daemon.run();
     } catch (const std::exception& error) {
         prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());

@@ -101,6 +101,10 @@ struct TaskConfig {
     Duration jitter{0};
     bool enabled = true;
     Hooks hooks;
+    // Equal for two loads of the same [[task]] table (key order and formatting aside) under the
+    // same zone: a reload keeps a task whose fingerprint, and webhook URLs, did not change. Only
+    // comparable within one process.
+    std::uint64_t fingerprint = 0;
 };
 
 struct DaemonSettings {

@@ -73,6 +73,7 @@ class ConfigBuilder {
     explicit ConfigBuilder(Diagnostics& diagnostics) : reader_(diagnostics) {}
 
     std::optional<Config> build(const toml::table& root, const std::string& file_name);
+    std::optional<Schedule> schedule_only(const toml::table& keys, const Zone& default_zone);
 
   private:
     DaemonSettings parse_settings(const toml::table* table);
@@ -408,6 +409,26 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
     return hooks;
 }
 
+std::optional<Schedule> ConfigBuilder::schedule_only(const toml::table& keys,
+                                                    const Zone& default_zone) {
+    static constexpr std::string_view kScheduleKeys[] = {"seconds", "minutes",  "hours",
+                                                         "time",    "cron",     "timezone",
+                                                         "dst_gap", "dst_fold"};
+    reader_.reject_unknown_keys(keys, kScheduleKeys, "a schedule");
+    auto schedule = parse_schedule(keys, default_zone);
+    if (reader_.diagnostics().has_errors()) return std::nullopt;
+    return schedule;
+}
+
+std::uint64_t fingerprint_of(const toml::table& table, const Schedule& schedule) {
+    // toml++ keeps keys sorted, so the formatted table is the same however the file orders them.
+    std::ostringstream text;
+    text << toml::toml_formatter(table, toml::format_flags::none);
+    // The default zone is not in the table but decides when a time or cron task runs.
+    if (const auto* clock = schedule.wall_clock()) text << '\n' << clock->zone().name();
+    return std::hash<std::string>{}(text.str());
+}
+
 std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
                                                     const Config& config) {
     const std::size_t errors_before = reader_.diagnostics().error_count();
@@ -471,6 +492,7 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
         .jitter = jitter.value_or(0s),
         .enabled = enabled.value_or(true),
         .hooks = std::move(*hooks)};
+    task.fingerprint = fingerprint_of(table, task.schedule);
     return task;
 }
 
@@ -538,6 +560,21 @@ LoadResult load_config_file(const std::string& path) {
     std::ostringstream content;
     content << in.rdbuf();
     return parse_config(content.str(), path);
+}
+
+std::expected<Schedule, std::string> parse_schedule_keys(const toml::table& keys,
+                                                         const Zone& default_zone) {
+    Diagnostics diagnostics("schedule");
+    ConfigBuilder builder(diagnostics);
+    auto schedule = builder.schedule_only(keys, default_zone);
+    if (schedule) return std::move(*schedule);
+    std::string problems;
+    for (const Diagnostic& problem : diagnostics.all()) {
+        if (problem.severity != Diagnostic::Severity::error) continue;
+        if (!problems.empty()) problems += '\n';
+        problems += problem.message;
+    }
+    return std::unexpected(std::move(problems));
 }
 
 }  // namespace tasksrun

@@ -1,8 +1,10 @@
 #pragma once
 // TOML text -> validated Config, or every problem found (SPEC section 3).
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <toml++/toml.h>
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
@@ -20,5 +22,12 @@ LoadResult parse_config(std::string_view text, const std::string& file_name);
 
 // Reads `path` and parses it; an unreadable file is one diagnostic for the file as a whole.
 LoadResult load_config_file(const std::string& path);
+
+// A schedule on its own, as `ctl change-interval` gives it: the schedule keys of a [[task]]
+// (seconds/minutes/hours, time or cron, with timezone, dst_gap and dst_fold), validated as the
+// config file's are. Time and cron use `default_zone` unless `timezone` is given. On failure,
+// every problem, one per line.
+std::expected<Schedule, std::string> parse_schedule_keys(const toml::table& keys,
+                                                         const Zone& default_zone);
 
 }  // namespace tasksrun

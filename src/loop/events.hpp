@@ -70,6 +70,8 @@ struct StartAttempt {
     std::uint64_t iteration;
     std::uint32_t attempt;  // 1 for the first try
     Instant scheduled;
+    Duration lateness{0};     // of the first try, from when its timer was due
+    bool on_schedule = true;  // false for `ctl run-now`: `scheduled` is not a slot
 };
 // Cancel: abort every running attempt of this loop; each still reports attempt_finished.
 struct AbortAttempts {};

@@ -109,9 +109,10 @@ HookContext Loop::hook_context(std::uint64_t iteration, const Outcome& outcome) 
     return context;
 }
 
-bool Loop::start(Instant now, Commands& out) {
+bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) {
     if (is_running()) return false;
     phase_ = Phase::before_loop;
+    resume_from_ = last_fired;
     next_slot_.reset();
     last_scheduled_.reset();
     pending_late_.reset();
@@ -139,6 +140,10 @@ void Loop::begin_iterations(Instant now, Commands& out) {
         return;
     }
     anchor_ = now;
+    if (resume_from_ && !back_to_back()) {
+        resume_after(*resume_from_, now, out);
+        return;
+    }
     std::optional<Instant> first;
     if (const auto* interval = settings_.schedule.interval(); interval && settings_.run_at_start) {
         first = now;
@@ -146,6 +151,51 @@ void Loop::begin_iterations(Instant now, Commands& out) {
         first = settings_.schedule.next_after(now, anchor_);
     }
     arm_slot(first, now, out);
+}
+
+void Loop::resume_after(Instant last_fired, Instant now, Commands& out) {
+    if (settings_.schedule.interval() != nullptr) anchor_ = last_fired;  // the same grid
+    const std::optional<Instant> first_missed = settings_.schedule.next_after(last_fired, anchor_);
+    if (!first_missed || *first_missed > now) {
+        arm_slot(first_missed, now, out);
+        return;
+    }
+    // Slots passed while no tasksrun ran this task: as with an overrun, never a burst of
+    // catch-up runs; misfire = "run-once" runs the latest one late if it is within grace.
+    const std::optional<Instant> late =
+        settings_.misfire_run_once ? latest_slot_within_grace(last_fired, now) : std::nullopt;
+    if (late) {
+        log(out, {.event = "misfire",
+                  .loop = next_index_,
+                  .scheduled = *late,
+                  .message = "missed while tasksrun was not running; will run once, late"});
+        start_iteration(*late, *late, now, out);
+    } else {
+        log(out, {.event = "misfire",
+                  .loop = next_index_,
+                  .scheduled = *first_missed,
+                  .message = settings_.misfire_run_once
+                                 ? "missed while tasksrun was not running, longer ago than "
+                                   "misfire_grace; skipped"
+                                 : "missed while tasksrun was not running; skipped"});
+    }
+    arm_slot(settings_.schedule.next_after(now, anchor_), now, out);
+}
+
+std::optional<Instant> Loop::latest_slot_within_grace(Instant after, Instant now) const {
+    const Instant window_start = std::max(after, now - settings_.misfire_grace);
+    if (const IntervalSchedule* interval = settings_.schedule.interval()) {
+        const Instant latest = anchor_ + ((now - anchor_) / interval->period()) * interval->period();
+        return latest > after && latest >= window_start ? std::optional(latest) : std::nullopt;
+    }
+    // Walks only the grace window; a bound keeps a pathological window finite.
+    std::optional<Instant> latest;
+    std::optional<Instant> slot = settings_.schedule.next_after(window_start, anchor_);
+    for (int steps = 0; slot && *slot <= now && steps < 1'000'000; ++steps) {
+        latest = slot;
+        slot = settings_.schedule.next_after(*slot, anchor_);
+    }
+    return latest;
 }
 
 void Loop::arm_slot(std::optional<Instant> slot, Instant now, Commands& out) {
@@ -186,7 +236,9 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
             }
             flight.in_backoff = false;
             ++flight.attempt;
-            out.push_back(StartAttempt{key.iteration, flight.attempt, flight.scheduled});
+            out.push_back(StartAttempt{.iteration = key.iteration,
+                                       .attempt = flight.attempt,
+                                       .scheduled = flight.scheduled});
             return;
         }
         case TimerKey::Kind::hook_retry:
@@ -247,16 +299,30 @@ void Loop::record_overrun(Instant slot, Commands& out) {
         {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
 }
 
-void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out) {
+void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
+                           bool on_schedule) {
     const std::uint64_t iteration = next_index_++;
     flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled};
-    last_scheduled_ = scheduled;
+    if (on_schedule) last_scheduled_ = scheduled;
+    const Duration lateness = std::max(Duration::zero(), now - due);
     log(out, {.event = "iteration_start",
               .loop = iteration,
               .scheduled = scheduled,
-              .lateness = std::max(Duration::zero(), now - due),
-              .attempt = 1U});
-    out.push_back(StartAttempt{iteration, 1, scheduled});
+              .lateness = lateness,
+              .attempt = 1U,
+              .message = on_schedule ? "" : "run-now"});
+    out.push_back(StartAttempt{iteration, 1, scheduled, lateness, on_schedule});
+}
+
+std::optional<std::string> Loop::run_now(Instant now, Commands& out) {
+    if (phase_ != Phase::active || stopping_) {
+        return "the loop is not running its iterations (state " + std::string(to_string(state())) +
+               (stopping_ && phase_ == Phase::active ? ", stopping" : "") + ")";
+    }
+    if (flights_.size() >= settings_.max_concurrent)
+        return "an iteration is already running and overlap leaves no room for another";
+    start_iteration(now, now, now, out, false);
+    return std::nullopt;
 }
 
 void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now,

@@ -42,13 +42,20 @@ class Loop {
     Loop(LoopSettings settings, std::uint64_t seed);
 
     // start on a loop that is already running is refused: returns false and does nothing.
-    bool start(Instant now, Commands& out);
+    // `last_fired` is the last slot a previous run of this task fired (from the state database,
+    // or from the loop a reload replaced): the schedule resumes after it, run_at_start does not
+    // apply, and the slots missed since are a misfire (SPEC 6).
+    bool start(Instant now, Commands& out, std::optional<Instant> last_fired = std::nullopt);
     void stop(Instant now, Commands& out);
     void cancel(Instant now, Commands& out);
     void restart(Instant now, Commands& out);
     // change_interval: the next slot is recomputed at once, from the last scheduled slot for an
     // interval and from now for time and cron.
     void change_schedule(Schedule schedule, Instant now, Commands& out);
+
+    // `ctl run-now`: one extra iteration now, outside the schedule (the next slot stays). Returns
+    // why it cannot when the loop is not running its iterations or overlap leaves no room.
+    std::optional<std::string> run_now(Instant now, Commands& out);
 
     void timer_fired(TimerKey key, Instant now, Commands& out);
     void attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now,
@@ -62,6 +69,8 @@ class Loop {
     bool is_running() const;
     bool failed() const { return failed_; }
     bool is_being_cancelled() const { return cancelling_; }
+    // The slot of the most recent iteration started, in this run of the loop.
+    std::optional<Instant> last_scheduled() const { return last_scheduled_; }
     const Schedule& schedule() const { return settings_.schedule; }
 
   private:
@@ -76,6 +85,9 @@ class Loop {
     };
 
     void begin_iterations(Instant now, Commands& out);
+    void resume_after(Instant last_fired, Instant now, Commands& out);
+    // The latest slot in (after, now] that is within misfire_grace of now.
+    std::optional<Instant> latest_slot_within_grace(Instant after, Instant now) const;
     void arm_slot(std::optional<Instant> slot, Instant now, Commands& out);
     void on_slot_due(Instant now, Commands& out);
     // A zero interval: the next iteration starts as soon as the previous one ends.
@@ -83,7 +95,8 @@ class Loop {
     void record_overrun(Instant slot, Commands& out);
     // `due` is when the timer aimed to start it (the slot plus its jitter); lateness is measured
     // from there.
-    void start_iteration(Instant scheduled, Instant due, Instant now, Commands& out);
+    void start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
+                         bool on_schedule = true);
     void after_iteration(Instant now, Commands& out);
     void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
                         Instant now, Commands& out);
@@ -110,6 +123,7 @@ class Loop {
     std::optional<Instant> last_scheduled_ =
         std::nullopt;  // slot of the most recent iteration started
     std::optional<Instant> pending_late_ = std::nullopt;  // a missed slot to run once, late
+    std::optional<Instant> resume_from_ = std::nullopt;   // start's last_fired
     std::map<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t successes_ = 0;

@@ -18,12 +18,15 @@
 
 namespace tasksrun {
 
+class StateStore;
+
 struct RuntimeServices {
     EventLoop& events;
     Logger& logger;
     WebhookSender& webhooks;
     const ResolvedWebhooks& resolved;
     std::string hostname;
+    StateStore* store = nullptr;  // null: nothing persists
 };
 
 struct LaunchContext {

@@ -6,9 +6,41 @@
 #include <csignal>
 #include <random>
 
+#include "config/loader.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/service_manager.hpp"
 #include "util/duration.hpp"
+#include "util/rfc3339.hpp"
 
 namespace tasksrun {
+namespace {
+
+// How often the one-line status systemd shows is brought up to date.
+constexpr auto kStatusInterval = std::chrono::seconds{10};
+
+std::uint64_t random_seed() {
+    static std::random_device seeds;
+    return (std::uint64_t{seeds()} << 32) | seeds();
+}
+
+// A reload keeps a task whose table is the same and whose webhooks resolve to the same URLs.
+bool unchanged(const TaskRunner& runner, const TaskConfig& task, const Generation& next) {
+    if (runner.task().fingerprint != task.fingerprint) return false;
+    bool same = true;
+    for_each_webhook_action(task, [&](const WebhookAction& action) {
+        const ResolvedWebhook& before = runner.generation().resolved.at(action.webhook);
+        const ResolvedWebhook& after = next.resolved.at(action.webhook);
+        same = same && before.url == after.url && before.kind == after.kind;
+    });
+    return same;
+}
+
+std::string milliseconds_text(Duration duration) {
+    return std::to_string(duration.count() / 1000) + "." +
+           std::to_string(duration.count() % 1000 / 100) + " ms";
+}
+
+}  // namespace
 
 std::vector<const TaskConfig*> enabled_tasks(const Config& config) {
     std::vector<const TaskConfig*> tasks;
@@ -24,12 +56,14 @@ std::string host_name() {
     return name;
 }
 
-Daemon::Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks)
-    : config_(config),
-      logger_(logger),
+Daemon::Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonOptions options)
+    : logger_(logger),
       webhooks_(events_, logger),
-      resolved_(std::move(webhooks)),
-      services_{events_, logger, webhooks_, resolved_, host_name()} {
+      store_(std::move(options.store)),
+      redactor_(std::move(options.redactor)),
+      shared_{events_, logger, webhooks_, host_name(), store_.get()},
+      generation_(
+          std::make_shared<const Generation>(std::move(config), std::move(webhooks), shared_)) {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
     block_child_signals();
@@ -38,27 +72,60 @@ Daemon::Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks)
         signals_.push_back(events_.signal(
             signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
     }
+    signals_.push_back(events_.signal(SIGHUP, [this](const signalfd_siginfo&) { reload(); }));
+    if (getpid() == 1) reaper_.emplace(events_);
+    // systemd's WatchdogSec: sd-event pings it from the loop itself, so a stuck loop is noticed.
+    sd_event_set_watchdog(events_.raw(), 1);
     // At hundreds of lines a second, a write per line costs more than the work it reports:
     // lines are written in batches, at most 20 ms late.
     logger_.batch([this] {
         log_flush_ =
             events_.elapsed_timer(std::chrono::milliseconds{20}, [this] { logger_.flush(); });
     });
-    std::random_device seeds;
-    for (const TaskConfig* task : enabled_tasks(config_)) {
-        const std::uint64_t seed = (std::uint64_t{seeds()} << 32) | seeds();
-        runners_.push_back(
-            std::make_unique<TaskRunner>(services_, *task, seed, [this] { check_settled(); }));
+    for (const TaskConfig* task : enabled_tasks(generation_->config))
+        tasks_.push_back(Slot{make_runner(*task)});
+    rebuild_index();
+    if (options.control_socket) {
+        auto server = ControlServer::listen(
+            events_, *options.control_socket,
+            [this](const nlohmann::json& request) { return control_reply(request, index_); });
+        if (!server) throw std::runtime_error(server.error());
+        control_ = std::move(*server);
     }
 }
 
+Daemon::~Daemon() = default;
+
+std::unique_ptr<TaskRunner> Daemon::make_runner(const TaskConfig& task) {
+    return std::make_unique<TaskRunner>(generation_, task, random_seed(),
+                                        [this] { on_runner_settled(); });
+}
+
+std::optional<Instant> Daemon::resume_point(const std::string& task,
+                                            const std::map<std::string, Instant>& stored) const {
+    const auto it = stored.find(task);
+    return it == stored.end() ? std::nullopt : std::optional(it->second);
+}
+
 int Daemon::run() {
-    std::size_t disabled = config_.tasks.size() - runners_.size();
+    const Config& config = generation_->config;
+    const std::size_t disabled = config.tasks.size() - tasks_.size();
     logger_.message(LogLevel::info, "tasksrun " TASKSRUN_VERSION " starting with " +
-                                        std::to_string(runners_.size()) + " tasks (" +
+                                        std::to_string(tasks_.size()) + " tasks (" +
                                         std::to_string(disabled) + " disabled) from " +
-                                        config_.path);
-    for (auto& runner : runners_) runner->start();
+                                        config.path);
+    if (store_) {
+        logger_.message(LogLevel::info, "state: " + store_->path());
+    } else {
+        logger_.message(LogLevel::warn,
+                        "no state_dir and no $STATE_DIRECTORY: nothing persists, so slots missed "
+                        "while tasksrun is down go unnoticed and `tasksrun history` is empty");
+    }
+    if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
+    const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
+    for (Slot& slot : tasks_) slot.runner->start(resume_point(slot.runner->task().name, stored));
+    service_manager::ready(status_line());
+    refresh_status();
     check_settled();
     const int code = events_.run();
     log_flush_.reset();
@@ -76,36 +143,210 @@ void Daemon::on_stop_signal(int signal) {
         cancel_all(signal == SIGINT ? "second SIGINT" : "second SIGTERM");
         return;
     }
+    service_manager::stopping();
+    const Duration timeout = generation_->config.settings.shutdown_timeout;
     logger_.message(LogLevel::info,
                     std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
                         ": stopping every loop; running iterations may take up to " +
-                        format_duration(config_.settings.shutdown_timeout) +
-                        " (send it again to cancel them now)");
-    shutdown_timer_ = events_.elapsed_timer(config_.settings.shutdown_timeout,
-                                            [this] { cancel_all("shutdown_timeout reached"); });
-    for (auto& runner : runners_) runner->stop();
+                        format_duration(timeout) + " (send it again to cancel them now)");
+    shutdown_timer_ =
+        events_.elapsed_timer(timeout, [this] { cancel_all("shutdown_timeout reached"); });
+    for (Slot& slot : tasks_) {
+        slot.successor = nullptr;  // nothing new starts while stopping
+        slot.runner->stop();
+    }
     check_settled();
 }
 
 void Daemon::cancel_all(const char* why) {
     logger_.message(LogLevel::warn, std::string(why) + ": cancelling running actions");
-    for (auto& runner : runners_) runner->cancel();
+    for (Slot& slot : tasks_) slot.runner->cancel();
+    for (auto& runner : removed_) runner->cancel();
     check_settled();
+}
+
+void Daemon::reload() {
+    if (stop_signals_ > 0) {
+        logger_.message(LogLevel::warn, "SIGHUP while stopping: not reloading");
+        return;
+    }
+    const Instant began = wall_clock_now();
+    service_manager::reloading();
+    const std::string& path = generation_->config.path;
+    logger_.message(LogLevel::info, "SIGHUP: reloading " + path);
+    LoadResult loaded = load_config_file(path);
+    for (const std::string& line : loaded.diagnostics.formatted()) {
+        const bool warning = line.find(": warning: ") != std::string::npos;
+        logger_.message(warning ? LogLevel::warn : LogLevel::error, "reload: " + line);
+    }
+    std::optional<ResolvedWebhooks> resolved;
+    auto redactor = std::make_shared<Redactor>(*redactor_);
+    if (loaded.config) {
+        auto webhooks = resolve_webhooks(*loaded.config, enabled_tasks(*loaded.config), *redactor);
+        if (webhooks) {
+            resolved = std::move(*webhooks);
+        } else {
+            for (const std::string& problem : webhooks.error())
+                logger_.message(LogLevel::error, "reload: " + path + ": " + problem);
+        }
+    }
+    if (!resolved) {
+        logger_.message(LogLevel::error,
+                        "reload refused: the new config is not valid; the running one stays");
+        service_manager::ready(status_line());
+        return;
+    }
+    if (loaded.config->settings.state_dir != generation_->config.settings.state_dir) {
+        logger_.message(LogLevel::warn,
+                        "reload: state_dir changes take effect when tasksrun restarts");
+    }
+    redactor_ = redactor;
+    logger_.set_redactor(std::move(redactor));
+    apply(std::make_shared<const Generation>(std::move(*loaded.config), std::move(*resolved),
+                                             shared_));
+    logger_.message(LogLevel::info,
+                    "reload applied in " + milliseconds_text(wall_clock_now() - began));
+    service_manager::ready(status_line());
+}
+
+void Daemon::apply(std::shared_ptr<const Generation> next) {
+    std::map<std::string_view, Slot*> before;
+    for (Slot& slot : tasks_) before.emplace(slot.runner->task().name, &slot);
+    const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
+    generation_ = std::move(next);
+
+    std::vector<Slot> after;
+    std::vector<TaskRunner*> added;
+    std::size_t kept = 0;
+    std::size_t changed = 0;
+    for (const TaskConfig* task : enabled_tasks(generation_->config)) {
+        const auto found = before.find(task->name);
+        if (found == before.end()) {
+            after.push_back(Slot{make_runner(*task)});
+            added.push_back(after.back().runner.get());
+            logger_.lifecycle(task->name, {.event = "reload", .message = "added"});
+            continue;
+        }
+        Slot slot = std::move(*found->second);
+        before.erase(found);
+        if (slot.successor == nullptr && unchanged(*slot.runner, *task, *generation_)) {
+            slot.runner->rebind(generation_, *task);
+            ++kept;
+        } else {
+            ++changed;
+            slot.successor = task;
+            logger_.lifecycle(task->name,
+                              {.event = "reload",
+                               .loop = slot.runner->loop().current_loop(),
+                               .message = "changed: restarts with the new config once its "
+                                          "running iteration has ended"});
+            slot.runner->stop();
+        }
+        after.push_back(std::move(slot));
+    }
+    for (auto& [name, slot] : before) {
+        logger_.lifecycle(name, {.event = "reload",
+                                 .loop = slot->runner->loop().current_loop(),
+                                 .message = "removed: stops once its running iteration has ended"});
+        slot->runner->stop();
+        removed_.push_back(std::move(slot->runner));
+    }
+    const std::size_t removed = before.size();
+    tasks_ = std::move(after);
+    rebuild_index();
+    logger_.message(LogLevel::info, "reload: " + std::to_string(kept) + " unchanged, " +
+                                        std::to_string(changed) + " changed, " +
+                                        std::to_string(added.size()) + " added, " +
+                                        std::to_string(removed) + " removed");
+    for (TaskRunner* runner : added) runner->start(resume_point(runner->task().name, stored));
+    on_runner_settled();  // changed tasks that had already ended restart at once
+}
+
+void Daemon::on_runner_settled() {
+    const bool handover_due = !removed_.empty() || std::ranges::any_of(tasks_, [](const Slot& s) {
+                                  return s.successor != nullptr;
+                              });
+    // Runners are replaced from a fresh turn of the loop, never inside their own callbacks.
+    if (handover_due && !sweep_) {
+        sweep_ = events_.defer([this] {
+            sweep_.reset();
+            sweep();
+        });
+    }
+    check_settled();
+}
+
+void Daemon::sweep() {
+    std::erase_if(removed_, [](const auto& runner) { return runner->settled(); });
+    bool replaced = false;
+    std::optional<std::map<std::string, Instant>> stored;
+    for (Slot& slot : tasks_) {
+        if (slot.successor == nullptr || !slot.runner->settled()) continue;
+        // The new config resumes the schedule after the last slot the old one fired.
+        std::optional<Instant> last = slot.runner->loop().last_scheduled();
+        if (!last && store_) {
+            if (!stored) stored = store_->last_fired_slots();
+            last = resume_point(slot.runner->task().name, *stored);
+        }
+        slot.runner = make_runner(*slot.successor);
+        slot.successor = nullptr;
+        slot.runner->start(last);
+        replaced = true;
+    }
+    if (replaced) rebuild_index();
+    check_settled();
+}
+
+void Daemon::rebuild_index() {
+    index_.in_order.clear();
+    index_.by_name.clear();
+    index_.by_name.reserve(tasks_.size());
+    for (Slot& slot : tasks_) {
+        index_.in_order.push_back(slot.runner.get());
+        index_.by_name.emplace(slot.runner->task().name, slot.runner.get());
+    }
 }
 
 void Daemon::check_settled() {
     if (exiting_) return;
-    if (runners_.empty() && stop_signals_ == 0) return;  // nothing to run: wait for a signal
-    for (const auto& runner : runners_) {
-        if (!runner->settled()) return;
+    if (tasks_.empty() && stop_signals_ == 0) return;  // nothing to run: wait for a signal
+    if (!removed_.empty()) return;
+    for (const Slot& slot : tasks_) {
+        if (slot.successor != nullptr || !slot.runner->settled()) return;
     }
     // Ending by itself with a failed loop is a runtime failure; a requested stop is clean.
-    const bool any_failed =
-        std::ranges::any_of(runners_, [](const auto& r) { return r->loop().failed(); });
+    const bool any_failed = std::ranges::any_of(
+        tasks_, [](const Slot& slot) { return slot.runner->loop().failed(); });
     const int code = stop_signals_ == 0 && any_failed ? 1 : 0;
     // Exit from a fresh turn of the loop, not from inside the callback that settled the last task.
     exiting_ = true;
     settle_check_ = events_.defer([this, code] { events_.exit(code); });
+}
+
+std::string Daemon::status_line() const {
+    const TaskRunner* soonest = nullptr;
+    std::size_t running = 0;
+    for (const Slot& slot : tasks_) {
+        const Loop& loop = slot.runner->loop();
+        if (loop.is_running()) ++running;
+        const auto next = loop.next_iteration();
+        if (next && (soonest == nullptr || *next < *soonest->loop().next_iteration()))
+            soonest = slot.runner.get();
+    }
+    std::string line = std::to_string(running) + " of " + std::to_string(tasks_.size()) +
+                       " tasks running";
+    if (soonest != nullptr) {
+        line += "; next: " + soonest->task().name + " at " +
+                format_utc(std::chrono::floor<std::chrono::seconds>(
+                    *soonest->loop().next_iteration()));
+    }
+    return line;
+}
+
+void Daemon::refresh_status() {
+    if (!service_manager::present()) return;
+    service_manager::status(status_line());
+    status_timer_ = events_.elapsed_timer(kStatusInterval, [this] { refresh_status(); });
 }
 
 }  // namespace tasksrun

@@ -1,17 +1,25 @@
 #pragma once
 // The foreground daemon: one TaskRunner per enabled task on one event loop, and the signals of
-// SPEC 4.2: SIGTERM/SIGINT stop every loop gracefully; past shutdown_timeout, or on a second
-// signal, running actions are cancelled.
+// SPEC 4.2: SIGTERM/SIGINT stop every loop gracefully (past shutdown_timeout, or on a second
+// signal, running actions are cancelled); SIGHUP reloads the config by difference (SPEC 6).
+// Optionally serves the control socket and records runs in the state store.
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "actions/webhook_sender.hpp"
 #include "config/config.hpp"
 #include "log/logger.hpp"
-#include "runtime/action_launcher.hpp"
+#include "runtime/control_commands.hpp"
+#include "runtime/control_server.hpp"
 #include "runtime/event_loop.hpp"
+#include "runtime/generation.hpp"
+#include "runtime/orphan_reaper.hpp"
 #include "runtime/task_runner.hpp"
 #include "runtime/webhooks.hpp"
+#include "state/state_store.hpp"
 
 namespace tasksrun {
 
@@ -19,10 +27,19 @@ namespace tasksrun {
 std::vector<const TaskConfig*> enabled_tasks(const Config& config);
 std::string host_name();
 
+struct DaemonOptions {
+    std::optional<std::string> control_socket;  // nullopt: no control socket
+    std::unique_ptr<StateStore> store;          // null: nothing persists
+    // The logger's scrubber; a reload adds the secrets of the new config to a copy of it.
+    std::shared_ptr<const Redactor> redactor;
+};
+
 class Daemon {
   public:
     // Precondition: `webhooks` holds every endpoint the enabled tasks use (resolve_webhooks).
-    Daemon(const Config& config, Logger& logger, ResolvedWebhooks webhooks);
+    // Throws std::runtime_error if the control socket cannot be set up (one in use, say).
+    Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonOptions options);
+    ~Daemon();
 
     // Runs until every loop has ended and every action it started has reported back: after a
     // stop signal (exit code 0), or when no task has anything left to run, each having reached
@@ -30,21 +47,46 @@ class Daemon {
     int run();
 
   private:
+    // One enabled task of the current config, under its name.
+    struct Slot {
+        std::unique_ptr<TaskRunner> runner;  // what runs under this name now
+        // Set when a reload changed the task: `runner` is stopping, and a runner for this
+        // config starts, where it left off, once it has.
+        const TaskConfig* successor = nullptr;
+    };
+
+    std::unique_ptr<TaskRunner> make_runner(const TaskConfig& task);
+    std::optional<Instant> resume_point(const std::string& task,
+                                        const std::map<std::string, Instant>& stored) const;
     void on_stop_signal(int signal);
     void cancel_all(const char* why);
+    void reload();
+    void apply(std::shared_ptr<const Generation> next);
+    void on_runner_settled();
+    void sweep();
     void check_settled();
+    void rebuild_index();
+    std::string status_line() const;
+    void refresh_status();
 
-    const Config& config_;
     Logger& logger_;
     EventLoop events_;
     WebhookSender webhooks_;
-    const ResolvedWebhooks resolved_;
-    const RuntimeServices services_;
-    std::vector<std::unique_ptr<TaskRunner>> runners_;
+    std::unique_ptr<StateStore> store_;
+    std::shared_ptr<const Redactor> redactor_;
+    const SharedServices shared_;
+    std::shared_ptr<const Generation> generation_;
+    std::vector<Slot> tasks_;                           // file order
+    std::vector<std::unique_ptr<TaskRunner>> removed_;  // stopping, dropped once settled
+    TaskIndex index_;
+    std::unique_ptr<ControlServer> control_;
+    std::optional<OrphanReaper> reaper_;
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;
     EventSource settle_check_;
+    EventSource sweep_;
     EventSource log_flush_;
+    EventSource status_timer_;
     int stop_signals_ = 0;
     bool exiting_ = false;
 };

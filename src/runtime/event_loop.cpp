@@ -141,7 +141,12 @@ EventSource EventLoop::io(int fd, std::uint32_t events,
 EventSource EventLoop::child(pid_t pid, std::function<void(const siginfo_t&)> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
+    children_.insert(pid);
+    source.callbacks_->callback = std::function<void(const siginfo_t&)>(
+        [this, pid, callback = std::move(callback)](const siginfo_t& info) {
+            children_.erase(pid);
+            callback(info);
+        });
     check(sd_event_add_child(
               event_, &source.source_, pid, WEXITED,
               [](sd_event_source*, const siginfo_t* info, void* userdata) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_set>
 
 #include "schedule/instant.hpp"
 
@@ -62,6 +63,8 @@ class EventLoop {
                    std::function<void(std::uint32_t revents)> callback);
     // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.
     EventSource child(pid_t pid, std::function<void(const siginfo_t&)> callback);
+    // Whether a child source waits for `pid` (and so will reap it).
+    bool watches_child(pid_t pid) const { return children_.contains(pid); }
     // Blocks `signal` for the process and delivers it here.
     EventSource signal(int signal, std::function<void(const signalfd_siginfo&)> callback);
     // Runs `callback` on the next loop iteration, outside the current call stack.
@@ -72,6 +75,7 @@ class EventLoop {
 
   private:
     sd_event* event_ = nullptr;
+    std::unordered_set<pid_t> children_;
 };
 
 }  // namespace tasksrun

@@ -1,6 +1,7 @@
 #include "runtime/task_runner.hpp"
 
 #include "runtime/clock.hpp"
+#include "state/state_store.hpp"
 
 namespace tasksrun {
 namespace {
@@ -43,32 +44,62 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .has_on_success = task.hooks.on_success != nullptr};
 }
 
-TaskRunner::TaskRunner(const RuntimeServices& services, const TaskConfig& task, std::uint64_t seed,
-                       std::function<void()> on_settled)
-    : services_(services),
-      task_(task),
+TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
+                       std::uint64_t seed, std::function<void()> on_settled)
+    : generation_(std::move(generation)),
+      task_(&task),
       loop_(loop_settings(task), seed),
       on_settled_(std::move(on_settled)) {}
 
-void TaskRunner::start() {
+bool TaskRunner::start(std::optional<Instant> last_fired) {
     Commands out;
-    if (!loop_.start(wall_clock_now(), out)) {
-        services_.logger.message(LogLevel::warn, "start refused: the loop is already running",
-                                 task_.name);
+    const bool started = loop_.start(wall_clock_now(), out, last_fired);
+    if (!started) {
+        services().logger.message(LogLevel::warn, "start refused: the loop is already running",
+                                  task_->name);
     }
     execute(std::move(out));
+    after_event();
+    return started;
 }
 
 void TaskRunner::stop() {
     Commands out;
     loop_.stop(wall_clock_now(), out);
     execute(std::move(out));
+    after_event();
 }
 
 void TaskRunner::cancel() {
     Commands out;
     loop_.cancel(wall_clock_now(), out);
     execute(std::move(out));
+    after_event();
+}
+
+void TaskRunner::restart() {
+    Commands out;
+    loop_.restart(wall_clock_now(), out);
+    execute(std::move(out));
+    after_event();
+}
+
+void TaskRunner::change_schedule(Schedule schedule) {
+    Commands out;
+    loop_.change_schedule(std::move(schedule), wall_clock_now(), out);
+    execute(std::move(out));
+}
+
+std::optional<std::string> TaskRunner::run_now() {
+    Commands out;
+    auto refused = loop_.run_now(wall_clock_now(), out);
+    execute(std::move(out));
+    return refused;
+}
+
+void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task) {
+    generation_ = std::move(generation);
+    task_ = &task;
 }
 
 bool TaskRunner::settled() const {
@@ -95,7 +126,7 @@ void TaskRunner::execute(Commands commands) {
             hook_queue_.push_back(std::move(*hook));
             if (!hook_) run_next_hook();
         } else if (const auto* log = std::get_if<Log>(&command)) {
-            services_.logger.lifecycle(task_.name, log->record);
+            services().logger.lifecycle(task_->name, log->record);
         }
     }
 }
@@ -111,33 +142,62 @@ void TaskRunner::arm(const ArmTimer& command) {
     // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
     // retries are durations, measured on the boot-time clock.
     const bool wall_clock_slot =
-        key.kind == TimerKey::Kind::slot && task_.schedule.wall_clock() != nullptr;
+        key.kind == TimerKey::Kind::slot && loop_.schedule().wall_clock() != nullptr;
     timers_[timer_id(key)] =
         wall_clock_slot
-            ? services_.events.wall_clock_timer(command.at, std::move(fire))
-            : services_.events.elapsed_timer(command.at - wall_clock_now(), std::move(fire));
+            ? services().events.wall_clock_timer(command.at, std::move(fire))
+            : services().events.elapsed_timer(command.at - wall_clock_now(), std::move(fire));
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
     const std::uint64_t iteration = command.iteration;
-    const LaunchContext context{.task = &task_,
+    const std::uint32_t attempt = command.attempt;
+    const Instant now = wall_clock_now();
+    if (attempt == 1) record_start(command, now);
+    const LaunchContext context{.task = task_,
                                 .loop = iteration,
                                 .scheduled = command.scheduled,
                                 .attempt = command.attempt,
-                                .timeout = task_.timeout};
-    auto done = [this, iteration](Outcome outcome) {
+                                .timeout = task_->timeout};
+    auto done = [this, iteration, attempt](Outcome outcome) {
         auto it = attempts_.find(iteration);
-        outcome.duration = wall_clock_now() - it->second.started;
+        const Instant finished = wall_clock_now();
+        outcome.duration = finished - it->second.started;
         retire(std::move(it->second.run));
         attempts_.erase(it);
+        record_end(iteration, attempt, outcome, finished);
         Commands out;
-        loop_.attempt_finished(iteration, outcome, wall_clock_now(), out);
+        loop_.attempt_finished(iteration, outcome, finished, out);
         execute(std::move(out));
         after_event();
     };
     Running& running = attempts_[iteration];
-    running.started = wall_clock_now();
-    running.run = launch_action(services_, task_.action, context, std::move(done));
+    running.started = now;
+    running.pinned = generation_;
+    running.run = launch_action(services(), task_->action, context, std::move(done));
+}
+
+void TaskRunner::record_start(const StartAttempt& command, Instant now) {
+    StateStore* store = services().store;
+    if (store == nullptr) return;
+    auto written = store->iteration_started(task_->name, command.iteration, command.scheduled, now,
+                                            command.lateness, command.on_schedule);
+    if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
+}
+
+void TaskRunner::record_end(std::uint64_t iteration, std::uint32_t attempt,
+                            const Outcome& outcome, Instant now) {
+    const std::string_view result = outcome.cancelled ? "cancelled"
+                                    : outcome.failure  ? "failed"
+                                                       : "ok";
+    std::string failure_class = outcome.failure ? to_string(*outcome.failure) : "";
+    if (!last_run_) last_run_ = std::make_unique<LastRun>();
+    *last_run_ = LastRun{iteration, now, outcome.duration, std::string(result), failure_class};
+    StateStore* store = services().store;
+    if (store == nullptr) return;
+    auto written = store->iteration_ended(task_->name, iteration, attempt, result, failure_class,
+                                          outcome.error, outcome.duration);
+    if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
 }
 
 void TaskRunner::abort_running() {
@@ -151,11 +211,11 @@ void TaskRunner::run_next_hook() {
     if (hook_queue_.empty()) return;
     RunHook next = std::move(hook_queue_.front());
     hook_queue_.erase(hook_queue_.begin());
-    const Hook& hook = *hook_of(task_, next.kind);
+    const Hook& hook = *hook_of(*task_, next.kind);
     const HookKind kind = next.kind;
     // Read while launching (environment or template values), so it need not outlive this call.
     const HookContext hook_context = std::move(next.context);
-    const LaunchContext context{.task = &task_,
+    const LaunchContext context{.task = task_,
                                 .loop = hook_context.loop,
                                 .scheduled = hook_context.scheduled,
                                 .attempt = 1,
@@ -172,15 +232,15 @@ void TaskRunner::run_next_hook() {
         if (!hook_) run_next_hook();
         after_event();
     };
-    hook_.emplace(HookRun{kind, Running{nullptr, wall_clock_now()}});
-    hook_->running.run = launch_action(services_, hook.action, context, std::move(done));
+    hook_.emplace(HookRun{kind, Running{nullptr, wall_clock_now(), generation_}});
+    hook_->running.run = launch_action(services(), hook.action, context, std::move(done));
 }
 
 void TaskRunner::retire(std::unique_ptr<ActionRun> run) {
     // Destroyed on the next turn of the event loop, after the event that finished it is done.
     graveyard_.push_back(std::move(run));
     if (!graveyard_sweep_) {
-        graveyard_sweep_ = services_.events.defer([this] {
+        graveyard_sweep_ = services().events.defer([this] {
             graveyard_.clear();
             graveyard_sweep_.reset();
         });

@@ -1,36 +1,57 @@
 #pragma once
 // Drives one task's Loop: carries out its commands (timers, attempts, hooks, logs) on the event
 // loop and reports what happened back to it. Hooks of a task run one at a time, in order, so
-// that on_error comes before after_loop.
+// that on_error comes before after_loop. Records each iteration in the state store, if any.
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "actions/action_run.hpp"
 #include "config/config.hpp"
 #include "loop/loop.hpp"
-#include "runtime/action_launcher.hpp"
+#include "runtime/generation.hpp"
 
 namespace tasksrun {
 
 LoopSettings loop_settings(const TaskConfig& task);
 
+// How the most recent iteration ended, for `ctl status`.
+struct LastRun {
+    std::uint64_t loop = 0;
+    Instant ended{};
+    Duration duration{0};
+    std::string outcome;  // ok, failed, cancelled
+    std::string failure_class;
+};
+
 class TaskRunner {
   public:
-    // `on_settled` is called after an event that left the runner settled, so the owner can tell
-    // when all tasks have.
-    TaskRunner(const RuntimeServices& services, const TaskConfig& task, std::uint64_t seed,
-               std::function<void()> on_settled);
+    // `task` belongs to `generation`'s config. `on_settled` is called after an event that left
+    // the runner settled, so the owner can tell when all tasks have.
+    TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
+               std::uint64_t seed, std::function<void()> on_settled);
 
-    void start();
+    // The Loop's methods. start returns false (and logs) on a loop that is already running;
+    // `last_fired` resumes the schedule after a slot a previous run fired.
+    bool start(std::optional<Instant> last_fired = std::nullopt);
     void stop();
     void cancel();
+    void restart();
+    void change_schedule(Schedule schedule);
+    // Why it cannot, when it cannot (see Loop::run_now).
+    std::optional<std::string> run_now();
+
+    // A reload found this task unchanged: from now on it belongs to `generation`.
+    void rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task);
 
     const Loop& loop() const { return loop_; }
-    const TaskConfig& task() const { return task_; }
+    const TaskConfig& task() const { return *task_; }
+    const Generation& generation() const { return *generation_; }
+    const LastRun* last_run() const { return last_run_.get(); }
     // Nothing runs and nothing will: the loop has ended and every action has reported back.
     bool settled() const;
 
@@ -38,22 +59,27 @@ class TaskRunner {
     struct Running {
         std::unique_ptr<ActionRun> run;
         Instant started;
+        std::shared_ptr<const Generation> pinned;  // what the action reads from while it runs
     };
     struct HookRun {
         HookKind kind;
         Running running;
     };
 
+    const RuntimeServices& services() const { return generation_->services; }
     void execute(Commands commands);
     void arm(const ArmTimer& command);
     void start_attempt(const StartAttempt& command);
+    void record_start(const StartAttempt& command, Instant now);
+    void record_end(std::uint64_t iteration, std::uint32_t attempt, const Outcome& outcome,
+                    Instant now);
     void abort_running();
     void run_next_hook();
     void retire(std::unique_ptr<ActionRun> run);
     void after_event();
 
-    const RuntimeServices& services_;
-    const TaskConfig& task_;
+    std::shared_ptr<const Generation> generation_;
+    const TaskConfig* task_;
     Loop loop_;
     std::function<void()> on_settled_;
     std::map<std::pair<int, std::uint64_t>, EventSource> timers_;
@@ -64,6 +90,7 @@ class TaskRunner {
     std::optional<HookRun> hook_;
     std::vector<std::unique_ptr<ActionRun>> graveyard_;
     EventSource graveyard_sweep_;
+    std::unique_ptr<LastRun> last_run_;  // a pointer: most idle tasks never need one
 };
 
 }  // namespace tasksrun

@@ -72,10 +72,8 @@ std::expected<ResolvedWebhooks, std::vector<std::string>> resolve_webhooks(
     ResolvedWebhooks resolved;
     std::vector<std::string> errors;
     std::set<std::string> failed;
-    const auto use = [&](const TaskConfig& task, const Action& action) {
-        const auto* webhook = std::get_if<WebhookAction>(&action);
-        if (webhook == nullptr) return;
-        const WebhookEndpoint& endpoint = config.webhooks.at(webhook->webhook);
+    const auto use = [&](const TaskConfig& task, const WebhookAction& webhook) {
+        const WebhookEndpoint& endpoint = config.webhooks.at(webhook.webhook);
         const std::string label = "task \"" + task.name + "\", webhook \"" + endpoint.name + "\": ";
         if (failed.contains(endpoint.name)) return;
         if (!resolved.contains(endpoint.name)) {
@@ -94,20 +92,16 @@ std::expected<ResolvedWebhooks, std::vector<std::string>> resolve_webhooks(
                              ResolvedWebhook{*url, kind, redact_url(*url), where_from(endpoint)});
         }
         const ResolvedWebhook& target = resolved.at(endpoint.name);
-        if (target.kind != webhook->kind) {
+        if (target.kind != webhook.kind) {
             errors.push_back(label + "its URL is a " + std::string(to_string(target.kind)) +
                              " webhook but the task's body keys are " +
-                             std::string(to_string(webhook->kind)) + " ones; set kind = \"" +
-                             std::string(to_string(webhook->kind)) + "\" in [webhooks." +
+                             std::string(to_string(webhook.kind)) + " ones; set kind = \"" +
+                             std::string(to_string(webhook.kind)) + "\" in [webhooks." +
                              endpoint.name + "] if the URL is right");
         }
     };
     for (const TaskConfig* task : tasks) {
-        use(*task, task->action);
-        for (const auto* hook : {&task->hooks.before_loop, &task->hooks.after_loop,
-                                 &task->hooks.on_error, &task->hooks.on_success}) {
-            if (*hook) use(*task, (*hook)->action);
-        }
+        for_each_webhook_action(*task, [&](const WebhookAction& webhook) { use(*task, webhook); });
     }
     if (!errors.empty()) return std::unexpected(std::move(errors));
     return resolved;

@@ -14,6 +14,19 @@ namespace tasksrun {
 
 using ResolvedWebhooks = std::map<std::string, ResolvedWebhook>;
 
+// Calls `visit` with each webhook action of a task: its action, then its hooks'.
+template <typename Visit>
+void for_each_webhook_action(const TaskConfig& task, Visit visit) {
+    const auto one = [&](const Action& action) {
+        if (const auto* webhook = std::get_if<WebhookAction>(&action)) visit(*webhook);
+    };
+    one(task.action);
+    for (const auto* hook : {&task.hooks.before_loop, &task.hooks.after_loop,
+                             &task.hooks.on_error, &task.hooks.on_success}) {
+        if (*hook) one((*hook)->action);
+    }
+}
+
 // The endpoints that the given tasks (and their hooks) use. Errors name the task, the webhook
 // and where its URL should come from, never the URL: an unset variable, an unreadable file, a
 // URL that is not http(s), or a URL whose kind does not match the body keys.

@@ -1,0 +1,37 @@
+#pragma once
+// One loaded config, with its webhook URLs in hand and the services its actions run on. A reload
+// makes a new generation. A task's runner holds the generation its task belongs to, and each
+// action in flight pins the generation it was launched from, so a reload never pulls a config
+// out from under a running iteration.
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "runtime/action_launcher.hpp"
+#include "runtime/webhooks.hpp"
+
+namespace tasksrun {
+
+struct SharedServices {
+    EventLoop& events;
+    Logger& logger;
+    WebhookSender& webhooks;
+    std::string hostname;
+    StateStore* store;
+};
+
+struct Generation {
+    Generation(Config loaded, ResolvedWebhooks resolved_webhooks, const SharedServices& shared)
+        : config(std::move(loaded)),
+          resolved(std::move(resolved_webhooks)),
+          services{shared.events,   shared.logger, shared.webhooks,
+                   this->resolved, shared.hostname, shared.store} {}
+    Generation(const Generation&) = delete;
+    Generation& operator=(const Generation&) = delete;
+
+    const Config config;
+    const ResolvedWebhooks resolved;
+    const RuntimeServices services;  // refers to `resolved`
+};
+
+}  // namespace tasksrun

@@ -1,0 +1,96 @@
+#pragma once
+// The daemon's memory across restarts (SPEC 6): each task's last fired slot, and a bounded
+// history of runs, in one SQLite database in WAL mode under state_dir. Every write is one
+// transaction, so a crash (kill -9 included) at any moment leaves a consistent database that
+// holds every write that returned. Not thread-safe: the runtime thread owns it.
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schedule/instant.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tasksrun {
+
+// One iteration as `tasksrun history` shows it. While it runs, `outcome` is "running"; a run
+// that was running when the daemon died reads "interrupted".
+struct RunRecord {
+    std::int64_t id = 0;
+    std::string task;
+    std::uint64_t loop = 0;
+    Instant scheduled{};
+    Instant started{};
+    Duration lateness{0};
+    std::optional<Duration> duration = std::nullopt;
+    std::uint32_t attempts = 1;
+    std::string outcome;  // running, ok, failed, cancelled, interrupted
+    std::string failure_class;
+    std::string message;
+};
+
+// How many runs are kept per task; older ones are deleted as new ones arrive.
+inline constexpr std::size_t kHistoryPerTask = 1000;
+
+class StateStore {
+  public:
+    // Opens (creating it if needed) `dir`/state.db for a daemon running `config_path`, and takes
+    // an exclusive lock on the directory. Fails with a message if the directory cannot be
+    // created or locked (another daemon uses it), if the database cannot be opened, or if it
+    // belongs to another config file. Runs left "running" by a dead daemon become "interrupted".
+    static std::expected<std::unique_ptr<StateStore>, std::string> open(
+        const std::string& dir, const std::string& config_path);
+    // For `tasksrun history`: no lock and no writes. Fails if there is no database yet.
+    static std::expected<std::unique_ptr<StateStore>, std::string> open_read_only(
+        const std::string& dir);
+
+    ~StateStore();
+    StateStore(const StateStore&) = delete;
+    StateStore& operator=(const StateStore&) = delete;
+
+    // The last slot each task fired, by task name.
+    std::map<std::string, Instant> last_fired_slots() const;
+
+    // An iteration started: a "running" run is recorded, and when it is `on_schedule` its slot
+    // becomes the task's last fired slot (`ctl run-now` runs are not slots). Returns an error
+    // message when the write failed (the daemon goes on).
+    std::expected<void, std::string> iteration_started(std::string_view task, std::uint64_t loop,
+                                                       Instant scheduled, Instant started,
+                                                       Duration lateness, bool on_schedule);
+    // The latest run of `task` with this loop index ends (or an attempt of it failed and will be
+    // retried: the row shows the latest attempt).
+    std::expected<void, std::string> iteration_ended(std::string_view task, std::uint64_t loop,
+                                                     std::uint32_t attempt,
+                                                     std::string_view outcome,
+                                                     std::string_view failure_class,
+                                                     std::string_view message, Duration duration);
+
+    // The most recent runs, newest first; of one task when `task` is set.
+    std::vector<RunRecord> history(const std::optional<std::string>& task,
+                                   std::size_t limit) const;
+
+    const std::string& path() const { return path_; }
+
+  private:
+    StateStore(sqlite3* db, std::string path, int lock_fd);
+    sqlite3_stmt* prepare(const char* sql) const;
+    std::expected<void, std::string> run_in_transaction(
+        const std::vector<sqlite3_stmt*>& statements);
+
+    sqlite3* const db_;
+    const std::string path_;
+    const int lock_fd_;
+    sqlite3_stmt* upsert_slot_ = nullptr;
+    sqlite3_stmt* insert_run_ = nullptr;
+    sqlite3_stmt* trim_runs_ = nullptr;
+    sqlite3_stmt* end_run_ = nullptr;
+};
+
+}  // namespace tasksrun
