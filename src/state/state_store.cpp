@@ -223,7 +223,7 @@ std::expected<void, std::string> StateStore::iteration_started(std::string_view 
     bind(insert_run_, 4, started.time_since_epoch().count());
     bind(insert_run_, 5, lateness.count());
     bind(trim_runs_, 1, task);
-    bind(trim_runs_, 2, static_cast<std::int64_t>(kHistoryPerTask - 1));
+    bind(trim_runs_, 2, static_cast<std::int64_t>(kHistoryPerTask));
     std::vector<sqlite3_stmt*> statements{insert_run_, trim_runs_};
     if (on_schedule) {
         bind(upsert_slot_, 1, task);

@@ -42,7 +42,9 @@ class Driver {
     Loop loop;
     Commands out;
 
-    void start(Instant now) { REQUIRE(loop.start(now, out)); }
+    void start(Instant now, std::optional<Instant> last_fired = std::nullopt) {
+        REQUIRE(loop.start(now, out, last_fired));
+    }
     void fire_slot(Instant now) { loop.timer_fired({TimerKey::Kind::slot, 0}, now, out); }
     void fire_retry(std::uint64_t iteration, Instant now) {
         loop.timer_fired({TimerKey::Kind::retry, iteration}, now, out);
@@ -617,6 +619,87 @@ TEST_CASE("loop: a zero interval runs iterations back to back without spinning",
     REQUIRE(d.starts().size() == 1);
     CHECK(d.starts()[0].iteration == 1);
     CHECK_FALSE(d.armed_slot().has_value());
+}
+
+// SPEC 6: with state, a restarted daemon resumes the schedule after the last fired slot.
+
+TEST_CASE("loop: resuming an interval continues its grid and ignores run_at_start", "[loop][resume]") {
+    Driver d(every(10s));
+    d.start(kT0 + 5s, kT0);
+    CHECK(d.starts().empty());
+    CHECK(d.armed_slot() == kT0 + 10s);
+    CHECK(d.events() == std::vector<std::string>{"start", "before_loop"});
+}
+
+TEST_CASE("loop: slots missed while down are skipped under misfire skip", "[loop][resume]") {
+    Driver d(every(10s));
+    d.start(kT0 + 25s, kT0);
+    CHECK(d.starts().empty());
+    REQUIRE(d.last_record("misfire") != nullptr);
+    CHECK(d.last_record("misfire")->scheduled == kT0 + 10s);
+    CHECK(d.armed_slot() == kT0 + 30s);
+}
+
+TEST_CASE("loop: the latest slot missed while down runs once late under misfire run-once",
+          "[loop][resume]") {
+    LoopSettings settings = every(10s);
+    settings.misfire_run_once = true;
+    Driver d(settings);
+    d.start(kT0 + 25s, kT0);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].scheduled == kT0 + 20s);
+    CHECK(d.starts()[0].lateness == Duration{5s});
+    CHECK(d.last_record("misfire")->scheduled == kT0 + 20s);
+    CHECK(d.armed_slot() == kT0 + 30s);  // the grid goes on; no burst of catch-up runs
+}
+
+TEST_CASE("loop: a daily slot missed while down runs once within misfire_grace only",
+          "[loop][resume]") {
+    LoopSettings settings{.schedule = Schedule(WallClockSchedule(
+                              *CronExpression::parse("0 9 * * *"), Zone::utc(), {}))};
+    settings.misfire_run_once = true;
+    settings.misfire_grace = 1h;
+    const Instant yesterday = at("2025-03-01T09:00:00Z");
+
+    Driver within(settings);
+    within.start(at("2025-03-02T09:30:00Z"), yesterday);
+    REQUIRE(within.starts().size() == 1);
+    CHECK(within.starts()[0].scheduled == at("2025-03-02T09:00:00Z"));
+    CHECK(within.armed_slot() == at("2025-03-03T09:00:00Z"));
+
+    Driver beyond(settings);
+    beyond.start(at("2025-03-02T10:30:00Z"), yesterday);
+    CHECK(beyond.starts().empty());
+    REQUIRE(beyond.last_record("misfire") != nullptr);
+    CHECK_THAT(beyond.last_record("misfire")->message, Catch::Contains("misfire_grace"));
+    CHECK(beyond.armed_slot() == at("2025-03-03T09:00:00Z"));
+
+    Driver not_missed(settings);
+    not_missed.start(at("2025-03-02T08:00:00Z"), yesterday);
+    CHECK(not_missed.starts().empty());
+    CHECK(not_missed.last_record("misfire") == nullptr);
+    CHECK(not_missed.armed_slot() == at("2025-03-02T09:00:00Z"));
+}
+
+TEST_CASE("loop: run_now adds an iteration without moving the schedule", "[loop][run_now]") {
+    Driver d(every(10s));
+    CHECK(d.loop.run_now(kT0, d.out).has_value());  // idle: refused
+    d.start(kT0);
+    d.fire_slot(kT0);
+    d.finish(0, success(), kT0 + 1s);
+    d.clear();
+
+    CHECK_FALSE(d.loop.run_now(kT0 + 4s, d.out).has_value());
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].iteration == 1);
+    CHECK_FALSE(d.starts()[0].on_schedule);
+    CHECK_FALSE(d.armed_slot().has_value());      // the slot at t0 + 10 s stays armed
+    CHECK(d.loop.last_scheduled() == kT0);        // not a slot: a restart resumes from t0
+    CHECK(d.loop.next_iteration() == kT0 + 10s);
+    d.clear();
+
+    CHECK(d.loop.run_now(kT0 + 5s, d.out).has_value());  // overlap leaves no room
+    CHECK(d.starts().empty());
 }
 
 }  // namespace

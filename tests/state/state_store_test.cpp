@@ -1,0 +1,125 @@
+// The state database, on real SQLite files in a fresh temporary directory.
+#include "state/state_store.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "support/time.hpp"
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+using test::at;
+
+// A fresh directory per test case, removed afterwards.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char name[] = "/tmp/tasksrun-state-XXXXXX";
+        path = mkdtemp(name);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::string dir() const { return (path / "state").string(); }
+};
+
+std::unique_ptr<StateStore> open_store(const TempDir& temp, const std::string& config = "/etc/a.toml") {
+    auto store = StateStore::open(temp.dir(), config);
+    REQUIRE(store.has_value());
+    return std::move(*store);
+}
+
+TEST_CASE("state: the last fired slot survives closing and reopening", "[state]") {
+    TempDir temp;
+    const Instant slot = at("2025-03-02T09:00:00Z");
+    {
+        auto store = open_store(temp);
+        CHECK(store->last_fired_slots().empty());
+        REQUIRE(store->iteration_started("daily", 0, slot - 24h, slot - 24h, 1ms, true));
+        REQUIRE(store->iteration_started("daily", 1, slot, slot + 2ms, 2ms, true));
+        // A run-now run is history, not a slot.
+        REQUIRE(store->iteration_started("daily", 2, slot + 1h, slot + 1h, 0ms, false));
+    }
+    auto store = open_store(temp);
+    const auto slots = store->last_fired_slots();
+    REQUIRE(slots.size() == 1);
+    CHECK(slots.at("daily") == slot);
+}
+
+TEST_CASE("state: a run is recorded at its start and completed at its end", "[state]") {
+    TempDir temp;
+    auto store = open_store(temp);
+    const Instant t = at("2025-03-02T09:00:00Z");
+    REQUIRE(store->iteration_started("backup", 0, t, t + 5ms, 5ms, true));
+    auto runs = store->history("backup", 10);
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].outcome == "running");
+    CHECK_FALSE(runs[0].duration.has_value());
+
+    REQUIRE(store->iteration_ended("backup", 0, 2, "failed", "exit:3", "exit status 3", 1500ms));
+    runs = store->history(std::nullopt, 10);
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].task == "backup");
+    CHECK(runs[0].scheduled == t);
+    CHECK(runs[0].started == t + 5ms);
+    CHECK(runs[0].lateness == Duration{5ms});
+    CHECK(runs[0].duration == Duration{1500ms});
+    CHECK(runs[0].attempts == 2);
+    CHECK(runs[0].outcome == "failed");
+    CHECK(runs[0].failure_class == "exit:3");
+    CHECK(runs[0].message == "exit status 3");
+}
+
+TEST_CASE("state: runs left running by a dead daemon read interrupted", "[state]") {
+    TempDir temp;
+    const Instant t = at("2025-03-02T09:00:00Z");
+    { REQUIRE(open_store(temp)->iteration_started("backup", 0, t, t, 0ms, true)); }
+    auto store = open_store(temp);
+    CHECK(store->history("backup", 1).at(0).outcome == "interrupted");
+}
+
+TEST_CASE("state: history is newest first, per task, and bounded", "[state]") {
+    TempDir temp;
+    auto store = open_store(temp);
+    const Instant t = at("2025-03-02T09:00:00Z");
+    for (std::uint64_t i = 0; i < kHistoryPerTask + 5; ++i) {
+        REQUIRE(store->iteration_started("often", i, t + i * 1s, t + i * 1s, 0ms, true));
+    }
+    REQUIRE(store->iteration_started("rare", 0, t, t, 0ms, true));
+    const auto often = store->history("often", 100000);
+    CHECK(often.size() == kHistoryPerTask);
+    CHECK(often.front().loop == kHistoryPerTask + 4);
+    CHECK(often.back().loop == 5);
+    CHECK(store->history("rare", 10).size() == 1);
+    CHECK(store->history(std::nullopt, 3).size() == 3);
+    CHECK(store->history(std::nullopt, 3).front().task == "rare");
+}
+
+TEST_CASE("state: one directory is locked by one daemon and belongs to one config", "[state]") {
+    TempDir temp;
+    {
+        auto first = open_store(temp, "/etc/a.toml");
+        auto second = StateStore::open(temp.dir(), "/etc/a.toml");
+        REQUIRE_FALSE(second.has_value());
+        CHECK_THAT(second.error(), Catch::Contains("in use by another tasksrun"));
+    }
+    auto other = StateStore::open(temp.dir(), "/etc/b.toml");
+    REQUIRE_FALSE(other.has_value());
+    CHECK_THAT(other.error(), Catch::Contains("belongs to /etc/a.toml"));
+}
+
+TEST_CASE("state: a reader needs no lock and a database to exist", "[state]") {
+    TempDir temp;
+    auto missing = StateStore::open_read_only(temp.dir());
+    REQUIRE_FALSE(missing.has_value());
+    CHECK_THAT(missing.error(), Catch::Contains("no state database"));
+    auto writer = open_store(temp);
+    const Instant t = at("2025-03-02T09:00:00Z");
+    REQUIRE(writer->iteration_started("x", 0, t, t, 0ms, true));
+    auto reader = StateStore::open_read_only(temp.dir());
+    REQUIRE(reader.has_value());
+    CHECK((*reader)->history("x", 5).size() == 1);
+}
+
+}  // namespace
+}  // namespace tasksrun
