@@ -66,6 +66,13 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonO
           std::make_shared<const Generation>(std::move(config), std::move(webhooks), shared_)) {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
+    if (options.control_socket) {
+        auto server = ControlServer::listen(
+            events_, *options.control_socket,
+            [this](const nlohmann::json& request) { return control_reply(request, index_); });
+        if (!server) throw std::runtime_error(server.error());
+        control_ = std::move(*server);
+    }
     block_child_signals();
     std::signal(SIGPIPE, SIG_IGN);
     for (const int signal : {SIGTERM, SIGINT}) {
@@ -85,16 +92,11 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonO
     for (const TaskConfig* task : enabled_tasks(generation_->config))
         tasks_.push_back(Slot{make_runner(*task)});
     rebuild_index();
-    if (options.control_socket) {
-        auto server = ControlServer::listen(
-            events_, *options.control_socket,
-            [this](const nlohmann::json& request) { return control_reply(request, index_); });
-        if (!server) throw std::runtime_error(server.error());
-        control_ = std::move(*server);
-    }
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+    logger_.end_batch();  // the logger outlives the event loop that flushes its batches
+}
 
 std::unique_ptr<TaskRunner> Daemon::make_runner(const TaskConfig& task) {
     return std::make_unique<TaskRunner>(generation_, task, random_seed(),
@@ -309,7 +311,9 @@ void Daemon::rebuild_index() {
 
 void Daemon::check_settled() {
     if (exiting_) return;
-    if (tasks_.empty() && stop_signals_ == 0) return;  // nothing to run: wait for a signal
+    // With nothing to run, wait for a signal; with a control socket, ended loops may be started
+    // again by `ctl start`, so only a signal ends the daemon.
+    if ((tasks_.empty() || control_) && stop_signals_ == 0) return;
     if (!removed_.empty()) return;
     for (const Slot& slot : tasks_) {
         if (slot.successor != nullptr || !slot.runner->settled()) return;

@@ -42,8 +42,8 @@ class Daemon {
     ~Daemon();
 
     // Runs until every loop has ended and every action it started has reported back: after a
-    // stop signal (exit code 0), or when no task has anything left to run, each having reached
-    // its count or failed (exit code 1 if any failed, else 0).
+    // stop signal (exit code 0), or, without a control socket, when no task has anything left to
+    // run, each having reached its count or failed (exit code 1 if any failed, else 0).
     int run();
 
   private:

@@ -6,51 +6,7 @@ import subprocess
 import time
 import unittest
 
-from support import BINARY, TasksrunTestCase, processes_in_group
-
-
-class Daemon:
-    """A running `tasksrun run` with JSON logs captured to a file."""
-
-    def __init__(self, test, config_path, *args):
-        self.log_path = os.path.join(test.dir, "daemon.log")
-        self.log_file = open(self.log_path, "w", encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "TASKSRUN_CONFIG"}
-        self.process = subprocess.Popen([BINARY, "--log-format", "json", "run", "-c", config_path, *args],
-                                        stdout=subprocess.DEVNULL, stderr=self.log_file, env=env, cwd=test.dir)
-        test.addCleanup(self.kill)
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.log_file.close()
-
-    def wait(self, timeout):
-        return self.process.wait(timeout=timeout)
-
-    def signal(self, sig):
-        self.process.send_signal(sig)
-
-    def records(self):
-        with open(self.log_path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    def events(self, task):
-        return [r["event"] for r in self.records() if r.get("task") == task and "event" in r]
-
-    def wait_for(self, predicate, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate(self.records()):
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"condition not reached; log:\n{open(self.log_path, encoding='utf-8').read()}")
-
-    def wait_for_event(self, task, event, timeout=10):
-        self.wait_for(lambda records: any(r.get("task") == task and r.get("event") == event for r in records), timeout)
+from support import Daemon, TasksrunTestCase, processes_in_group
 
 
 def read_lines(path):

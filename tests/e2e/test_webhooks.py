@@ -5,8 +5,8 @@ import signal
 import time
 import unittest
 
-from support import TasksrunTestCase
-from test_daemon import Daemon
+from support import Daemon, TasksrunTestCase
+
 from webhook_server import WebhookServer
 
 TOKEN = "T0k3n-" + "s3cr3t" * 6
