@@ -36,6 +36,11 @@ class PackageTest(unittest.TestCase):
                         "--log=/dev/null", "-i", cls.deb)
         if installed.returncode != 0:
             raise AssertionError(installed.stdout + installed.stderr)
+        # For systemd-analyze verify: what the units refer to on any Debian system.
+        shutil.copytree("/usr/lib/systemd/system", os.path.join(cls.root, "usr/lib/systemd/system"),
+                        symlinks=True, dirs_exist_ok=True)
+        os.makedirs(os.path.join(cls.root, "bin"), exist_ok=True)
+        shutil.copy("/bin/kill", os.path.join(cls.root, "bin/kill"))
 
     @classmethod
     def tearDownClass(cls):
@@ -72,11 +77,6 @@ class PackageTest(unittest.TestCase):
             self.assertIn(library, depends)
 
     def verify(self, *units):
-        # A root with the installed package plus what the units refer to on any Debian system.
-        shutil.copytree("/usr/lib/systemd/system", self.path("/usr/lib/systemd/system"), symlinks=True,
-                        dirs_exist_ok=True)
-        os.makedirs(self.path("/bin"), exist_ok=True)
-        shutil.copy("/bin/kill", self.path("/bin/kill"))
         env = dict(os.environ, MANPATH=self.path("/usr/share/man"))
         return run("systemd-analyze", "verify", f"--root={self.root}", *units, env=env)
 
