@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CONFIG ?= config/tasks.toml
 JOBS ?= 2
 
-.PHONY: all deps configure build run test bench format clean
+.PHONY: all deps configure build run test bench package format clean
 
 all: build
 
@@ -22,6 +22,9 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+package: build
+	cmake --build $(BUILD_DIR) --target package
 
 bench: build
 	./scripts/run-benchmarks.sh $(BUILD_DIR)

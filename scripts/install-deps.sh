@@ -8,7 +8,9 @@ build_deps="build-essential cmake pkg-config
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
   nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates"
-test_deps="python3 procps"
+# End-to-end tests: unshare runs the daemon as PID 1; systemd-analyze checks the units;
+# dpkg-dev and file let CPack build the package (make package) that the tests install.
+test_deps="python3 procps util-linux systemd dpkg-dev file"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
 bench_deps="python3-discord nginx"
 

@@ -1,5 +1,6 @@
 #include "runtime/daemon.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -208,6 +209,8 @@ void Daemon::reload() {
                                              shared_));
     logger_.message(LogLevel::info,
                     "reload applied in " + milliseconds_text(wall_clock_now() - began));
+    // The replaced config's memory is free now, but malloc would keep it from the system.
+    malloc_trim(0);
     service_manager::ready(status_line());
 }
 
