@@ -112,9 +112,9 @@ HookContext Loop::hook_context(std::uint64_t iteration, const Outcome& outcome) 
 bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) {
     if (is_running()) return false;
     phase_ = Phase::before_loop;
-    resume_from_ = last_fired;
     next_slot_.reset();
-    last_scheduled_.reset();
+    // A resumed loop's most recent slot is the one its previous run fired last.
+    last_scheduled_ = last_fired;
     pending_late_.reset();
     flights_.clear();
     next_index_ = 0;
@@ -140,8 +140,8 @@ void Loop::begin_iterations(Instant now, Commands& out) {
         return;
     }
     anchor_ = now;
-    if (resume_from_ && !back_to_back()) {
-        resume_after(*resume_from_, now, out);
+    if (last_scheduled_ && !back_to_back()) {
+        resume_after(*last_scheduled_, now, out);
         return;
     }
     std::optional<Instant> first;

@@ -120,10 +120,9 @@ class Loop {
     Instant anchor_{};                                 // interval grid origin
     std::optional<Instant> next_slot_ = std::nullopt;  // next slot not yet started or skipped
     Instant slot_fire_at_{};  // next_slot_ plus its jitter: when the timer is due
-    std::optional<Instant> last_scheduled_ =
-        std::nullopt;  // slot of the most recent iteration started
+    // The slot of the most recent iteration started; at start, the resumed run's last fired slot.
+    std::optional<Instant> last_scheduled_ = std::nullopt;
     std::optional<Instant> pending_late_ = std::nullopt;  // a missed slot to run once, late
-    std::optional<Instant> resume_from_ = std::nullopt;   // start's last_fired
     std::map<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t successes_ = 0;

@@ -84,6 +84,20 @@ json apply(std::string_view command, TaskRunner& runner, const json& request) {
 
 }  // namespace
 
+void TaskIndex::assign(std::vector<TaskRunner*> runners) {
+    in_order = std::move(runners);
+    by_name = in_order;
+    std::ranges::sort(by_name, {}, [](const TaskRunner* r) -> std::string_view {
+        return r->task().name;
+    });
+}
+
+TaskRunner* TaskIndex::find(std::string_view name) const {
+    const auto it = std::ranges::lower_bound(
+        by_name, name, {}, [](const TaskRunner* r) -> std::string_view { return r->task().name; });
+    return it != by_name.end() && (*it)->task().name == name ? *it : nullptr;
+}
+
 json task_status(const TaskRunner& runner) {
     const Loop& loop = runner.loop();
     json status{{"task", runner.task().name},
@@ -129,16 +143,16 @@ json control_reply(const json& request, const TaskIndex& tasks) {
         return {{"ok", true}, {"tasks", std::move(list)}};
     }
     if (!task_name) return error_reply("\"" + command + "\" needs a \"task\"");
-    const auto found = tasks.by_name.find(*task_name);
-    if (found == tasks.by_name.end()) {
+    TaskRunner* found = tasks.find(*task_name);
+    if (found == nullptr) {
         std::vector<std::string> names;
         names.reserve(tasks.in_order.size());
         for (const TaskRunner* runner : tasks.in_order) names.push_back(runner->task().name);
         return error_reply("no running config has a task named \"" + *task_name + "\"" +
                            did_you_mean(closest_match(*task_name, names)));
     }
-    if (command == "status") return {{"ok", true}, {"tasks", json::array({task_status(*found->second)})}};
-    return apply(command, *found->second, request);
+    if (command == "status") return {{"ok", true}, {"tasks", json::array({task_status(*found)})}};
+    return apply(command, *found, request);
 }
 
 }  // namespace tasksrun

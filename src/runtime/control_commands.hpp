@@ -4,17 +4,20 @@
 // each reply has "ok" and either the result or an "error" for people.
 #include <nlohmann/json.hpp>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "runtime/task_runner.hpp"
 
 namespace tasksrun {
 
-// The daemon's current tasks, as the control socket finds them.
+// The daemon's current tasks, as the control socket finds them. Two vectors rather than a hash
+// map: 16 bytes a task, where 10,000 idle tasks are meant to fit in 32 MiB.
 struct TaskIndex {
     std::vector<TaskRunner*> in_order;
-    std::unordered_map<std::string_view, TaskRunner*> by_name;  // views of the runners' names
+    std::vector<TaskRunner*> by_name;  // sorted by task name
+
+    void assign(std::vector<TaskRunner*> runners);
+    TaskRunner* find(std::string_view name) const;  // null when there is no such task
 };
 
 // A task's state and Loop properties: task, state, schedule, current_loop, next_iteration

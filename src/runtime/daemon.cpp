@@ -100,8 +100,8 @@ Daemon::~Daemon() {
 }
 
 std::unique_ptr<TaskRunner> Daemon::make_runner(const TaskConfig& task) {
-    return std::make_unique<TaskRunner>(generation_, task, random_seed(),
-                                        [this] { on_runner_settled(); });
+    SettleListener* listener = this;
+    return std::make_unique<TaskRunner>(generation_, task, random_seed(), listener);
 }
 
 std::optional<Instant> Daemon::resume_point(const std::string& task,
@@ -127,6 +127,8 @@ int Daemon::run() {
     if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
     const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
     for (Slot& slot : tasks_) slot.runner->start(resume_point(slot.runner->task().name, stored));
+    // Parsing the config left free memory behind that malloc would otherwise keep.
+    malloc_trim(0);
     service_manager::ready(status_line());
     refresh_status();
     check_settled();
@@ -303,13 +305,10 @@ void Daemon::sweep() {
 }
 
 void Daemon::rebuild_index() {
-    index_.in_order.clear();
-    index_.by_name.clear();
-    index_.by_name.reserve(tasks_.size());
-    for (Slot& slot : tasks_) {
-        index_.in_order.push_back(slot.runner.get());
-        index_.by_name.emplace(slot.runner->task().name, slot.runner.get());
-    }
+    std::vector<TaskRunner*> runners;
+    runners.reserve(tasks_.size());
+    for (Slot& slot : tasks_) runners.push_back(slot.runner.get());
+    index_.assign(std::move(runners));
 }
 
 void Daemon::check_settled() {

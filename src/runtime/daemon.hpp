@@ -34,7 +34,7 @@ struct DaemonOptions {
     std::shared_ptr<const Redactor> redactor;
 };
 
-class Daemon {
+class Daemon final : private SettleListener {
   public:
     // Precondition: `webhooks` holds every endpoint the enabled tasks use (resolve_webhooks).
     // Throws std::runtime_error if the control socket cannot be set up (one in use, say).
@@ -62,7 +62,7 @@ class Daemon {
     void cancel_all(const char* why);
     void reload();
     void apply(std::shared_ptr<const Generation> next);
-    void on_runner_settled();
+    void on_runner_settled() override;
     void sweep();
     void check_settled();
     void rebuild_index();

@@ -95,7 +95,19 @@ EventLoop::EventLoop() {
 }
 
 EventLoop::~EventLoop() {
+    doomed_sweep_.reset();  // a source must go before the sd_event it belongs to
+    doomed_.clear();
     sd_event_unref(event_);
+}
+
+void EventLoop::sweep_doomed_later() {
+    doomed_sweep_ = defer([this] {
+        // Destroying one may doom another; those wait for the next sweep.
+        std::vector<std::shared_ptr<void>> sweep = std::move(doomed_);
+        doomed_.clear();
+        doomed_sweep_.reset();
+        sweep.clear();
+    });
 }
 
 EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callback) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_set>
+#include <vector>
 
 #include "schedule/instant.hpp"
 
@@ -69,13 +70,25 @@ class EventLoop {
     EventSource signal(int signal, std::function<void(const signalfd_siginfo&)> callback);
     // Runs `callback` on the next loop iteration, outside the current call stack.
     EventSource defer(std::function<void()> callback);
+    // Destroys `object` on the next loop iteration: for an object whose own callback is running
+    // now. One list for the whole loop, so that owners need not carry one each.
+    template <typename T>
+    void destroy_later(std::unique_ptr<T> object) {
+        // shared_ptr<void> remembers how to destroy a T.
+        doomed_.push_back(std::shared_ptr<void>(std::move(object)));
+        if (!doomed_sweep_) sweep_doomed_later();
+    }
 
     int run();
     void exit(int code);
 
   private:
+    void sweep_doomed_later();
+
     sd_event* event_ = nullptr;
     std::unordered_set<pid_t> children_;
+    std::vector<std::shared_ptr<void>> doomed_;
+    EventSource doomed_sweep_;
 };
 
 }  // namespace tasksrun

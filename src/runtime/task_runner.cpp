@@ -45,11 +45,11 @@ LoopSettings loop_settings(const TaskConfig& task) {
 }
 
 TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
-                       std::uint64_t seed, std::function<void()> on_settled)
+                       std::uint64_t seed, SettleListener* listener)
     : generation_(std::move(generation)),
       task_(&task),
       loop_(loop_settings(task), seed),
-      on_settled_(std::move(on_settled)) {}
+      listener_(listener) {}
 
 bool TaskRunner::start(std::optional<Instant> last_fired) {
     Commands out;
@@ -109,7 +109,7 @@ bool TaskRunner::settled() const {
 void TaskRunner::after_event() {
     // Only a runner that has settled can let the daemon finish; telling it after every event
     // would make each event cost a scan of every task.
-    if (on_settled_ && settled()) on_settled_();
+    if (listener_ != nullptr && settled()) listener_->on_runner_settled();
 }
 
 void TaskRunner::execute(Commands commands) {
@@ -163,7 +163,7 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
         auto it = attempts_.find(iteration);
         const Instant finished = wall_clock_now();
         outcome.duration = finished - it->second.started;
-        retire(std::move(it->second.run));
+        services().events.destroy_later(std::move(it->second.run));
         attempts_.erase(it);
         record_end(iteration, attempt, outcome, finished);
         Commands out;
@@ -224,7 +224,7 @@ void TaskRunner::run_next_hook() {
                                 .timeout = hook.timeout};
     auto done = [this, kind](Outcome outcome) {
         outcome.duration = wall_clock_now() - hook_->running.started;
-        retire(std::move(hook_->running.run));
+        services().events.destroy_later(std::move(hook_->running.run));
         hook_.reset();
         Commands out;
         loop_.hook_finished(kind, outcome, wall_clock_now(), out);
@@ -234,17 +234,6 @@ void TaskRunner::run_next_hook() {
     };
     hook_.emplace(HookRun{kind, Running{nullptr, wall_clock_now(), generation_}});
     hook_->running.run = launch_action(services(), hook.action, context, std::move(done));
-}
-
-void TaskRunner::retire(std::unique_ptr<ActionRun> run) {
-    // Destroyed on the next turn of the event loop, after the event that finished it is done.
-    graveyard_.push_back(std::move(run));
-    if (!graveyard_sweep_) {
-        graveyard_sweep_ = services().events.defer([this] {
-            graveyard_.clear();
-            graveyard_sweep_.reset();
-        });
-    }
 }
 
 }  // namespace tasksrun
