@@ -19,3 +19,6 @@ fi
 echo
 echo "== webhooks: 1,000 tasks posting to nginx (bench/webhook_bench.py)"
 python3 "$here/bench/webhook_bench.py" "$build_dir" --tasks 1000 --seconds 20
+echo
+echo "== the service: reload and ctl status on 10,000 tasks (bench/service_bench.py)"
+python3 "$here/bench/service_bench.py" "$build_dir" --tasks 10000 --reloads 5
