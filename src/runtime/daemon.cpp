@@ -126,12 +126,15 @@ int Daemon::run() {
     }
     if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
     const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
-    for (Slot& slot : tasks_) slot.runner->start(resume_point(slot.runner->task().name, stored));
+    {
+        const Batch batch(*this);
+        for (Slot& slot : tasks_)
+            slot.runner->start(resume_point(slot.runner->task().name, stored));
+    }
     // Parsing the config left free memory behind that malloc would otherwise keep.
     malloc_trim(0);
     service_manager::ready(status_line());
     refresh_status();
-    check_settled();
     const int code = events_.run();
     log_flush_.reset();
     logger_.end_batch();  // the event loop that flushed the batches has stopped
@@ -156,18 +159,18 @@ void Daemon::on_stop_signal(int signal) {
                         format_duration(timeout) + " (send it again to cancel them now)");
     shutdown_timer_ =
         events_.elapsed_timer(timeout, [this] { cancel_all("shutdown_timeout reached"); });
+    const Batch batch(*this);
     for (Slot& slot : tasks_) {
         slot.successor = nullptr;  // nothing new starts while stopping
         slot.runner->stop();
     }
-    check_settled();
 }
 
 void Daemon::cancel_all(const char* why) {
     logger_.message(LogLevel::warn, std::string(why) + ": cancelling running actions");
+    const Batch batch(*this);
     for (Slot& slot : tasks_) slot.runner->cancel();
     for (auto& runner : removed_) runner->cancel();
-    check_settled();
 }
 
 void Daemon::reload() {
@@ -217,6 +220,7 @@ void Daemon::reload() {
 }
 
 void Daemon::apply(std::shared_ptr<const Generation> next) {
+    const Batch batch(*this);  // tasks_ is rebuilt below: no settle checks until it is whole
     std::map<std::string_view, Slot*> before;
     for (Slot& slot : tasks_) before.emplace(slot.runner->task().name, &slot);
     const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
@@ -266,10 +270,16 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
                                         std::to_string(added.size()) + " added, " +
                                         std::to_string(removed) + " removed");
     for (TaskRunner* runner : added) runner->start(resume_point(runner->task().name, stored));
-    on_runner_settled();  // changed tasks that had already ended restart at once
+}
+
+Daemon::Batch::~Batch() {
+    daemon_.in_batch_ = false;
+    // Whatever settled meanwhile (a changed task that had already ended, say) is handled now.
+    daemon_.on_runner_settled();
 }
 
 void Daemon::on_runner_settled() {
+    if (in_batch_) return;
     const bool handover_due = !removed_.empty() || std::ranges::any_of(tasks_, [](const Slot& s) {
                                   return s.successor != nullptr;
                               });

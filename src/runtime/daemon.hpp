@@ -55,6 +55,19 @@ class Daemon final : private SettleListener {
         const TaskConfig* successor = nullptr;
     };
 
+    // While one lives, runners settling are not acted on: the daemon is starting or replacing
+    // many of them, and its task list may be half-built. Its end acts on them all at once.
+    class Batch {
+      public:
+        explicit Batch(Daemon& daemon) : daemon_(daemon) { daemon_.in_batch_ = true; }
+        ~Batch();
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+
+      private:
+        Daemon& daemon_;
+    };
+
     std::unique_ptr<TaskRunner> make_runner(const TaskConfig& task);
     std::optional<Instant> resume_point(const std::string& task,
                                         const std::map<std::string, Instant>& stored) const;
@@ -89,6 +102,7 @@ class Daemon final : private SettleListener {
     EventSource status_timer_;
     int stop_signals_ = 0;
     bool exiting_ = false;
+    bool in_batch_ = false;
 };
 
 }  // namespace tasksrun

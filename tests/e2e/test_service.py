@@ -124,6 +124,31 @@ class ReloadTest(ServiceTestCase):
         summary = [r["message"] for r in records if r.get("message", "").startswith("reload: ")]
         self.assertIn("reload: 1 unchanged, 1 changed, 1 added, 1 removed", summary)
 
+    def test_reload_without_a_control_socket_keeps_the_daemon_running(self):
+        config = """
+            [[task]]
+            name = "stays"
+            seconds = 0.2
+            run = "echo {word} >> {out}"
+            [[task]]
+            name = "goes"
+            seconds = 0.2
+            run = "true"
+        """
+        out = os.path.join(self.dir, "stays.txt")
+        path = self.write_config(config.format(word="before", out=out))
+        daemon = Daemon(self, path)  # exits by itself once every loop has ended
+        daemon.wait_for(lambda rs: ends(rs, "stays") and ends(rs, "goes"))
+        self.write_config(config.format(word="after", out=out).split("[[task]]\n            name = \"goes\"")[0])
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for_event("goes", "finished")
+        daemon.wait_for(lambda rs: len(ends(rs, "stays")) >= 4)
+        self.assertIsNone(daemon.process.poll())
+        with open(out, encoding="utf-8") as f:
+            self.assertEqual(f.read().split()[-1], "after")
+        daemon.signal(signal.SIGTERM)
+        self.assertEqual(daemon.wait(timeout=10), 0)
+
     def test_a_broken_config_is_refused_and_the_running_one_stays(self):
         out = os.path.join(self.dir, "tick.txt")
         path = self.write_config(f"""
