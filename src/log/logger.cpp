@@ -1,11 +1,11 @@
 #include "log/logger.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "log/stderr_sink.hpp"
 #include "util/rfc3339.hpp"
 
 namespace tasksrun {
@@ -68,8 +68,7 @@ LogLevel parse_log_level(std::string_view name) {
 
 Logger::Logger(LogFormat format, LogLevel level)
     : format_(format),
-      sink_(std::make_shared<spdlog::logger>("tasksrun",
-                                             std::make_shared<spdlog::sinks::stderr_sink_st>())) {
+      sink_(std::make_shared<spdlog::logger>("tasksrun", std::make_shared<StderrSink>())) {
     // JSON lines carry their own "time"; text lines start with a UTC timestamp.
     sink_->set_pattern(format == LogFormat::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %-5l %v",
                        spdlog::pattern_time_type::utc);
@@ -89,10 +88,6 @@ void Logger::write(int level, const std::string& line) {
 }
 
 void Logger::batch(std::function<void()> schedule_flush) {
-    // stderr is unbuffered by default: give it a buffer, and stop flushing after every line.
-    static char buffer[64 * 1024];
-    std::fflush(stderr);
-    std::setvbuf(stderr, buffer, _IOFBF, sizeof buffer);
     sink_->flush_on(spdlog::level::off);
     schedule_flush_ = std::move(schedule_flush);
 }
