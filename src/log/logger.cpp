@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-#include <nlohmann/json.hpp>
-
+#include "log/json_line.hpp"
 #include "log/stderr_sink.hpp"
 #include "util/rfc3339.hpp"
 
@@ -27,33 +25,29 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
     return spdlog::level::err;
 }
 
-double milliseconds(Duration d) {
-    return static_cast<double>(d.count()) / 1000.0;
-}
-
-std::string fixed3(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3f", value);
-    return text;
+// " key=12.345"
+std::string milliseconds_field(std::string_view key, Duration value) {
+    std::string field = " " + std::string(key) + "=";
+    append_milliseconds(field, value);
+    return field;
 }
 
 // A JSON log line starts with when and how severe; the caller adds the rest.
-nlohmann::ordered_json json_line(std::string_view level) {
-    nlohmann::ordered_json line;
-    line["time"] =
-        format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-    line["level"] = level;
+JsonLine json_line(std::string_view level) {
+    JsonLine line;
+    line.string("time", format_utc(std::chrono::time_point_cast<Duration>(
+                            std::chrono::system_clock::now())));
+    line.string("level", level);
     return line;
-}
-
-std::string dump(const nlohmann::ordered_json& line) {
-    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // logfmt quoting: bare when safe, else a JSON string.
 std::string logfmt_value(std::string_view value) {
     const bool bare = !value.empty() && value.find_first_of(" \"=\\\t\n") == std::string_view::npos;
-    return bare ? std::string(value) : nlohmann::json(std::string(value)).dump();
+    if (bare) return std::string(value);
+    std::string quoted;
+    append_json_string(quoted, value);
+    return quoted;
 }
 
 }  // namespace
@@ -108,28 +102,26 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     const auto level = is_error ? spdlog::level::err : spdlog::level::info;
     if (!sink_->should_log(level)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line = json_line(is_error ? "error" : "info");
-        line["task"] = task;
-        line["event"] = r.event;
-        line["loop"] = r.loop;
-        if (r.scheduled) line["scheduled"] = format_utc(*r.scheduled);
-        if (r.lateness) line["lateness_ms"] = milliseconds(*r.lateness);
-        if (r.duration) line["duration_ms"] = milliseconds(*r.duration);
-        if (r.attempt) line["attempt"] = *r.attempt;
-        if (r.failure_class) line["class"] = *r.failure_class;
-        if (r.delay) line["delay_ms"] = milliseconds(*r.delay);
-        if (!r.message.empty()) line["message"] = r.message;
-        write(level, dump(line));
+        JsonLine line = json_line(is_error ? "error" : "info");
+        line.string("task", task).string("event", r.event).integer("loop", r.loop);
+        if (r.scheduled) line.string("scheduled", format_utc(*r.scheduled));
+        if (r.lateness) line.milliseconds("lateness_ms", *r.lateness);
+        if (r.duration) line.milliseconds("duration_ms", *r.duration);
+        if (r.attempt) line.integer("attempt", *r.attempt);
+        if (r.failure_class) line.string("class", *r.failure_class);
+        if (r.delay) line.milliseconds("delay_ms", *r.delay);
+        if (!r.message.empty()) line.string("message", r.message);
+        write(level, line.finish());
         return;
     }
     std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) +
                        " loop=" + std::to_string(r.loop);
     if (r.scheduled) line += " scheduled=" + format_utc(*r.scheduled);
-    if (r.lateness) line += " lateness_ms=" + fixed3(milliseconds(*r.lateness));
-    if (r.duration) line += " duration_ms=" + fixed3(milliseconds(*r.duration));
+    if (r.lateness) line += milliseconds_field("lateness_ms", *r.lateness);
+    if (r.duration) line += milliseconds_field("duration_ms", *r.duration);
     if (r.attempt) line += " attempt=" + std::to_string(*r.attempt);
     if (r.failure_class) line += " class=" + *r.failure_class;
-    if (r.delay) line += " delay_ms=" + fixed3(milliseconds(*r.delay));
+    if (r.delay) line += milliseconds_field("delay_ms", *r.delay);
     if (!r.message.empty()) line += " message=" + logfmt_value(r.message);
     write(level, line);
 }
@@ -137,11 +129,11 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
 void Logger::output(std::string_view task, std::string_view stream, std::string_view text) {
     if (!sink_->should_log(spdlog::level::info)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line = json_line("info");
-        line["task"] = task;
-        line["stream"] = stream;
-        line["line"] = text;
-        write(spdlog::level::info, dump(line));
+        write(spdlog::level::info, json_line("info")
+                                       .string("task", task)
+                                       .string("stream", stream)
+                                       .string("line", text)
+                                       .finish());
         return;
     }
     write(spdlog::level::info,
@@ -152,10 +144,9 @@ void Logger::message(LogLevel level, std::string_view text, std::string_view tas
     const auto spd_level = to_spdlog(level);
     if (!sink_->should_log(spd_level)) return;
     if (format_ == LogFormat::json) {
-        nlohmann::ordered_json line = json_line(spdlog::level::to_string_view(spd_level).data());
-        if (!task.empty()) line["task"] = task;
-        line["message"] = text;
-        write(spd_level, dump(line));
+        JsonLine line = json_line(spdlog::level::to_string_view(spd_level).data());
+        if (!task.empty()) line.string("task", task);
+        write(spd_level, line.string("message", text).finish());
         return;
     }
     write(spd_level,

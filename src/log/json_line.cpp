@@ -1,0 +1,150 @@
+#include "log/json_line.hpp"
+
+#include <charconv>
+
+namespace tasksrun {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+struct Utf8Sequence {
+    std::size_t length;  // bytes taken: the sequence, or the maximal part of a broken one
+    bool valid;
+};
+
+// The UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF). A broken one takes its lead byte and the continuation bytes that were
+// still acceptable, so it becomes one U+FFFD, as Unicode recommends and nlohmann does.
+Utf8Sequence utf8_sequence(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) low = 0xA0;
+        if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) low = 0x90;
+        if (lead == 0xF4) high = 0x8F;
+    } else {
+        return {1, false};
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        if (i >= text.size() || byte(i) < low || byte(i) > high) return {i, false};
+        low = 0x80;
+        high = 0xBF;
+    }
+    return {length, true};
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const Utf8Sequence sequence = utf8_sequence(text.substr(i));
+            if (sequence.valid) {
+                out.append(text.substr(i, sequence.length));
+            } else {
+                out += kReplacement;
+            }
+            i += sequence.length;
+            continue;
+        }
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += kHex[c >> 4];
+                    out += kHex[c & 0xF];
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+void append_milliseconds(std::string& out, Duration value) {
+    const auto micros = value.count();
+    if (micros < 0) out += '-';
+    const auto magnitude = static_cast<std::uint64_t>(micros < 0 ? -micros : micros);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, magnitude / 1000).ptr;
+    out.append(digits, end);
+    const auto thousandths = magnitude % 1000;
+    out += '.';
+    out += static_cast<char>('0' + thousandths / 100);
+    out += static_cast<char>('0' + thousandths / 10 % 10);
+    out += static_cast<char>('0' + thousandths % 10);
+}
+
+JsonLine::JsonLine() {
+    text_.reserve(256);
+    text_ += '{';
+}
+
+void JsonLine::key(std::string_view name) {
+    if (text_.size() > 1) text_ += ',';
+    text_ += '"';
+    text_ += name;
+    text_ += "\":";
+}
+
+JsonLine& JsonLine::string(std::string_view name, std::string_view value) {
+    key(name);
+    append_json_string(text_, value);
+    return *this;
+}
+
+JsonLine& JsonLine::integer(std::string_view name, std::uint64_t value) {
+    key(name);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    text_.append(digits, end);
+    return *this;
+}
+
+JsonLine& JsonLine::milliseconds(std::string_view name, Duration value) {
+    key(name);
+    append_milliseconds(text_, value);
+    return *this;
+}
+
+std::string JsonLine::finish() {
+    text_ += '}';
+    return std::move(text_);
+}
+
+}  // namespace tasksrun
