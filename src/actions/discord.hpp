@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 
 #include "schedule/instant.hpp"
@@ -62,7 +63,7 @@ class DiscordRateLimiter {
         Instant blocked_until{};
         int in_flight = 0;
     };
-    std::map<std::string, Bucket> buckets_;
+    std::unordered_map<std::string, Bucket> buckets_;
     Instant global_blocked_until_{};
 };
 

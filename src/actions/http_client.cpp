@@ -10,15 +10,16 @@
 namespace tasksrun {
 
 struct HttpClient::Transfer {
+    HttpClient* owner = nullptr;
     RequestId id = 0;
-    CURL* easy = nullptr;
+    CURL* easy = nullptr;  // not in the multi handle any more when the transfer goes
     curl_slist* headers = nullptr;
     HttpRequest request;
     HttpResponse response;
     Done done;
 
     ~Transfer() {
-        if (easy != nullptr) curl_easy_cleanup(easy);
+        if (easy != nullptr) owner->recycle(easy);
         curl_slist_free_all(headers);
     }
 };
@@ -83,17 +84,35 @@ HttpClient::HttpClient(EventLoop& events) : events_(events) {
 HttpClient::~HttpClient() {
     for (auto& [id, transfer] : transfers_) curl_multi_remove_handle(multi_, transfer->easy);
     transfers_.clear();
+    for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
     sockets_.clear();
     curl_multi_cleanup(multi_);
 }
 
+void HttpClient::recycle(CURL* easy) {
+    // An easy handle costs a few KiB of zeroed memory to create; a reset one is as good as new.
+    if (idle_handles_.size() >= kMaxIdleHandles) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    curl_easy_reset(easy);
+    idle_handles_.push_back(easy);
+}
+
 HttpClient::RequestId HttpClient::send(HttpRequest request, Done done) {
     auto transfer = std::make_unique<Transfer>();
+    transfer->owner = this;
     transfer->id = next_id_++;
     transfer->request = std::move(request);
     transfer->done = std::move(done);
-    CURL* easy = curl_easy_init();
-    if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
+    CURL* easy = nullptr;
+    if (idle_handles_.empty()) {
+        easy = curl_easy_init();
+        if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
+    } else {
+        easy = idle_handles_.back();
+        idle_handles_.pop_back();
+    }
     transfer->easy = easy;
     const HttpRequest& r = transfer->request;
     for (const std::string& header : r.headers)

@@ -65,12 +65,15 @@ class HttpClient {
     void act(curl_socket_t fd, int events);
     void collect_finished();
     void retire(EventSource source);
+    void recycle(CURL* easy);
 
     EventLoop& events_;
     CURLM* multi_;
     std::map<curl_socket_t, EventSource> sockets_;
     EventSource timer_;
     std::map<RequestId, std::unique_ptr<Transfer>> transfers_;
+    static constexpr std::size_t kMaxIdleHandles = 64;
+    std::vector<CURL*> idle_handles_;
     RequestId next_id_ = 1;
     std::vector<EventSource> retired_;
     EventSource retired_sweep_;

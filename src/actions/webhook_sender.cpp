@@ -79,7 +79,7 @@ void WebhookSender::pump(const std::string& key) {
             return;
         }
         const Id id = queue.front();
-        queue.pop_front();
+        queue.erase(queue.begin());
         transmit(id);
     }
 }

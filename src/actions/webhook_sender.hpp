@@ -2,10 +2,11 @@
 // Sends webhook actions: builds the request (templates expanded at send time, Discord's limits
 // checked on the result), waits for the webhook's Discord rate-limit bucket, and turns the
 // answer into an Outcome with the failure classes of SPEC 4.4.
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "actions/action_run.hpp"
 #include "actions/discord.hpp"
@@ -68,8 +69,10 @@ class WebhookSender {
     std::unique_ptr<HttpClient> http_;
     DiscordRateLimiter limiter_;
     std::map<Id, Pending> pending_;
-    std::map<std::string, std::deque<Id>> queues_;
-    std::map<std::string, EventSource> wake_timers_;
+    // By bucket key, a webhook's URL: hashed, since a thousand URLs share a long prefix that an
+    // ordered map would compare again and again. A queue is nearly always empty or one long.
+    std::unordered_map<std::string, std::vector<Id>> queues_;
+    std::unordered_map<std::string, EventSource> wake_timers_;
     std::vector<Done> cancelled_;  // reported on the next loop turn
     EventSource cancelled_flush_;
     Id next_id_ = 1;

@@ -35,8 +35,14 @@ std::uint64_t Redactor::prefix(const char* text) {
     return value;
 }
 
+std::size_t Redactor::first_two(const char* text) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(text[0])) << 8 |
+           static_cast<unsigned char>(text[1]);
+}
+
 void Redactor::add_secret(std::string secret) {
     if (secret.size() < sizeof(std::uint64_t)) return;  // too short to tell from ordinary text
+    first_two_.set(first_two(secret.data()));
     auto& candidates = by_prefix_[prefix(secret.data())];
     if (std::ranges::find(candidates, secret) != candidates.end()) return;
     candidates.push_back(std::move(secret));
@@ -45,13 +51,14 @@ void Redactor::add_secret(std::string secret) {
 }
 
 std::string Redactor::scrub(std::string_view text) const {
-    if (by_prefix_.empty() || text.size() < sizeof(std::uint64_t)) return std::string(text);
+    constexpr std::size_t kPrefix = sizeof(std::uint64_t);
+    if (by_prefix_.empty() || text.size() < kPrefix) return std::string(text);
     std::string out;
-    out.reserve(text.size());
+    std::size_t copied = 0;  // text before this is in `out` already
     std::size_t i = 0;
-    while (i < text.size()) {
+    while (i + kPrefix <= text.size()) {
         const std::string* match = nullptr;
-        if (text.size() - i >= sizeof(std::uint64_t)) {
+        if (first_two_.test(first_two(text.data() + i))) {
             if (const auto it = by_prefix_.find(prefix(text.data() + i)); it != by_prefix_.end()) {
                 for (const std::string& secret : it->second) {
                     if (text.substr(i).starts_with(secret)) {
@@ -61,13 +68,17 @@ std::string Redactor::scrub(std::string_view text) const {
                 }
             }
         }
-        if (match != nullptr) {
-            out += "[redacted]";
-            i += match->size();
-        } else {
-            out += text[i++];
+        if (match == nullptr) {
+            ++i;
+            continue;
         }
+        out.append(text.substr(copied, i - copied));
+        out += "[redacted]";
+        i += match->size();
+        copied = i;
     }
+    if (copied == 0) return std::string(text);
+    out.append(text.substr(copied));
     return out;
 }
 
