@@ -79,6 +79,10 @@ HttpClient::HttpClient(EventLoop& events) : events_(events) {
     // would open their connections again each time.
     check(curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections),
           "CURLMOPT_MAXCONNECTS");
+    // A thousand tasks due at once must not open a thousand connections to discord.com (and
+    // its edge's patience): beyond this many, requests to a host wait for a free connection.
+    check(curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, kMaxHostConnections),
+          "CURLMOPT_MAX_HOST_CONNECTIONS");
 }
 
 HttpClient::~HttpClient() {

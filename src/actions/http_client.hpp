@@ -41,6 +41,7 @@ class HttpClient {
     using RequestId = std::uint64_t;
     static constexpr std::size_t kMaxBodyBytes = 64 * 1024;
     static constexpr long kMaxIdleConnections = 1024;
+    static constexpr long kMaxHostConnections = 32;
 
     // Throws std::runtime_error if libcurl cannot be set up.
     explicit HttpClient(EventLoop& events);

@@ -110,24 +110,29 @@ void EventLoop::sweep_doomed_later() {
     });
 }
 
-EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callback) {
+EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callback,
+                                        Duration accuracy) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
     const auto usec = std::max<std::int64_t>(0, at.time_since_epoch().count());
     check(sd_event_add_time(event_, &source.source_, CLOCK_REALTIME,
-                            static_cast<std::uint64_t>(usec), 1, on_time, source.callbacks_.get()),
+                            static_cast<std::uint64_t>(usec),
+                            static_cast<std::uint64_t>(accuracy.count()), on_time,
+                            source.callbacks_.get()),
           "sd_event_add_time");
     return source;
 }
 
-EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callback) {
+EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callback,
+                                     Duration accuracy) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
     const auto usec = usec_now(CLOCK_BOOTTIME) +
                       static_cast<std::uint64_t>(std::max<Duration::rep>(0, delay.count()));
-    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, usec, 1, on_time,
+    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, usec,
+                            static_cast<std::uint64_t>(accuracy.count()), on_time,
                             source.callbacks_.get()),
           "sd_event_add_time");
     return source;

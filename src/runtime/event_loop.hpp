@@ -58,8 +58,11 @@ class EventLoop {
     // of CLOCK_REALTIME, so it follows clock steps (wall-clock slots); an elapsed-time timer is a
     // delay on CLOCK_BOOTTIME, which never steps but keeps counting through suspend, so that an
     // interval of an hour is an hour of real time on a laptop too.
-    EventSource wall_clock_timer(Instant at, std::function<void()> callback);
-    EventSource elapsed_timer(Duration delay, std::function<void()> callback);
+    // `accuracy` lets sd-event wake up to that much later, to serve several timers with one wake.
+    EventSource wall_clock_timer(Instant at, std::function<void()> callback,
+                                 Duration accuracy = Duration{1});
+    EventSource elapsed_timer(Duration delay, std::function<void()> callback,
+                              Duration accuracy = Duration{1});
     EventSource io(int fd, std::uint32_t events,
                    std::function<void(std::uint32_t revents)> callback);
     // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.
