@@ -2,7 +2,7 @@
 // Turns the config's webhook endpoints into URLs in hand, at start: url_env and url_file are
 // read here, once. Every secret goes to the Redactor before anything can log it.
 #include <expected>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -12,7 +12,8 @@
 
 namespace tasksrun {
 
-using ResolvedWebhooks = std::map<std::string, ResolvedWebhook>;
+// By webhook name; looked up for every request, so hashed.
+using ResolvedWebhooks = std::unordered_map<std::string, ResolvedWebhook>;
 
 // Calls `visit` with each webhook action of a task: its action, then its hooks'.
 template <typename Visit>
