@@ -10,6 +10,8 @@ void StderrSink::sink_it_(const spdlog::details::log_msg& message) {
     spdlog::memory_buf_t formatted;
     formatter_->format(message, formatted);
     pending_.append(formatted.data(), formatted.size());
+    // A burst (ten thousand tasks starting) is written as it comes rather than held.
+    if (pending_.size() >= kMaxPending) flush_();
 }
 
 void StderrSink::flush_() {
@@ -25,6 +27,7 @@ void StderrSink::flush_() {
         }
     }
     pending_.clear();
+    if (pending_.capacity() > 2 * kMaxPending) pending_.shrink_to_fit();
 }
 
 }  // namespace tasksrun

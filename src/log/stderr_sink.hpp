@@ -15,6 +15,7 @@ class StderrSink final : public spdlog::sinks::base_sink<spdlog::details::null_m
     void flush_() override;
 
   private:
+    static constexpr std::size_t kMaxPending = 64 * 1024;
     std::string pending_;
 };
 

@@ -10,7 +10,7 @@ namespace {
 // of the process. A thousand webhook tasks a second each woke it on their own: the context
 // switches alone were a sixth of the daemon's CPU. 1 ms keeps lateness well inside the goals
 // (2 ms p99 for commands, 5 ms for webhooks).
-constexpr Duration kSlotAccuracy = std::chrono::milliseconds{1};
+constexpr Duration kTimerAccuracy = std::chrono::milliseconds{1};
 
 std::pair<int, std::uint64_t> timer_id(TimerKey key) {
     return {static_cast<int>(key.kind), key.iteration};
@@ -151,9 +151,9 @@ void TaskRunner::arm(const ArmTimer& command) {
         key.kind == TimerKey::Kind::slot && loop_.schedule().wall_clock() != nullptr;
     timers_[timer_id(key)] =
         wall_clock_slot
-            ? services().events.wall_clock_timer(command.at, std::move(fire), kSlotAccuracy)
+            ? services().events.wall_clock_timer(command.at, std::move(fire), kTimerAccuracy)
             : services().events.elapsed_timer(command.at - wall_clock_now(), std::move(fire),
-                                              kSlotAccuracy);
+                                              kTimerAccuracy);
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
