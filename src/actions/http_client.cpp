@@ -204,10 +204,9 @@ int HttpClient::on_timer(CURLM*, long timeout_ms, void* client) {
     // curl asks for "now" with every new transfer: a deferred call does that without a timer,
     // whose deadline would become the loop's earliest and cost a timerfd_settime to arm and
     // another to move back.
-    self->timer_ = timeout_ms == 0
-                       ? self->events_.defer(std::move(expire))
-                       : self->events_.elapsed_timer(std::chrono::milliseconds{timeout_ms},
-                                                     std::move(expire));
+    self->timer_ = timeout_ms == 0 ? self->events_.defer(std::move(expire))
+                                   : self->events_.elapsed_timer(
+                                         std::chrono::milliseconds{timeout_ms}, std::move(expire));
     return 0;
 }
 

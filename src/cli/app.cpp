@@ -88,7 +88,8 @@ int run_cli(int argc, char** argv) {
         {"run-now", "Run one extra iteration now, outside the schedule"}};
     for (const auto& [verb, help] : verbs) {
         CLI::App* command = ctl->add_subcommand(verb, help);
-        command->final_callback([&ctl_options, name = std::string(verb)] { ctl_options.verb = name; });
+        command->final_callback(
+            [&ctl_options, name = std::string(verb)] { ctl_options.verb = name; });
         auto* task = command->add_option("TASK", ctl_options.task, "The task");
         if (std::string_view(verb) != "status") task->required();
         if (std::string_view(verb) == "change-interval") {
@@ -103,7 +104,8 @@ int run_cli(int argc, char** argv) {
     HistoryOptions history_options;
     CLI::App* history = app.add_subcommand("history", "Recent runs from the state database");
     history->add_option("TASK", history_options.task, "Only this task");
-    history->add_option("-n", history_options.count, "How many runs")->check(CLI::Range(1, 1000000));
+    history->add_option("-n", history_options.count, "How many runs")
+        ->check(CLI::Range(1, 1000000));
     history->add_flag("--json", history_options.json, "One JSON object per line");
 
     try {

@@ -67,11 +67,11 @@ int history_command(const HistoryOptions& options) {
     for (const RunRecord& run : runs) {
         std::string outcome = run.outcome;
         if (!run.failure_class.empty()) outcome += " " + run.failure_class;
-        std::cout << fmt::format(
-            "{:<20}  {:<{}}  {:>6}  {:<11}  {:>8}  {:>10}  {:>9}  {}\n",
-            format_utc(std::chrono::floor<std::chrono::seconds>(run.started)), run.task, width,
-            run.loop, outcome, run.attempts, run.duration ? short_duration(*run.duration) : "-",
-            short_duration(run.lateness), run.message);
+        std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<11}  {:>8}  {:>10}  {:>9}  {}\n",
+                                 format_utc(std::chrono::floor<std::chrono::seconds>(run.started)),
+                                 run.task, width, run.loop, outcome, run.attempts,
+                                 run.duration ? short_duration(*run.duration) : "-",
+                                 short_duration(run.lateness), run.message);
     }
     return exit_code::ok;
 }

@@ -410,10 +410,9 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
 }
 
 std::optional<Schedule> ConfigBuilder::schedule_only(const toml::table& keys,
-                                                    const Zone& default_zone) {
-    static constexpr std::string_view kScheduleKeys[] = {"seconds", "minutes",  "hours",
-                                                         "time",    "cron",     "timezone",
-                                                         "dst_gap", "dst_fold"};
+                                                     const Zone& default_zone) {
+    static constexpr std::string_view kScheduleKeys[] = {
+        "seconds", "minutes", "hours", "time", "cron", "timezone", "dst_gap", "dst_fold"};
     reader_.reject_unknown_keys(keys, kScheduleKeys, "a schedule");
     auto schedule = parse_schedule(keys, default_zone);
     if (reader_.diagnostics().has_errors()) return std::nullopt;

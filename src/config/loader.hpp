@@ -1,10 +1,11 @@
 #pragma once
 // TOML text -> validated Config, or every problem found (SPEC section 3).
+#include <toml++/toml.h>
+
 #include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"

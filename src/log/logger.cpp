@@ -35,8 +35,9 @@ std::string milliseconds_field(std::string_view key, Duration value) {
 // A JSON log line starts with when and how severe; the caller adds the rest.
 JsonLine json_line(std::string_view level) {
     JsonLine line;
-    line.string("time", format_utc(std::chrono::time_point_cast<Duration>(
-                            std::chrono::system_clock::now())));
+    line.string(
+        "time",
+        format_utc(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now())));
     line.string("level", level);
     return line;
 }

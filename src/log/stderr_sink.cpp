@@ -17,7 +17,8 @@ void StderrSink::sink_it_(const spdlog::details::log_msg& message) {
 void StderrSink::flush_() {
     std::size_t written = 0;
     while (written < pending_.size()) {
-        const ssize_t n = ::write(STDERR_FILENO, pending_.data() + written, pending_.size() - written);
+        const ssize_t n =
+            ::write(STDERR_FILENO, pending_.data() + written, pending_.size() - written);
         if (n > 0) {
             written += static_cast<std::size_t>(n);
         } else if (n < 0 && errno == EINTR) {

@@ -185,7 +185,8 @@ void Loop::resume_after(Instant last_fired, Instant now, Commands& out) {
 std::optional<Instant> Loop::latest_slot_within_grace(Instant after, Instant now) const {
     const Instant window_start = std::max(after, now - settings_.misfire_grace);
     if (const IntervalSchedule* interval = settings_.schedule.interval()) {
-        const Instant latest = anchor_ + ((now - anchor_) / interval->period()) * interval->period();
+        const Instant latest =
+            anchor_ + ((now - anchor_) / interval->period()) * interval->period();
         return latest > after && latest >= window_start ? std::optional(latest) : std::nullopt;
     }
     // Walks only the grace window; a bound keeps a pathological window finite.

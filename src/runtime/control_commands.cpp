@@ -35,7 +35,8 @@ std::expected<toml::table, std::string> schedule_keys(const json& request) {
         } else if (value.is_array()) {
             toml::array entries;
             for (const json& entry : value) {
-                if (!entry.is_string()) return std::unexpected("\"" + key + "\" entries must be strings");
+                if (!entry.is_string())
+                    return std::unexpected("\"" + key + "\" entries must be strings");
                 entries.push_back(entry.get<std::string>());
             }
             keys.insert(key, std::move(entries));
@@ -87,9 +88,8 @@ json apply(std::string_view command, TaskRunner& runner, const json& request) {
 void TaskIndex::assign(std::vector<TaskRunner*> runners) {
     in_order = std::move(runners);
     by_name = in_order;
-    std::ranges::sort(by_name, {}, [](const TaskRunner* r) -> std::string_view {
-        return r->task().name;
-    });
+    std::ranges::sort(by_name, {},
+                      [](const TaskRunner* r) -> std::string_view { return r->task().name; });
 }
 
 TaskRunner* TaskIndex::find(std::string_view name) const {

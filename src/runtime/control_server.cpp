@@ -45,8 +45,9 @@ bool someone_listens(const sockaddr_un& address) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen(
-    EventLoop& events, std::string path, Handler handler) {
+std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen(EventLoop& events,
+                                                                                 std::string path,
+                                                                                 Handler handler) {
     auto address = socket_address(path);
     if (!address) return std::unexpected(address.error());
     struct stat existing {};
@@ -156,8 +157,8 @@ void ControlServer::send(Connection& connection, const nlohmann::json& reply) {
 
 void ControlServer::flush(Connection& connection) {
     while (!connection.out.empty()) {
-        const ssize_t n = ::send(connection.fd, connection.out.data(), connection.out.size(),
-                                 MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(connection.fd, connection.out.data(), connection.out.size(), MSG_NOSIGNAL);
         if (n > 0) {
             connection.out.erase(0, static_cast<std::size_t>(n));
             continue;
@@ -203,9 +204,8 @@ std::expected<nlohmann::json, std::string> control_request(const std::string& so
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return std::unexpected(errno_text("socket"));
     if (connect(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0) {
-        std::string message =
-            errno_text("cannot reach a tasksrun daemon at " + socket_path) +
-            " (is it running? --socket, or $RUNTIME_DIRECTORY, names the socket)";
+        std::string message = errno_text("cannot reach a tasksrun daemon at " + socket_path) +
+                              " (is it running? --socket, or $RUNTIME_DIRECTORY, names the socket)";
         ::close(fd);
         return std::unexpected(std::move(message));
     }

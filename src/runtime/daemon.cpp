@@ -36,6 +36,13 @@ bool unchanged(const TaskRunner& runner, const TaskConfig& task, const Generatio
     return same;
 }
 
+// Where a task's schedule resumes: after the last slot the state database recorded for it.
+std::optional<Instant> resume_point(const std::string& task,
+                                    const std::map<std::string, Instant>& stored) {
+    const auto it = stored.find(task);
+    return it == stored.end() ? std::nullopt : std::optional(it->second);
+}
+
 std::string milliseconds_text(Duration duration) {
     return std::to_string(duration.count() / 1000) + "." +
            std::to_string(duration.count() % 1000 / 100) + " ms";
@@ -104,19 +111,12 @@ std::unique_ptr<TaskRunner> Daemon::make_runner(const TaskConfig& task) {
     return std::make_unique<TaskRunner>(generation_, task, random_seed(), listener);
 }
 
-std::optional<Instant> Daemon::resume_point(const std::string& task,
-                                            const std::map<std::string, Instant>& stored) const {
-    const auto it = stored.find(task);
-    return it == stored.end() ? std::nullopt : std::optional(it->second);
-}
-
 int Daemon::run() {
     const Config& config = generation_->config;
     const std::size_t disabled = config.tasks.size() - tasks_.size();
-    logger_.message(LogLevel::info, "tasksrun " TASKSRUN_VERSION " starting with " +
-                                        std::to_string(tasks_.size()) + " tasks (" +
-                                        std::to_string(disabled) + " disabled) from " +
-                                        config.path);
+    logger_.message(LogLevel::info,
+                    "tasksrun " TASKSRUN_VERSION " starting with " + std::to_string(tasks_.size()) +
+                        " tasks (" + std::to_string(disabled) + " disabled) from " + config.path);
     if (store_) {
         logger_.message(LogLevel::info, "state: " + store_->path());
     } else {
@@ -281,8 +281,8 @@ Daemon::Batch::~Batch() {
 void Daemon::on_runner_settled() {
     if (in_batch_) return;
     const bool handover_due = !removed_.empty() || std::ranges::any_of(tasks_, [](const Slot& s) {
-                                  return s.successor != nullptr;
-                              });
+        return s.successor != nullptr;
+    });
     // Runners are replaced from a fresh turn of the loop, never inside their own callbacks.
     if (handover_due && !sweep_) {
         sweep_ = events_.defer([this] {
@@ -331,8 +331,8 @@ void Daemon::check_settled() {
         if (slot.successor != nullptr || !slot.runner->settled()) return;
     }
     // Ending by itself with a failed loop is a runtime failure; a requested stop is clean.
-    const bool any_failed = std::ranges::any_of(
-        tasks_, [](const Slot& slot) { return slot.runner->loop().failed(); });
+    const bool any_failed =
+        std::ranges::any_of(tasks_, [](const Slot& slot) { return slot.runner->loop().failed(); });
     const int code = stop_signals_ == 0 && any_failed ? 1 : 0;
     // Exit from a fresh turn of the loop, not from inside the callback that settled the last task.
     exiting_ = true;
@@ -349,12 +349,12 @@ std::string Daemon::status_line() const {
         if (next && (soonest == nullptr || *next < *soonest->loop().next_iteration()))
             soonest = slot.runner.get();
     }
-    std::string line = std::to_string(running) + " of " + std::to_string(tasks_.size()) +
-                       " tasks running";
+    std::string line =
+        std::to_string(running) + " of " + std::to_string(tasks_.size()) + " tasks running";
     if (soonest != nullptr) {
-        line += "; next: " + soonest->task().name + " at " +
-                format_utc(std::chrono::floor<std::chrono::seconds>(
-                    *soonest->loop().next_iteration()));
+        line +=
+            "; next: " + soonest->task().name + " at " +
+            format_utc(std::chrono::floor<std::chrono::seconds>(*soonest->loop().next_iteration()));
     }
     return line;
 }

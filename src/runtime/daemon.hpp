@@ -69,8 +69,6 @@ class Daemon final : private SettleListener {
     };
 
     std::unique_ptr<TaskRunner> make_runner(const TaskConfig& task);
-    std::optional<Instant> resume_point(const std::string& task,
-                                        const std::map<std::string, Instant>& stored) const;
     void on_stop_signal(int signal);
     void cancel_all(const char* why);
     void reload();

@@ -116,10 +116,9 @@ EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callba
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
     const auto usec = std::max<std::int64_t>(0, at.time_since_epoch().count());
-    check(sd_event_add_time(event_, &source.source_, CLOCK_REALTIME,
-                            static_cast<std::uint64_t>(usec),
-                            static_cast<std::uint64_t>(accuracy.count()), on_time,
-                            source.callbacks_.get()),
+    check(sd_event_add_time(
+              event_, &source.source_, CLOCK_REALTIME, static_cast<std::uint64_t>(usec),
+              static_cast<std::uint64_t>(accuracy.count()), on_time, source.callbacks_.get()),
           "sd_event_add_time");
     return source;
 }

@@ -24,7 +24,7 @@ struct Generation {
     Generation(Config loaded, ResolvedWebhooks resolved_webhooks, const SharedServices& shared)
         : config(std::move(loaded)),
           resolved(std::move(resolved_webhooks)),
-          services{shared.events,   shared.logger, shared.webhooks,
+          services{shared.events,  shared.logger,   shared.webhooks,
                    this->resolved, shared.hostname, shared.store} {}
     Generation(const Generation&) = delete;
     Generation& operator=(const Generation&) = delete;

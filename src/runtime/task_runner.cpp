@@ -192,11 +192,11 @@ void TaskRunner::record_start(const StartAttempt& command, Instant now) {
     if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
 }
 
-void TaskRunner::record_end(std::uint64_t iteration, std::uint32_t attempt,
-                            const Outcome& outcome, Instant now) {
+void TaskRunner::record_end(std::uint64_t iteration, std::uint32_t attempt, const Outcome& outcome,
+                            Instant now) {
     const std::string_view result = outcome.cancelled ? "cancelled"
-                                    : outcome.failure  ? "failed"
-                                                       : "ok";
+                                    : outcome.failure ? "failed"
+                                                      : "ok";
     std::string failure_class = outcome.failure ? to_string(*outcome.failure) : "";
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
     *last_run_ = LastRun{iteration, now, outcome.duration, std::string(result), failure_class};

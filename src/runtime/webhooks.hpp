@@ -2,8 +2,8 @@
 // Turns the config's webhook endpoints into URLs in hand, at start: url_env and url_file are
 // read here, once. Every secret goes to the Redactor before anything can log it.
 #include <expected>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actions/webhook_sender.hpp"
@@ -22,8 +22,8 @@ void for_each_webhook_action(const TaskConfig& task, Visit visit) {
         if (const auto* webhook = std::get_if<WebhookAction>(&action)) visit(*webhook);
     };
     one(task.action);
-    for (const auto* hook : {&task.hooks.before_loop, &task.hooks.after_loop,
-                             &task.hooks.on_error, &task.hooks.on_success}) {
+    for (const auto* hook : {&task.hooks.before_loop, &task.hooks.after_loop, &task.hooks.on_error,
+                             &task.hooks.on_success}) {
         if (*hook) one((*hook)->action);
     }
 }

@@ -136,9 +136,8 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
     sqlite3_finalize(owner);
     if (recorded && *recorded != canonical) {
         return std::unexpected("state_dir " + dir + " belongs to " + *recorded + ", not " +
-                               canonical +
-                               "; give each config its own state_dir (or delete " + path +
-                               " to start afresh)");
+                               canonical + "; give each config its own state_dir (or delete " +
+                               path + " to start afresh)");
     }
     if (!recorded) {
         sqlite3_stmt* record = store->prepare("INSERT INTO meta(key, value) VALUES('config', ?1)");

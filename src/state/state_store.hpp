@@ -73,8 +73,7 @@ class StateStore {
                                                      std::string_view message, Duration duration);
 
     // The most recent runs, newest first; of one task when `task` is set.
-    std::vector<RunRecord> history(const std::optional<std::string>& task,
-                                   std::size_t limit) const;
+    std::vector<RunRecord> history(const std::optional<std::string>& task, std::size_t limit) const;
 
     const std::string& path() const { return path_; }
 

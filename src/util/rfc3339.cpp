@@ -30,12 +30,11 @@ std::string format_wall(Instant t, seconds offset) {
     const int year = static_cast<int>(ymd.year());
     if (year < 0 || year > 9999) {
         char wide[48];
-        const int length = std::snprintf(wide, sizeof wide, "%d-%02u-%02uT%02d:%02d:%02d", year,
-                                         static_cast<unsigned>(ymd.month()),
-                                         static_cast<unsigned>(ymd.day()),
-                                         static_cast<int>(time.hours().count()),
-                                         static_cast<int>(time.minutes().count()),
-                                         static_cast<int>(time.seconds().count()));
+        const int length = std::snprintf(
+            wide, sizeof wide, "%d-%02u-%02uT%02d:%02d:%02d", year,
+            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+            static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+            static_cast<int>(time.seconds().count()));
         return std::string(wide, static_cast<std::size_t>(length));
     }
     put_digits(text + 4, static_cast<unsigned>(year), 4);

@@ -40,14 +40,15 @@ TEST_CASE("json line: any text is escaped and stays one line", "[log][json]") {
 
 TEST_CASE("json line: bytes that are not UTF-8 become U+FFFD as nlohmann's replace does",
           "[log][json]") {
-    const std::string broken = "a\xff"
-                               "b\xc3"
-                               "c\xed\xa0\x80"
-                               "d\xf4\x90\x80\x80"
-                               "e\xe2\x82";
+    const std::string broken =
+        "a\xff"
+        "b\xc3"
+        "c\xed\xa0\x80"
+        "d\xf4\x90\x80\x80"
+        "e\xe2\x82";
     const std::string ours = JsonLine().string("m", broken).finish();
-    const std::string theirs =
-        nlohmann::json{{"m", broken}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string theirs = nlohmann::json{{"m", broken}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     CHECK(read_back(ours)["m"] == read_back(theirs)["m"]);
 }
 

@@ -623,7 +623,8 @@ TEST_CASE("loop: a zero interval runs iterations back to back without spinning",
 
 // SPEC 6: with state, a restarted daemon resumes the schedule after the last fired slot.
 
-TEST_CASE("loop: resuming an interval continues its grid and ignores run_at_start", "[loop][resume]") {
+TEST_CASE("loop: resuming an interval continues its grid and ignores run_at_start",
+          "[loop][resume]") {
     Driver d(every(10s));
     d.start(kT0 + 5s, kT0);
     CHECK(d.starts().empty());
@@ -693,8 +694,8 @@ TEST_CASE("loop: run_now adds an iteration without moving the schedule", "[loop]
     REQUIRE(d.starts().size() == 1);
     CHECK(d.starts()[0].iteration == 1);
     CHECK_FALSE(d.starts()[0].on_schedule);
-    CHECK_FALSE(d.armed_slot().has_value());      // the slot at t0 + 10 s stays armed
-    CHECK(d.loop.last_scheduled() == kT0);        // not a slot: a restart resumes from t0
+    CHECK_FALSE(d.armed_slot().has_value());  // the slot at t0 + 10 s stays armed
+    CHECK(d.loop.last_scheduled() == kT0);    // not a slot: a restart resumes from t0
     CHECK(d.loop.next_iteration() == kT0 + 10s);
     d.clear();
 

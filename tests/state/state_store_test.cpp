@@ -23,7 +23,8 @@ struct TempDir {
     std::string dir() const { return (path / "state").string(); }
 };
 
-std::unique_ptr<StateStore> open_store(const TempDir& temp, const std::string& config = "/etc/a.toml") {
+std::unique_ptr<StateStore> open_store(const TempDir& temp,
+                                       const std::string& config = "/etc/a.toml") {
     auto store = StateStore::open(temp.dir(), config);
     REQUIRE(store.has_value());
     return std::move(*store);
