@@ -75,8 +75,8 @@ int run_cli(int argc, char** argv) {
     CLI::App* ctl = app.add_subcommand("ctl", "Talk to a running daemon over its control socket");
     ctl->require_subcommand(1);
     ctl->add_option("--socket", ctl_options.socket,
-                    "Control socket ($RUNTIME_DIRECTORY/tasksrun.sock, else "
-                    "/run/tasksrun/tasksrun.sock)");
+                    "Control socket ($RUNTIME_DIRECTORY/tasksrun.sock, else the packaged "
+                    "unit's for -c: /run/tasksrun[/NAME]/tasksrun.sock)");
     ctl->add_flag("--json", ctl_options.json, "Print the daemon's JSON reply");
     const std::pair<const char*, const char*> verbs[] = {
         {"status", "Every task's state and Loop properties, or one task's"},
@@ -110,7 +110,10 @@ int run_cli(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
-        if (*ctl) return ctl_command(ctl_options);
+        if (*ctl) {
+            ctl_options.config_path = config_path;
+            return ctl_command(ctl_options);
+        }
         if (*history) {
             history_options.config_path = config_path;
             return history_command(history_options);

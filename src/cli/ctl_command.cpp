@@ -62,7 +62,7 @@ json build_request(const CtlOptions& options) {
 }  // namespace
 
 int ctl_command(const CtlOptions& options) {
-    const std::string socket = client_control_socket(options.socket);
+    const std::string socket = client_control_socket(options.socket, options.config_path);
     auto reply = control_request(socket, build_request(options));
     if (!reply) {
         std::cerr << "tasksrun ctl: " << reply.error() << '\n';

@@ -40,7 +40,7 @@ nlohmann::json to_json(const RunRecord& run) {
 int history_command(const HistoryOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
-    const auto dir = state_directory(*config);
+    const auto dir = state_directory_to_read(*config);
     if (!dir) {
         std::cerr << "tasksrun history: " << config->path
                   << " sets no state_dir and $STATE_DIRECTORY is not set, so no runs are "
