@@ -49,6 +49,16 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
     std::size_t i = 0;
     while (i < text.size()) {
+        // Most text needs no escaping: copy each such run at once.
+        std::size_t run = i;
+        while (run < text.size()) {
+            const auto c = static_cast<unsigned char>(text[run]);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+            ++run;
+        }
+        out.append(text.substr(i, run - i));
+        i = run;
+        if (i == text.size()) break;
         const auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
             const Utf8Sequence sequence = utf8_sequence(text.substr(i));
