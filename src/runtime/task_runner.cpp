@@ -8,8 +8,8 @@ namespace {
 
 // How late sd-event may fire a task's timers, so that timers due close together share one wake
 // of the process. A webhook task may be up to 1 ms late: at a thousand webhooks a second, each
-// timer waking the process on its own cost about a fifth of the daemon's CPU in context
-// switches, and a post's own round trip is far longer. A command task is exact: spawning its
+// timer waking the process on its own made context switches the largest single cost in a
+// profile, and a post's own round trip is far longer. A command task is exact: spawning its
 // process costs more than the wake, and its lateness budget is smaller.
 constexpr Duration kWebhookTimerAccuracy = std::chrono::milliseconds{1};
 constexpr Duration kCommandTimerAccuracy = Duration{1};
