@@ -113,6 +113,13 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     if (is_running()) return false;
     phase_ = Phase::before_loop;
     next_slot_.reset();
+    std::string resumed;
+    if (last_fired && *last_fired > now) {
+        // Recorded by a clock that ran ahead, or since set back: resuming after it could leave
+        // the task waiting for as long as the clock was off.
+        resumed = "; the last recorded slot is in the future, so the schedule starts afresh";
+        last_fired.reset();
+    }
     // A resumed loop's most recent slot is the one its previous run fired last.
     last_scheduled_ = last_fired;
     pending_late_.reset();
@@ -123,7 +130,7 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     end_reason_.clear();
     stopping_ = cancelling_ = failed_ = false;
     backoff_.reset();
-    log(out, {.event = "start", .message = settings_.schedule.describe()});
+    log(out, {.event = "start", .message = settings_.schedule.describe() + resumed});
     log(out, {.event = "before_loop"});
     if (settings_.has_before_loop) {
         out.push_back(RunHook{HookKind::before_loop, hook_context()});

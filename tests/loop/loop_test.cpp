@@ -632,6 +632,14 @@ TEST_CASE("loop: resuming an interval continues its grid and ignores run_at_star
     CHECK(d.events() == std::vector<std::string>{"start", "before_loop"});
 }
 
+TEST_CASE("loop: a recorded slot in the future is ignored rather than waited for",
+          "[loop][resume]") {
+    Driver d(every(10s));
+    d.start(kT0, kT0 + std::chrono::hours{24 * 365});  // the clock was set back a year
+    CHECK(d.armed_slot() == kT0);                      // run_at_start, as with no record
+    CHECK_THAT(d.last_record("start")->message, Catch::Contains("in the future"));
+}
+
 TEST_CASE("loop: slots missed while down are skipped under misfire skip", "[loop][resume]") {
     Driver d(every(10s));
     d.start(kT0 + 25s, kT0);
