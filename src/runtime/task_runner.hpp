@@ -2,7 +2,6 @@
 // Drives one task's Loop: carries out its commands (timers, attempts, hooks, logs) on the event
 // loop and reports what happened back to it. Hooks of a task run one at a time, in order, so
 // that on_error comes before after_loop. Records each iteration in the state store, if any.
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
