@@ -522,7 +522,8 @@ class Pid1Test(ServiceTestCase):
             seconds = 0.3
             run = "(sleep 0.1 &)"
         """)
-        daemon = Daemon(self, path, prefix=("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"))
+        daemon = Daemon(self, path, prefix=("unshare", "--user", "--map-root-user", "--pid", "--fork",
+                                                      "--mount-proc", "--kill-child"))
         daemon.wait_for(lambda rs: len(ends(rs, "orphans")) >= 8, timeout=20)
         time.sleep(0.5)
         with open(f"/proc/{daemon.process.pid}/task/{daemon.process.pid}/children", encoding="utf-8") as f:
