@@ -14,25 +14,22 @@
 namespace tasksrun {
 namespace {
 
-double milliseconds(Duration duration) {
-    return static_cast<double>(duration.count()) / 1000.0;
-}
-
 std::string short_duration(Duration duration) {
-    return fmt::format("{:.1f}ms", milliseconds(duration));
+    return fmt::format("{:.1f}ms", to_milliseconds(duration));
 }
 
 nlohmann::json to_json(const RunRecord& run) {
-    return {{"task", run.task},
-            {"loop", run.loop},
-            {"scheduled", format_utc(run.scheduled)},
-            {"started", format_utc(run.started)},
-            {"lateness_ms", milliseconds(run.lateness)},
-            {"duration_ms", run.duration ? nlohmann::json(milliseconds(*run.duration)) : nullptr},
-            {"attempts", run.attempts},
-            {"outcome", run.outcome},
-            {"class", run.failure_class},
-            {"message", run.message}};
+    return {
+        {"task", run.task},
+        {"loop", run.loop},
+        {"scheduled", format_utc(run.scheduled)},
+        {"started", format_utc(run.started)},
+        {"lateness_ms", to_milliseconds(run.lateness)},
+        {"duration_ms", run.duration ? nlohmann::json(to_milliseconds(*run.duration)) : nullptr},
+        {"attempts", run.attempts},
+        {"outcome", run.outcome},
+        {"class", run.failure_class},
+        {"message", run.message}};
 }
 
 }  // namespace

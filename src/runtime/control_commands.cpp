@@ -1,6 +1,8 @@
 #include "runtime/control_commands.hpp"
 
 #include "config/loader.hpp"
+#include "runtime/control_server.hpp"
+#include "util/duration.hpp"
 #include "util/rfc3339.hpp"
 #include "util/suggest.hpp"
 
@@ -9,16 +11,8 @@ namespace {
 
 using nlohmann::json;
 
-json error_reply(std::string message) {
-    return {{"ok", false}, {"error", std::move(message)}};
-}
-
 json optional_instant(const std::optional<Instant>& at) {
     return at ? json(format_utc(*at)) : json(nullptr);
-}
-
-double milliseconds(Duration duration) {
-    return static_cast<double>(duration.count()) / 1000.0;
 }
 
 // The keys of a change-interval request, as the TOML table the config loader validates.
@@ -49,12 +43,12 @@ std::expected<toml::table, std::string> schedule_keys(const json& request) {
 
 json change_interval(TaskRunner& runner, const json& request) {
     auto keys = schedule_keys(request);
-    if (!keys) return error_reply(keys.error());
+    if (!keys) return control_error(keys.error());
     // Time and cron stay in the task's zone unless the request names one.
     const WallClockSchedule* clock = runner.loop().schedule().wall_clock();
     const Zone& zone = clock != nullptr ? clock->zone() : runner.generation().config.settings.zone;
     auto schedule = parse_schedule_keys(*keys, zone);
-    if (!schedule) return error_reply("change-interval: " + schedule.error());
+    if (!schedule) return control_error("change-interval: " + schedule.error());
     runner.change_schedule(std::move(*schedule));
     return {{"ok", true}, {"task", task_status(runner)}};
 }
@@ -63,8 +57,8 @@ json apply(std::string_view command, TaskRunner& runner, const json& request) {
     const std::string& name = runner.task().name;
     if (command == "start") {
         if (runner.loop().is_running()) {
-            return error_reply("task \"" + name + "\" is already running (state " +
-                               std::string(to_string(runner.loop().state())) + ")");
+            return control_error("task \"" + name + "\" is already running (state " +
+                                 std::string(to_string(runner.loop().state())) + ")");
         }
         runner.start();
     } else if (command == "stop") {
@@ -75,7 +69,7 @@ json apply(std::string_view command, TaskRunner& runner, const json& request) {
         runner.restart();
     } else if (command == "run-now") {
         if (auto refused = runner.run_now()) {
-            return error_reply("task \"" + name + "\": " + *refused);
+            return control_error("task \"" + name + "\": " + *refused);
         }
     } else {
         return change_interval(runner, request);
@@ -114,7 +108,7 @@ json task_status(const TaskRunner& runner) {
                           {"outcome", last->outcome},
                           {"class", last->failure_class},
                           {"ended", format_utc(last->ended)},
-                          {"duration_ms", milliseconds(last->duration)}};
+                          {"duration_ms", to_milliseconds(last->duration)}};
     }
     return status;
 }
@@ -124,17 +118,17 @@ json control_reply(const json& request, const TaskIndex& tasks) {
         "status", "start", "stop", "cancel", "restart", "change-interval", "run-now"};
     const auto command_field = request.find("command");
     if (command_field == request.end() || !command_field->is_string())
-        return error_reply("the request has no \"command\" string");
+        return control_error("the request has no \"command\" string");
     const std::string command = command_field->get<std::string>();
     if (std::ranges::find(kCommands, command) == std::end(kCommands)) {
         const std::vector<std::string> known(std::begin(kCommands), std::end(kCommands));
-        return error_reply("unknown command \"" + command + "\"" +
-                           did_you_mean(closest_match(command, known)));
+        return control_error("unknown command \"" + command + "\"" +
+                             did_you_mean(closest_match(command, known)));
     }
 
     std::optional<std::string> task_name;
     if (const auto field = request.find("task"); field != request.end()) {
-        if (!field->is_string()) return error_reply("\"task\" must be a string");
+        if (!field->is_string()) return control_error("\"task\" must be a string");
         task_name = field->get<std::string>();
     }
     if (command == "status" && !task_name) {
@@ -142,14 +136,14 @@ json control_reply(const json& request, const TaskIndex& tasks) {
         for (const TaskRunner* runner : tasks.in_order) list.push_back(task_status(*runner));
         return {{"ok", true}, {"tasks", std::move(list)}};
     }
-    if (!task_name) return error_reply("\"" + command + "\" needs a \"task\"");
+    if (!task_name) return control_error("\"" + command + "\" needs a \"task\"");
     TaskRunner* found = tasks.find(*task_name);
     if (found == nullptr) {
         std::vector<std::string> names;
         names.reserve(tasks.in_order.size());
         for (const TaskRunner* runner : tasks.in_order) names.push_back(runner->task().name);
-        return error_reply("no running config has a task named \"" + *task_name + "\"" +
-                           did_you_mean(closest_match(*task_name, names)));
+        return control_error("no running config has a task named \"" + *task_name + "\"" +
+                             did_you_mean(closest_match(*task_name, names)));
     }
     if (command == "status") return {{"ok", true}, {"tasks", json::array({task_status(*found)})}};
     return apply(command, *found, request);

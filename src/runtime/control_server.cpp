@@ -29,10 +29,6 @@ std::string errno_text(const std::string& what) {
     return what + ": " + std::strerror(errno);
 }
 
-nlohmann::json error_reply(std::string message) {
-    return {{"ok", false}, {"error", std::move(message)}};
-}
-
 // True when a daemon accepts connections at `address`.
 bool someone_listens(const sockaddr_un& address) {
     const int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -44,6 +40,10 @@ bool someone_listens(const sockaddr_un& address) {
 }
 
 }  // namespace
+
+nlohmann::json control_error(std::string message) {
+    return {{"ok", false}, {"error", std::move(message)}};
+}
 
 std::expected<std::unique_ptr<ControlServer>, std::string> ControlServer::listen(EventLoop& events,
                                                                                  std::string path,
@@ -127,7 +127,7 @@ void ControlServer::on_readable(int fd) {
     }
     connection.in.erase(0, start);
     if (connection.in.size() > kMaxRequest) {
-        send(connection, error_reply("request longer than 64 KiB"));
+        send(connection, control_error("request longer than 64 KiB"));
         close_later(fd);
     }
 }
@@ -137,14 +137,14 @@ void ControlServer::answer(Connection& connection, std::string_view line) {
     if (line.empty()) return;
     nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
     if (request.is_discarded() || !request.is_object()) {
-        send(connection, error_reply("a request is one JSON object per line, e.g. "
-                                     "{\"command\":\"status\"}"));
+        send(connection, control_error("a request is one JSON object per line, e.g. "
+                                       "{\"command\":\"status\"}"));
         return;
     }
     try {
         send(connection, handler_(request));
     } catch (const std::exception& error) {
-        send(connection, error_reply(error.what()));
+        send(connection, control_error(error.what()));
     }
 }
 

@@ -58,6 +58,9 @@ class ControlServer {
     EventSource close_sweep_;
 };
 
+// The reply to a request that failed: {"ok":false,"error":message}.
+nlohmann::json control_error(std::string message);
+
 // Sends one request to the daemon listening at `socket_path` and returns its reply (for
 // `tasksrun ctl`); a message when it cannot be reached or does not answer.
 std::expected<nlohmann::json, std::string> control_request(const std::string& socket_path,

@@ -1,5 +1,7 @@
 #include "runtime/task_runner.hpp"
 
+#include <type_traits>
+
 #include "runtime/clock.hpp"
 #include "state/state_store.hpp"
 
@@ -59,50 +61,50 @@ TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskC
       loop_(loop_settings(task), seed),
       listener_(listener) {}
 
-bool TaskRunner::start(std::optional<Instant> last_fired) {
+template <typename Tell>
+auto TaskRunner::drive(Tell tell) {
     Commands out;
-    const bool started = loop_.start(wall_clock_now(), out, last_fired);
+    if constexpr (std::is_void_v<std::invoke_result_t<Tell, Instant, Commands&>>) {
+        tell(wall_clock_now(), out);
+        execute(std::move(out));
+        after_event();
+    } else {
+        auto answer = tell(wall_clock_now(), out);
+        execute(std::move(out));
+        after_event();
+        return answer;
+    }
+}
+
+bool TaskRunner::start(std::optional<Instant> last_fired) {
+    const bool started =
+        drive([&](Instant now, Commands& out) { return loop_.start(now, out, last_fired); });
     if (!started) {
         services().logger.message(LogLevel::warn, "start refused: the loop is already running",
                                   task_->name);
     }
-    execute(std::move(out));
-    after_event();
     return started;
 }
 
 void TaskRunner::stop() {
-    Commands out;
-    loop_.stop(wall_clock_now(), out);
-    execute(std::move(out));
-    after_event();
+    drive([&](Instant now, Commands& out) { loop_.stop(now, out); });
 }
 
 void TaskRunner::cancel() {
-    Commands out;
-    loop_.cancel(wall_clock_now(), out);
-    execute(std::move(out));
-    after_event();
+    drive([&](Instant now, Commands& out) { loop_.cancel(now, out); });
 }
 
 void TaskRunner::restart() {
-    Commands out;
-    loop_.restart(wall_clock_now(), out);
-    execute(std::move(out));
-    after_event();
+    drive([&](Instant now, Commands& out) { loop_.restart(now, out); });
 }
 
 void TaskRunner::change_schedule(Schedule schedule) {
-    Commands out;
-    loop_.change_schedule(std::move(schedule), wall_clock_now(), out);
-    execute(std::move(out));
+    drive(
+        [&](Instant now, Commands& out) { loop_.change_schedule(std::move(schedule), now, out); });
 }
 
 std::optional<std::string> TaskRunner::run_now() {
-    Commands out;
-    auto refused = loop_.run_now(wall_clock_now(), out);
-    execute(std::move(out));
-    return refused;
+    return drive([&](Instant now, Commands& out) { return loop_.run_now(now, out); });
 }
 
 void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task) {
@@ -142,10 +144,7 @@ void TaskRunner::execute(Commands commands) {
 void TaskRunner::arm(const ArmTimer& command) {
     const TimerKey key = command.key;
     auto fire = [this, key] {
-        Commands out;
-        loop_.timer_fired(key, wall_clock_now(), out);
-        execute(std::move(out));
-        after_event();
+        drive([&](Instant now, Commands& out) { loop_.timer_fired(key, now, out); });
     };
     // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
     // retries are durations, measured on the boot-time clock.
@@ -155,10 +154,9 @@ void TaskRunner::arm(const ArmTimer& command) {
                                   ? kWebhookTimerAccuracy
                                   : kCommandTimerAccuracy;
     timers_[timer_id(key)] =
-        wall_clock_slot
-            ? services().events.wall_clock_timer(command.at, std::move(fire), accuracy)
-            : services().events.elapsed_timer(command.at - wall_clock_now(), std::move(fire),
-                                              accuracy);
+        wall_clock_slot ? services().events.wall_clock_timer(command.at, std::move(fire), accuracy)
+                        : services().events.elapsed_timer(command.at - wall_clock_now(),
+                                                          std::move(fire), accuracy);
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {

@@ -76,6 +76,11 @@ class TaskRunner {
     };
 
     const RuntimeServices& services() const { return generation_->services; }
+    // Tells the Loop something, with the time now (`tell(now, out)`), carries out the commands it
+    // answers with, and lets the owner know if that left the runner settled. Returns what
+    // `tell` returns.
+    template <typename Tell>
+    auto drive(Tell tell);
     void execute(Commands commands);
     void arm(const ArmTimer& command);
     void start_attempt(const StartAttempt& command);

@@ -93,4 +93,8 @@ std::string format_duration(Duration d) {
     return text;
 }
 
+double to_milliseconds(Duration d) {
+    return static_cast<double>(d.count()) / 1000.0;
+}
+
 }  // namespace tasksrun

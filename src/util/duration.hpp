@@ -16,6 +16,9 @@ std::expected<Duration, std::string> parse_duration(std::string_view text);
 // values and values too large to represent.
 std::expected<Duration, std::string> duration_from_seconds(double seconds);
 
+// Milliseconds as a number, for JSON fields such as duration_ms: 1500us -> 1.5.
+double to_milliseconds(Duration d);
+
 // The shortest exact spelling in the units above: 90s -> "1m30s", 0.25s -> "250ms", 0 -> "0s".
 std::string format_duration(Duration d);
 
