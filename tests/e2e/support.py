@@ -1,6 +1,7 @@
 """Shared helpers for end-to-end tests: run the built tasksrun binary on config files."""
 import json
 import os
+import signal
 import subprocess
 import time
 import tempfile
@@ -75,6 +76,11 @@ class Daemon:
 
     def signal(self, sig):
         self.process.send_signal(sig)
+
+    def stop(self, timeout):
+        """Asks for a graceful stop (SIGTERM) and returns the exit code."""
+        self.signal(signal.SIGTERM)
+        return self.wait(timeout)
 
     def records(self):
         with open(self.log_path, encoding="utf-8") as f:

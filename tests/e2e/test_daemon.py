@@ -181,8 +181,7 @@ class SignalTest(TasksrunTestCase):
         """)
         daemon = Daemon(self, path)
         daemon.wait_for_event("slow", "iteration_start")
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=20), 0)
+        self.assertEqual(daemon.stop(timeout=20), 0)
         self.assertEqual(read_lines(out), ["finished", "after cancelled=0"])
         self.assertEqual(daemon.events("slow")[-4:], ["stop", "iteration_end", "after_loop", "finished"])
 

@@ -93,8 +93,7 @@ class ReloadTest(ServiceTestCase):
         daemon.signal(signal.SIGHUP)  # all three are mid-iteration (sleep 1.5)
         daemon.wait_for(lambda rs: len(starts(rs, "changer")) >= 2 and len(ends(rs, "newcomer")) >= 2, timeout=15)
         daemon.wait_for(lambda rs: len(ends(rs, "keeper")) >= 2, timeout=15)
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=15), 0)
+        self.assertEqual(daemon.stop(timeout=15), 0)
         records = daemon.records()
 
         # Unchanged: its running iteration went on, its loop was never restarted.
@@ -146,8 +145,7 @@ class ReloadTest(ServiceTestCase):
         self.assertIsNone(daemon.process.poll())
         with open(out, encoding="utf-8") as f:
             self.assertEqual(f.read().split()[-1], "after")
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=10), 0)
+        self.assertEqual(daemon.stop(timeout=10), 0)
 
     def test_a_broken_config_is_refused_and_the_running_one_stays(self):
         out = os.path.join(self.dir, "tick.txt")
@@ -174,8 +172,7 @@ class ReloadTest(ServiceTestCase):
         self.assertNotIn("reload", daemon.events("tick"))
         self.assertEqual(daemon.events("tick").count("start"), 1)
         self.assertEqual(self.status("tick")["schedule"], "every 200ms")
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=10), 0)
+        self.assertEqual(daemon.stop(timeout=10), 0)
 
 
 class ControlSocketTest(ServiceTestCase):
@@ -280,8 +277,7 @@ class ControlSocketTest(ServiceTestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("did you mean \"worker\"", result.stderr)
 
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=15), 0)
+        self.assertEqual(daemon.stop(timeout=15), 0)
 
     def raw(self, payload, connection=None):
         client = connection or socket.socket(socket.AF_UNIX)
@@ -331,8 +327,7 @@ class ControlSocketTest(ServiceTestCase):
 
         self.assertEqual(self.status("sleeper")["state"], "running")
         self.assertIsNone(daemon.process.poll())
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=15), 0)
+        self.assertEqual(daemon.stop(timeout=15), 0)
 
     def test_a_stale_socket_is_replaced_and_a_live_one_is_an_error(self):
         stale = socket.socket(socket.AF_UNIX)
@@ -351,8 +346,7 @@ class ControlSocketTest(ServiceTestCase):
         self.assertEqual(second.returncode, 1)
         self.assertIn("another tasksrun is listening on " + self.socket, second.stderr)
         self.assertEqual(self.ctl("status").returncode, 0)  # the first is undisturbed
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=15), 0)
+        self.assertEqual(daemon.stop(timeout=15), 0)
         self.assertFalse(os.path.exists(self.socket))
 
     def test_ctl_without_a_daemon_says_so(self):
@@ -387,8 +381,7 @@ class StateTest(ServiceTestCase):
         restarted = self.daemon(path, log_name="second.log")
         restarted.wait_for_event("daily", "misfire")
         time.sleep(0.5)
-        restarted.signal(signal.SIGTERM)
-        self.assertEqual(restarted.wait(timeout=10), 0)
+        self.assertEqual(restarted.stop(timeout=10), 0)
         return restarted.records(), first, second
 
     def test_a_slot_missed_while_down_is_skipped_under_skip(self):
@@ -426,15 +419,13 @@ class StateTest(ServiceTestCase):
         """)
         daemon = self.daemon(path, log_name="first.log")
         daemon.wait_for(lambda rs: ends(rs, "grid"))
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=10), 0)
+        self.assertEqual(daemon.stop(timeout=10), 0)
         first = parse_time(starts(daemon.records(), "grid")[0]["scheduled"])
         restarted = self.daemon(path, log_name="second.log")
         restarted.wait_for(lambda rs: starts(rs, "grid"), timeout=10)
         resumed = parse_time(starts(restarted.records(), "grid")[0]["scheduled"])
         self.assertEqual(resumed - first, timedelta(seconds=3))
-        restarted.signal(signal.SIGTERM)
-        self.assertEqual(restarted.wait(timeout=10), 0)
+        self.assertEqual(restarted.stop(timeout=10), 0)
 
     def test_the_database_is_consistent_after_kill_9_during_writes(self):
         tasks = "".join(f"""
@@ -459,8 +450,7 @@ class StateTest(ServiceTestCase):
         # The runs the kills cut short read "interrupted" once a daemon has opened the database.
         daemon = self.daemon(path, log_name="last.log")
         daemon.wait_for(lambda rs: ends(rs, "busy0"))
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=10), 0)
+        self.assertEqual(daemon.stop(timeout=10), 0)
         with sqlite3.connect(database) as db:
             outcomes = dict(db.execute("SELECT outcome, count(*) FROM runs GROUP BY outcome").fetchall())
         self.assertNotIn("running", outcomes)

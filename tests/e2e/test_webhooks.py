@@ -1,7 +1,6 @@
 """Webhooks end to end: the built daemon posting to a loopback server that answers like Discord."""
 import json
 import os
-import signal
 import time
 import unittest
 
@@ -123,8 +122,7 @@ then = "stop"
         daemon = self.run_daemon('[tasksrun]\nshutdown_timeout = "0.5s"\n' + self.post_task(), "html-429")
         daemon.wait_for_event("post", "retry")
         time.sleep(1.5)  # the header's Retry-After: 1 alone would have retried by now
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=20), 0)
+        self.assertEqual(daemon.stop(timeout=20), 0)
         self.assertEqual(len(self.server.received()), 1)
         retry = [r for r in daemon.records() if r.get("event") == "retry"][0]
         self.assertGreaterEqual(retry["delay_ms"], 300000)
@@ -151,8 +149,7 @@ content = "message from task {i}"
 """ for i in range(20))
         daemon = self.run_daemon('[tasksrun]\nshutdown_timeout = "0.5s"\n' + tasks, "enforce")
         time.sleep(7)
-        daemon.signal(signal.SIGTERM)
-        self.assertEqual(daemon.wait(timeout=20), 0)
+        self.assertEqual(daemon.stop(timeout=20), 0)
         statuses = self.server.statuses()
         self.assertNotIn(429, statuses)
         self.assertGreaterEqual(statuses.count(204), 15)  # 5 per 2 s window over ~7 s
