@@ -125,7 +125,7 @@ int Daemon::run() {
                         "while tasksrun is down go unnoticed and `tasksrun history` is empty");
     }
     if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
-    const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
+    const auto stored = stored_slots();
     {
         const Batch batch(*this);
         for (Slot& slot : tasks_)
@@ -143,6 +143,10 @@ int Daemon::run() {
         "tasksrun stopped; webhooks: " + std::to_string(webhooks_.requests_completed()) +
             " requests over " + std::to_string(webhooks_.connections_opened()) + " connections");
     return code < 0 ? 1 : code;
+}
+
+std::map<std::string, Instant> Daemon::stored_slots() const {
+    return store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
 }
 
 void Daemon::on_stop_signal(int signal) {
@@ -223,7 +227,6 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
     const Batch batch(*this);  // tasks_ is rebuilt below: no settle checks until it is whole
     std::map<std::string_view, Slot*> before;
     for (Slot& slot : tasks_) before.emplace(slot.runner->task().name, &slot);
-    const auto stored = store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
     generation_ = std::move(next);
 
     std::vector<Slot> after;
@@ -269,6 +272,8 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
                                         std::to_string(changed) + " changed, " +
                                         std::to_string(added.size()) + " added, " +
                                         std::to_string(removed) + " removed");
+    if (added.empty()) return;
+    const auto stored = stored_slots();  // an added task may have run under an earlier config
     for (TaskRunner* runner : added) runner->start(resume_point(runner->task().name, stored));
 }
 
@@ -296,13 +301,13 @@ void Daemon::on_runner_settled() {
 void Daemon::sweep() {
     std::erase_if(removed_, [](const auto& runner) { return runner->settled(); });
     bool replaced = false;
-    std::optional<std::map<std::string, Instant>> stored;
+    std::optional<std::map<std::string, Instant>> stored;  // read once, if a task needs it
     for (Slot& slot : tasks_) {
         if (slot.successor == nullptr || !slot.runner->settled()) continue;
         // The new config resumes the schedule after the last slot the old one fired.
         std::optional<Instant> last = slot.runner->loop().last_scheduled();
-        if (!last && store_) {
-            if (!stored) stored = store_->last_fired_slots();
+        if (!last) {
+            if (!stored) stored = stored_slots();
             last = resume_point(slot.runner->task().name, *stored);
         }
         slot.runner = make_runner(*slot.successor);

@@ -69,6 +69,8 @@ class Daemon final : private SettleListener {
     };
 
     std::unique_ptr<TaskRunner> make_runner(const TaskConfig& task);
+    // The last fired slot of each task in the state database; empty without one.
+    std::map<std::string, Instant> stored_slots() const;
     void on_stop_signal(int signal);
     void cancel_all(const char* why);
     void reload();
