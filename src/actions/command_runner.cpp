@@ -162,7 +162,7 @@ void CommandRun::read_available(Stream& stream) {
 
 void CommandRun::emit_line(Stream& stream, std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    logger_.output(launch_.task, stream.name, line);
+    logger_.output(launch_.task, stream.name, line, launch_.hook);
 }
 
 void CommandRun::close_stream(Stream& stream) {

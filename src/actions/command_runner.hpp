@@ -23,6 +23,7 @@ struct CommandLaunch {
     std::vector<std::pair<std::string, std::string>> environment;  // added to the daemon's own
     std::optional<Duration> timeout;
     std::string task;  // the name output lines are logged under
+    std::optional<HookKind> hook = std::nullopt;  // set for a hook: its lines say which
 };
 
 class CommandRun final : public ActionRun {

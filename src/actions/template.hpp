@@ -1,27 +1,23 @@
 #pragma once
 // Expansion of {{placeholders}} in webhook bodies and headers at send time. Values go into JSON
 // strings through the JSON library, so whatever a command printed, the body stays valid JSON.
+#include <array>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "config/templates.hpp"
+
 namespace tasksrun {
 
+// A value for each placeholder; those a scope does not offer stay empty.
 struct TemplateValues {
-    std::string task;
-    std::string loop;
-    std::string scheduled_at;
-    std::string now;
-    std::string hostname;
-    // Hooks only; empty elsewhere.
-    std::string error;
-    std::string exit_code;
-    std::string http_status;
-    std::string output_tail;
-    std::string duration;
+    std::array<std::string, kPlaceholderCount> by_placeholder;
 
-    const std::string* find(std::string_view name) const;
+    std::string& operator[](Placeholder p) { return by_placeholder[static_cast<std::size_t>(p)]; }
+    const std::string& operator[](Placeholder p) const {
+        return by_placeholder[static_cast<std::size_t>(p)];
+    }
 };
 
 // Replaces each {{ name }} with its value; unknown names (refused at check time) and an

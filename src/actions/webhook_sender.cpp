@@ -89,7 +89,7 @@ void WebhookSender::transmit(Id id) {
     const WebhookSend& send = pending.send;
     const WebhookAction& action = *send.action;
     TemplateValues values = send.values;
-    values.now = format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
+    values[Placeholder::now] = format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
 
     HttpRequest request;
     request.method = action.method;

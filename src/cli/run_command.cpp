@@ -16,16 +16,16 @@ namespace {
 // after printing why they cannot be used (an unset variable, an unreadable file, ...).
 struct Prepared {
     std::unique_ptr<Logger> logger;
-    ResolvedWebhooks webhooks;
+    ResolvedEndpoints endpoints;
     std::shared_ptr<const Redactor> redactor;
 };
 
 std::optional<Prepared> prepare(const Config& config, const std::vector<const TaskConfig*>& tasks,
                                 const LogOptions& options) {
     auto redactor = std::make_shared<Redactor>();
-    auto webhooks = resolve_webhooks(config, tasks, *redactor);
-    if (!webhooks) {
-        for (const std::string& problem : webhooks.error())
+    auto endpoints = resolve_endpoints(config, tasks, *redactor);
+    if (!endpoints) {
+        for (const std::string& problem : endpoints.error())
             std::cerr << config.path << ": " << problem << '\n';
         return std::nullopt;
     }
@@ -33,7 +33,7 @@ std::optional<Prepared> prepare(const Config& config, const std::vector<const Ta
         std::make_unique<Logger>(options.format == "json" ? LogFormat::json : LogFormat::text,
                                  parse_log_level(options.level));
     logger->set_redactor(redactor);
-    return Prepared{std::move(logger), std::move(*webhooks), std::move(redactor)};
+    return Prepared{std::move(logger), std::move(*endpoints), std::move(redactor)};
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ int run_command(const RunOptions& options) {
         daemon_options.store = std::move(*store);
     }
     try {
-        Daemon daemon(std::move(*config), *prepared->logger, std::move(prepared->webhooks),
+        Daemon daemon(std::move(*config), *prepared->logger, std::move(prepared->endpoints),
                       std::move(daemon_options));
         return daemon.run();
     } catch (const std::exception& error) {
@@ -80,7 +80,7 @@ int run_once_command(const RunOnceOptions& options) {
     if (!prepared) return exit_code::config;
     try {
         const Outcome outcome =
-            run_once(*task, *prepared->logger, prepared->webhooks, options.hooks);
+            run_once(*task, *prepared->logger, prepared->endpoints, options.hooks);
         return outcome.ok() ? exit_code::ok : exit_code::failure;
     } catch (const std::exception& error) {
         prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());

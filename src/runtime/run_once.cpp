@@ -13,12 +13,13 @@ namespace {
 
 class OneShot {
   public:
-    OneShot(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+    OneShot(const TaskConfig& task, Logger& logger, const ResolvedEndpoints& endpoints,
             bool with_hooks)
         : task_(task),
           with_hooks_(with_hooks),
           webhooks_(events_, logger),
-          services_{events_, logger, webhooks_, webhooks, host_name()} {
+          pinger_(events_, logger),
+          services_{events_, logger, webhooks_, pinger_, endpoints, host_name()} {
         block_child_signals();
         for (const int signal : {SIGTERM, SIGINT}) {
             signals_.push_back(events_.signal(signal, [this](const signalfd_siginfo&) {
@@ -30,8 +31,8 @@ class OneShot {
 
     Outcome run() {
         scheduled_ = wall_clock_now();
-        if (with_hooks_ && task_.hooks.before_loop) {
-            run_hook(*task_.hooks.before_loop, HookKind::before_loop,
+        if (const Hook* before_loop = hook(HookKind::before_loop)) {
+            run_hook(*before_loop, HookKind::before_loop,
                      [this](const Outcome& before) {
                          if (before.ok()) {
                              run_action();
@@ -49,6 +50,9 @@ class OneShot {
 
   private:
     using Next = std::function<void(const Outcome&)>;
+
+    // The task's hook of this kind, when hooks are to run and it has one.
+    const Hook* hook(HookKind kind) const { return with_hooks_ ? task_.hooks.get(kind) : nullptr; }
 
     void start(const Action& action, const LaunchContext& context, Next next) {
         if (cancelled_) {
@@ -68,6 +72,7 @@ class OneShot {
         hook_context_ = HookContext{.loop = 0,
                                     .scheduled = scheduled_,
                                     .outcome = action_outcome_,
+                                    .attempts = action_outcome_ ? 1U : 0U,
                                     .cancelled = cancelled_,
                                     .failed = !result_.ok() && !result_.cancelled};
         const LaunchContext context{.task = &task_,
@@ -110,9 +115,10 @@ class OneShot {
                  .failure_class =
                      outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
                  .message = outcome.ok() ? "ok" : outcome.error});
-            const auto& notify = outcome.ok() ? task_.hooks.on_success : task_.hooks.on_error;
-            if (with_hooks_ && notify && !outcome.cancelled) {
-                run_hook(*notify, outcome.ok() ? HookKind::on_success : HookKind::on_error,
+            const HookKind kind = outcome.ok() ? HookKind::on_success : HookKind::on_error;
+            const Hook* notify = hook(kind);
+            if (notify != nullptr && !outcome.cancelled) {
+                run_hook(*notify, kind,
                          [this](const Outcome&) { run_after_loop(); });
             } else {
                 run_after_loop();
@@ -121,8 +127,8 @@ class OneShot {
     }
 
     void run_after_loop() {
-        if (with_hooks_ && task_.hooks.after_loop) {
-            run_hook(*task_.hooks.after_loop, HookKind::after_loop,
+        if (const Hook* after_loop = hook(HookKind::after_loop)) {
+            run_hook(*after_loop, HookKind::after_loop,
                      [this](const Outcome&) { done(); });
         } else {
             done();
@@ -137,6 +143,7 @@ class OneShot {
     const bool with_hooks_;
     EventLoop events_;
     WebhookSender webhooks_;
+    Pinger pinger_;
     const RuntimeServices services_;
     std::vector<EventSource> signals_;
     std::unique_ptr<ActionRun> current_;
@@ -151,9 +158,9 @@ class OneShot {
 
 }  // namespace
 
-Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedEndpoints& endpoints,
                  bool with_hooks) {
-    OneShot shot(task, logger, webhooks, with_hooks);
+    OneShot shot(task, logger, endpoints, with_hooks);
     return shot.run();
 }
 

@@ -7,10 +7,10 @@ namespace {
 
 TemplateValues values() {
     TemplateValues v;
-    v.task = "backup";
-    v.loop = "7";
-    v.exit_code = "3";
-    v.output_tail = "line \"one\"\nline\ttwo \\ {{task}} \xE2\x9C\x93";
+    v[Placeholder::task] = "backup";
+    v[Placeholder::loop] = "7";
+    v[Placeholder::exit_code] = "3";
+    v[Placeholder::output_tail] = "line \"one\"\nline\ttwo \\ {{task}} \xE2\x9C\x93";
     return v;
 }
 
@@ -36,7 +36,7 @@ TEST_CASE("templates: values never re-expand and stay valid JSON whatever a comm
 
 TEST_CASE("templates: a header value cannot add a header", "[actions][template]") {
     TemplateValues v;
-    v.error = "oops\r\nX-Injected: yes";
+    v[Placeholder::error] = "oops\r\nX-Injected: yes";
     CHECK(expand_header("error={{error}}", v) == "error=oopsX-Injected: yes");
 }
 

@@ -73,7 +73,8 @@ std::vector<BadConfig> corpus() {
          {"t.toml:4:9: \"count\" must be greater than 0"}},
         {"negative max_retries",
          "[[task]]\nname = \"t\"\nseconds = 1\nmax_retries = -1\nrun = \"x\"\n",
-         {"t.toml:4:15: \"max_retries\" must not be negative"}},
+         {"t.toml:4:15: \"max_retries\" must be a number of retries (0 or more) or "
+          "\"unlimited\""}},
         {"malformed cron",
          "[[task]]\nname = \"t\"\ncron = \"0 25 * * *\"\nrun = \"x\"\n",
          {"t.toml:3:11: cron \"0 25 * * *\": hour field: 25 is out of range 0-23"}},
@@ -156,8 +157,7 @@ std::vector<BadConfig> corpus() {
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"exit "
                    "{{exit_code}}\"\n",
          {"t.toml:9:11: placeholder {{exit_code}} is only available in hooks (on_error, "
-          "on_success, after_loop, "
-          "before_loop)"}},
+          "on_success, on_recover, after_loop, before_loop)"}},
         {"unknown placeholder in a hook",
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = "
                    "\"team\"\n"
@@ -172,7 +172,38 @@ std::vector<BadConfig> corpus() {
          {"t.toml:5:12: \"on_error\" must be one of \"continue\", \"stop\", not \"halt\""}},
         {"webhook without a URL source",
          "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
-         {"t.toml:1:1: [webhooks.w] needs exactly one of url, url_env or url_file"}},
+         {"t.toml:1:1: [webhooks.w] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"webhook without a URL source, used by a task: one error, not a cascade",
+         "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nwebhook = "
+         "\"w\"\ncontent = \"hi\"\n",
+         {"t.toml:1:1: [webhooks.w] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"ping without a URL source",
+         "[pings.hc]\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nping = \"hc\"\n",
+         {"t.toml:1:1: [pings.hc] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"unknown ping name with a suggestion",
+         "[pings.backup]\nurl_env = \"HC\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = "
+         "\"x\"\nping = \"bakup\"\n",
+         {"t.toml:7:8: no ping named \"bakup\" in [pings]; did you mean \"backup\"?"}},
+        {"unknown key in a ping",
+         "[pings.hc]\nurl_env = \"HC\"\ngrace = \"5m\"\n[[task]]\nname = \"t\"\nseconds = "
+         "1\nrun = \"x\"\n",
+         {"t.toml:3:1: unknown key \"grace\" in [pings.hc]"}},
+        {"max_retries neither a number nor unlimited",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nmax_retries = \"forever\"\n",
+         {"t.toml:5:15: \"max_retries\" must be a number of retries (0 or more) or "
+          "\"unlimited\""}},
+        {"on_error when misspelt",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nrun = "
+         "\"y\"\nwhen = \"frist\"\n",
+         {"t.toml:7:8: \"when\" must be one of \"always\", \"first\", not \"frist\"; did "
+          "you mean \"first\"?"}},
+        {"recovery placeholders outside on_recover",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = "
+                   "\"team\"\ncontent = \"down since {{down_since}}\"\n",
+         {"t.toml:11:11: placeholder {{down_since}} is only available in the on_recover hook"}},
         {"webhook with two URL sources",
          "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "
          "1\nrun = \"x\"\n",
