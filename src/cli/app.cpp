@@ -112,6 +112,8 @@ int run_cli(int argc, char** argv) {
         app.parse(argc, argv);
         if (*ctl) {
             ctl_options.config_path = config_path;
+            // `tasksrun --control-socket P ctl ...` means the socket the daemon was given.
+            if (ctl_options.socket.empty()) ctl_options.socket = run_options.control_socket;
             return ctl_command(ctl_options);
         }
         if (*history) {

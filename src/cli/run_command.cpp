@@ -67,16 +67,10 @@ int run_command(const RunOptions& options) {
 int run_once_command(const RunOnceOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
-    const auto task = std::ranges::find(config->tasks, options.task, &TaskConfig::name);
-    if (task == config->tasks.end()) {
-        std::vector<std::string> names;
-        for (const TaskConfig& t : config->tasks) names.push_back(t.name);
-        std::cerr << "tasksrun run-once: no task named \"" << options.task << "\" in "
-                  << config->path << did_you_mean(closest_match(options.task, names)) << '\n';
-        return exit_code::usage;
-    }
+    const TaskConfig* task = find_task_reporting(*config, options.task, "run-once");
+    if (task == nullptr) return exit_code::usage;
     // run-once is the way to try a task by hand, so it runs disabled tasks too.
-    auto prepared = prepare(*config, {&*task}, options.log);
+    auto prepared = prepare(*config, {task}, options.log);
     if (!prepared) return exit_code::config;
     try {
         const Outcome outcome =

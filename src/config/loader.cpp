@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -652,6 +653,13 @@ LoadResult parse_config(std::string_view text, const std::string& file_name) {
 }
 
 LoadResult load_config_file(const std::string& path) {
+    if (std::error_code error; std::filesystem::is_directory(path, error)) {
+        LoadResult result{std::nullopt, Diagnostics(path)};
+        result.diagnostics.error({}, "is a directory, not a config file; give the file itself (" +
+                                         (std::filesystem::path(path) / "tasks.toml").string() +
+                                         ", say)");
+        return result;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult result{std::nullopt, Diagnostics(path)};

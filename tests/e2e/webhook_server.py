@@ -11,6 +11,9 @@ The first path segment after /webhooks/ chooses the behaviour (the rest is the t
   gone          404 {"message": "Unknown Webhook", "code": 10015}
   slow          answers after 3 s
   huge          200 with a 5 MB chunked body
+  down-long     503 with Retry-After: 600, always
+  retry-now     500 with Retry-After: 0, always
+Any other path (a health ping's, say) is answered 200 "OK" and recorded.
 Every request is recorded: method, path, query, headers, body and arrival time.
 """
 import json
@@ -129,6 +132,12 @@ class WebhookServer:
         if behaviour == "global-once" and count == 1:
             return self.reply(handler, 429, {"message": "You are being rate limited.", "retry_after": 0.75,
                                              "global": True}, {"X-RateLimit-Global": "true"})
+        if behaviour == "down-long":
+            return self.reply(handler, 503, {"message": "maintenance"}, {"Retry-After": "600"})
+        if behaviour == "retry-now":
+            return self.reply(handler, 500, {"message": "try again"}, {"Retry-After": "0"})
+        if "webhooks" not in parts:
+            return self.reply(handler, 200, "OK", {"Content-Type": "text/plain"})
         if behaviour == "huge":
             return self.reply_chunked(handler, 200, b"x" * (5 * 1024 * 1024))
         with self.lock:
