@@ -50,10 +50,13 @@ int run_cli(int argc, char** argv) {
                    "The daemon's control socket ($RUNTIME_DIRECTORY/tasksrun.sock, else none)");
 
     std::string from_text;
+    bool no_secrets = false;
     CLI::App* check =
         app.add_subcommand("check", "Validate the config; one line per task with its next run");
     check->add_option("--from", from_text,
                       "Show next runs as of this RFC 3339 instant instead of now");
+    check->add_flag("--no-secrets", no_secrets,
+                    "Do not read url_env variables and url_file files (CI without secrets)");
 
     NextOptions next_options;
     CLI::App* next =
@@ -120,7 +123,7 @@ int run_cli(int argc, char** argv) {
             history_options.config_path = config_path;
             return history_command(history_options);
         }
-        if (*check) return check_command({config_path, resolve_from(from_text)});
+        if (*check) return check_command({config_path, resolve_from(from_text), no_secrets});
         if (*next) {
             next_options.config_path = config_path;
             next_options.from = resolve_from(from_text);

@@ -12,6 +12,8 @@ namespace tasksrun {
 struct CheckOptions {
     std::string config_path;
     Instant from;
+    // Skip reading url_env and url_file: for CI, which has the config but not its secrets.
+    bool no_secrets = false;
 };
 int check_command(const CheckOptions& options);
 

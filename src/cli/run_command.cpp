@@ -21,12 +21,12 @@ struct Prepared {
 };
 
 std::optional<Prepared> prepare(const Config& config, const std::vector<const TaskConfig*>& tasks,
-                                const LogOptions& options) {
+                                const LogOptions& options, EndpointUse use = {}) {
     auto redactor = std::make_shared<Redactor>();
-    auto endpoints = resolve_endpoints(config, tasks, *redactor);
+    auto endpoints = resolve_endpoints(config, tasks, redactor, use);
     if (!endpoints) {
-        for (const std::string& problem : endpoints.error())
-            std::cerr << config.path << ": " << problem << '\n';
+        for (const std::string& problem : endpoints.error().formatted())
+            std::cerr << problem << '\n';
         return std::nullopt;
     }
     auto logger =
@@ -70,7 +70,9 @@ int run_once_command(const RunOnceOptions& options) {
     const TaskConfig* task = find_task_reporting(*config, options.task, "run-once");
     if (task == nullptr) return exit_code::usage;
     // run-once is the way to try a task by hand, so it runs disabled tasks too.
-    auto prepared = prepare(*config, {task}, options.log);
+    // Only what it will use: the webhooks of hooks that do not run need no secret in hand.
+    auto prepared =
+        prepare(*config, {task}, options.log, EndpointUse{.hooks = options.hooks, .ping = false});
     if (!prepared) return exit_code::config;
     try {
         const Outcome outcome =

@@ -19,7 +19,8 @@ constexpr std::string_view kCommandKeys[] = {"run",           "command",     "cw
 constexpr std::string_view kWebhookCommonKeys[] = {"webhook", "headers"};
 constexpr std::string_view kDiscordKeys[] = {"content",   "username", "avatar_url",
                                              "tts",       "embeds",   "allowed_mentions",
-                                             "thread_id", "flags",    "wait"};
+                                             "thread_id", "flags",    "wait",
+                                             "attach_output"};
 constexpr std::string_view kSlackKeys[] = {"text", "blocks"};
 constexpr std::string_view kGenericKeys[] = {"json", "body", "method"};
 
@@ -28,7 +29,7 @@ constexpr std::string_view kAllActionKeys[] = {
     "kill_signal", "kill_timeout", "webhook", "headers", "content",
     "username",    "avatar_url",   "tts",     "embeds",  "allowed_mentions",
     "thread_id",   "flags",        "wait",    "text",    "blocks",
-    "json",        "body",         "method"};
+    "json",        "body",         "method",  "attach_output"};
 
 constexpr std::string_view kEmbedKeys[] = {"title",  "description", "url",   "timestamp",
                                            "color",  "footer",      "image", "thumbnail",
@@ -297,6 +298,7 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
             break;
     }
     if (ok) check_templates(table, action, scope);
+    if (action.json_body) action.limits = limited_texts(action.kind, *action.json_body);
     if (!ok || reader_.diagnostics().error_count() != errors_before) return std::nullopt;
     return action;
 }
@@ -305,7 +307,7 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
     reject_foreign_body_keys(table, kDiscordKeys,
                              "a Discord webhook (its body keys are content, username, "
                              "avatar_url, tts, embeds, allowed_mentions, thread_id, "
-                             "flags, wait)");
+                             "flags, wait, attach_output)");
     Json body = Json::object();
     if (auto content = reader_.string(table, "content")) body["content"] = *content;
     if (auto username = reader_.string(table, "username")) body["username"] = *username;
@@ -313,6 +315,7 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
     if (auto tts = reader_.boolean(table, "tts")) body["tts"] = *tts;
     if (auto flags = reader_.integer(table, "flags")) body["flags"] = *flags;
     action.wait = reader_.boolean(table, "wait").value_or(false);
+    action.attach_output = reader_.boolean(table, "attach_output").value_or(false);
     if (const toml::node* thread = table.get("thread_id")) {
         if (const auto* id = thread->as_integer()) {
             action.thread_id = std::to_string(id->get());
@@ -379,7 +382,7 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
         // off unless the task turns them on.
         body["allowed_mentions"] = Json{{"parse", Json::array()}};
     }
-    for (const BodyProblem& problem : check_discord_limits(body, static_length)) {
+    for (const BodyProblem& problem : check_body_limits(WebhookKind::discord, body, static_length)) {
         const toml::node* node = node_at(table, problem.path);
         if (node != nullptr) {
             reader_.error(*node, problem.message);
@@ -407,6 +410,8 @@ bool ActionParser::parse_slack_body(const toml::table& table, WebhookAction& act
         reader_.error(table, "a Slack message needs \"text\" or \"blocks\"");
         return false;
     }
+    for (const BodyProblem& problem : check_body_limits(WebhookKind::slack, body, static_length))
+        reader_.error(*table.get("text"), problem.message);
     action.json_body = std::move(body);
     return true;
 }

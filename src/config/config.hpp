@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/json_path.hpp"
 #include "loop/events.hpp"
 #include "loop/failure_class.hpp"
 #include "schedule/schedule.hpp"
@@ -24,6 +25,15 @@ struct SourcePosition {
 };
 
 enum class WebhookKind { discord, slack, generic };
+
+// A string field of a webhook body that has a length limit, in characters (Unicode code points).
+struct LimitedText {
+    JsonPath path;
+    nlohmann::json::json_pointer pointer;  // the same place, to reach it with at()
+    std::size_t max;
+    std::string_view what;    // "content", "embed title", ...
+    bool embed_text = false;  // counts toward Discord's total of embed text
+};
 
 // Where a webhook URL comes from. The URL is a secret: only `literal` holds it in the config,
 // and nothing prints `value` for a literal.
@@ -67,9 +77,13 @@ struct WebhookAction {
     // (generic `body`), or neither (a generic request without a body).
     std::optional<nlohmann::json> json_body;
     std::optional<std::string> raw_body;
+    // The fields of json_body with a length limit (Discord, Slack), found once at load time.
+    std::vector<LimitedText> limits;
     // Discord query parameters.
     bool wait = false;
     std::optional<std::string> thread_id;
+    // Discord: upload the command's whole captured output as output.txt with the message.
+    bool attach_output = false;
 };
 
 using Action = std::variant<CommandAction, WebhookAction>;
@@ -96,6 +110,7 @@ enum class AfterError { continue_loop, stop_loop };
 enum class Misfire { skip, run_once };
 
 inline constexpr unsigned kUnlimitedOverlap = UINT_MAX;
+inline constexpr std::size_t kDefaultOutputLimit = std::size_t{1} << 20;
 
 struct TaskConfig {
     std::string name;
@@ -104,6 +119,8 @@ struct TaskConfig {
     bool run_at_start = true;
     Action action;
     std::optional<Duration> timeout;  // per attempt; webhooks default to 30s
+    // How much of a command's output (its hooks' too) is kept for {{output}} and attachments.
+    std::size_t output_limit = kDefaultOutputLimit;
     std::optional<std::uint64_t> count;
     bool reconnect = true;
     RetryOn retry_on;

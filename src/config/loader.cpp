@@ -30,7 +30,7 @@ constexpr std::string_view kTaskOwnKeys[] = {
     "timezone",   "count",       "run_at_start", "reconnect", "retry_on",   "max_retries",
     "on_error",   "overlap",     "misfire",  "misfire_grace", "jitter",     "timeout",
     "dst_gap",    "dst_fold",    "enabled",  "before_loop",   "after_loop", "on_success",
-    "on_recover", "ping"};
+    "on_recover", "ping",        "output_limit"};
 constexpr std::pair<std::string_view, HookKind> kHookNames[] = {
     {"before_loop", HookKind::before_loop},
     {"after_loop", HookKind::after_loop},
@@ -38,8 +38,16 @@ constexpr std::pair<std::string_view, HookKind> kHookNames[] = {
     {"on_success", HookKind::on_success},
     {"on_recover", HookKind::on_recover}};
 constexpr std::pair<std::string_view, bool> kOnErrorWhen[] = {{"always", false}, {"first", true}};
-// Without max_retries, discord.py's reconnect: only transient failures are retried.
 constexpr std::uint64_t kDefaultMaxRetries = 10;
+// The tail alone is 4 KiB; past 64 MiB a single run's output would dwarf the daemon.
+constexpr std::uint64_t kMinOutputLimit = 8 * 1024;
+constexpr std::uint64_t kMaxOutputLimit = 64 * 1024 * 1024;
+
+// The hooks that follow an iteration, and so have its output.
+bool has_output(HookKind kind) {
+    return kind == HookKind::on_error || kind == HookKind::on_success ||
+           kind == HookKind::on_recover;
+}
 
 constexpr std::pair<std::string_view, WebhookKind> kWebhookKinds[] = {
     {"discord", WebhookKind::discord},
@@ -113,6 +121,7 @@ class ConfigBuilder {
     template <typename Add>
     void for_each_endpoint(const toml::table& section, std::string_view section_name, Add add);
     std::optional<std::string> parse_ping_name(const toml::table& task, const Config& config);
+    void reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule);
     std::optional<std::optional<std::uint64_t>> parse_max_retries(const toml::table& task);
     std::optional<TaskConfig> parse_task(const toml::table& table, const Config& config);
     std::optional<Schedule> parse_schedule(const toml::table& task, const Zone& default_zone);
@@ -256,6 +265,24 @@ std::optional<std::string> ConfigBuilder::parse_ping_name(const toml::table& tas
     reader_.error(*task.get("ping"), "no ping named \"" + *name + "\" in [pings]" +
                                          did_you_mean(closest_match(*name, names)));
     return std::nullopt;
+}
+
+// An interval of 0 runs iterations back to back: fine for a command that waits on something,
+// a flood for a webhook (thousands of requests a second to a loopback server).
+void ConfigBuilder::reject_back_to_back_webhook(const toml::table& task,
+                                                const Schedule& schedule) {
+    const IntervalSchedule* interval = schedule.interval();
+    if (interval == nullptr || interval->period() != Duration::zero()) return;
+    std::string_view key = "seconds";
+    for (const std::string_view given : {"seconds", "minutes", "hours"}) {
+        if (task.contains(given)) {
+            key = given;
+            break;
+        }
+    }
+    reader_.error(reader_.key_position(task, key),
+                  "an interval of 0 on a webhook task would post again as soon as each post "
+                  "ends, flooding the endpoint; give it an interval (seconds = 1 or more)");
 }
 
 std::optional<std::optional<std::uint64_t>> ConfigBuilder::parse_max_retries(
@@ -505,6 +532,13 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
         }
         Hook hook{std::move(*action), reader_.duration(*table, "timeout")};
         if (!hook.timeout && std::holds_alternative<WebhookAction>(hook.action)) hook.timeout = 30s;
+        if (const auto* webhook = std::get_if<WebhookAction>(&hook.action);
+            webhook != nullptr && webhook->attach_output && !has_output(kind)) {
+            reader_.error(reader_.key_position(*table, "attach_output"),
+                          "attach_output needs a command's output: only on_error, on_success and "
+                          "on_recover hooks have one");
+            ok = false;
+        }
         hooks.set(kind, std::make_shared<const Hook>(std::move(hook)));
     }
     if (!ok) return std::nullopt;
@@ -562,6 +596,17 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     const auto jitter = reader_.duration(table, "jitter");
     auto timeout = reader_.duration(table, "timeout");
     const auto enabled = reader_.boolean(table, "enabled");
+    const auto output_limit =
+        reader_.byte_size(table, "output_limit", kMinOutputLimit, kMaxOutputLimit);
+    if (action && std::holds_alternative<WebhookAction>(*action) &&
+        std::get<WebhookAction>(*action).attach_output) {
+        reader_.error(reader_.key_position(table, "attach_output"),
+                      "attach_output needs a command's output: put it in an on_error, on_success "
+                      "or on_recover hook of a command task");
+    }
+    if (schedule && action && std::holds_alternative<WebhookAction>(*action)) {
+        reject_back_to_back_webhook(table, *schedule);
+    }
     if (timeout && *timeout == Duration::zero()) {
         reader_.error(*table.get("timeout"),
                       "\"timeout\" must be longer than 0s (leave it out "
@@ -580,6 +625,7 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
         .run_at_start = run_at_start.value_or(true),
         .action = std::move(*action),
         .timeout = timeout,
+        .output_limit = static_cast<std::size_t>(output_limit.value_or(kDefaultOutputLimit)),
         .count = count ? std::optional<std::uint64_t>(*count) : std::nullopt,
         .reconnect = reconnect.value_or(true),
         .retry_on = std::move(*retry_on),

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "util/suggest.hpp"
+#include "util/utf8.hpp"
 
 namespace tasksrun {
 namespace {
@@ -16,6 +17,8 @@ constexpr std::array<PlaceholderInfo, kPlaceholderCount> kPlaceholders = {{
     {Placeholder::error, "error", TemplateScope::hook, "TASKSRUN_ERROR"},
     {Placeholder::exit_code, "exit_code", TemplateScope::hook, "TASKSRUN_EXIT_CODE"},
     {Placeholder::http_status, "http_status", TemplateScope::hook, "TASKSRUN_HTTP_STATUS"},
+    // Too long for an environment variable (a single one is limited to 128 KiB).
+    {Placeholder::output, "output", TemplateScope::hook, ""},
     {Placeholder::output_tail, "output_tail", TemplateScope::hook, "TASKSRUN_OUTPUT_TAIL"},
     {Placeholder::duration, "duration", TemplateScope::hook, "TASKSRUN_DURATION"},
     {Placeholder::attempts, "attempts", TemplateScope::hook, "TASKSRUN_ATTEMPTS"},
@@ -77,12 +80,6 @@ std::size_t static_length(std::string_view text) {
         if (token.kind != TemplateToken::Kind::placeholder) length += code_points(token.text);
     });
     return length;
-}
-
-std::size_t code_points(std::string_view text) {
-    // Every UTF-8 code point has exactly one byte that is not a continuation byte (10xxxxxx).
-    return static_cast<std::size_t>(std::ranges::count_if(
-        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool has_placeholder(std::string_view text) {

@@ -23,13 +23,14 @@ enum class Placeholder {
     error,
     exit_code,
     http_status,
+    output,
     output_tail,
     duration,
     attempts,
     failed_iterations,
     down_since,
 };
-inline constexpr std::size_t kPlaceholderCount = 13;
+inline constexpr std::size_t kPlaceholderCount = 14;
 
 struct PlaceholderInfo {
     Placeholder placeholder;
@@ -92,9 +93,6 @@ std::vector<TemplateProblem> check_placeholders(std::string_view text, TemplateS
 // The length `text` will at least have once expanded: its characters (Unicode code points,
 // as Discord counts) outside placeholders.
 std::size_t static_length(std::string_view text);
-
-// Unicode code points in UTF-8 text: how Discord counts characters.
-std::size_t code_points(std::string_view text);
 
 // Whether `text` contains anything that looks like a placeholder.
 bool has_placeholder(std::string_view text);

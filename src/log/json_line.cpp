@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "log/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace tasksrun {
 namespace {

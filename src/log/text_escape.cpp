@@ -1,7 +1,7 @@
 #include "log/text_escape.hpp"
 
 #include "log/json_line.hpp"
-#include "log/utf8.hpp"
+#include "util/utf8.hpp"
 
 namespace tasksrun {
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 // What the Loop is told (outcomes of what it asked for) and what it asks for in return.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct Outcome {
     std::string error = {};  // one line for people, e.g. "exit status 3"
     std::optional<int> exit_code = std::nullopt;
     std::optional<int> http_status = std::nullopt;
+    // What a command printed (up to its task's output_limit; shared, being up to megabytes, by
+    // the hooks that read it), and its last 4 KiB.
+    std::shared_ptr<const std::string> output = nullptr;
     std::string output_tail = {};
     Duration duration{0};
     std::optional<Duration> retry_after =

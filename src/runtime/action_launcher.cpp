@@ -14,6 +14,15 @@ TemplateScope scope_of(const LaunchContext& context) {
                                                  : TemplateScope::hook;
 }
 
+// A command may print a webhook's URL or token (read from a file, say); whatever it printed
+// must not carry it into a request body (SPEC 10.4).
+TemplateValues scrubbed(TemplateValues values, const Redactor& redactor) {
+    for (std::string& value : values.by_placeholder) {
+        if (!value.empty()) value = redactor.scrub(value);
+    }
+    return values;
+}
+
 }  // namespace
 
 TemplateValues template_values(const LaunchContext& context, const std::string& hostname) {
@@ -32,6 +41,7 @@ TemplateValues template_values(const LaunchContext& context, const std::string& 
         values[Placeholder::http_status] =
             outcome.http_status ? std::to_string(*outcome.http_status) : "";
         values[Placeholder::output_tail] = outcome.output_tail;
+        if (outcome.output) values[Placeholder::output] = *outcome.output;
         values[Placeholder::duration] =
             format_duration(std::chrono::floor<std::chrono::milliseconds>(outcome.duration));
     }
@@ -65,16 +75,19 @@ std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const 
     if (const auto* command = std::get_if<CommandAction>(&action)) {
         CommandLaunch launch{.action = command,
                              .environment = task_environment(context),
+                             .hidden_variables = &services.endpoints.secret_variables,
                              .timeout = context.timeout,
                              .task = context.task->name,
-                             .hook = context.hook};
+                             .hook = context.hook,
+                             .output_limit = context.task->output_limit};
         return std::make_unique<CommandRun>(services.events, services.logger, std::move(launch),
                                             std::move(done));
     }
     const auto& webhook = std::get<WebhookAction>(action);
     WebhookSend send{.action = &webhook,
                      .webhook = &services.endpoints.webhooks.at(webhook.webhook),
-                     .values = template_values(context, services.hostname),
+                     .values = scrubbed(template_values(context, services.hostname),
+                                        *services.endpoints.redactor),
                      .timeout = context.timeout.value_or(std::chrono::seconds{30}),
                      .task = context.task->name};
     return services.webhooks.send(std::move(send), std::move(done));

@@ -197,12 +197,12 @@ void Daemon::reload() {
     std::optional<ResolvedEndpoints> resolved;
     auto redactor = std::make_shared<Redactor>(*redactor_);
     if (loaded.config) {
-        auto endpoints = resolve_endpoints(*loaded.config, enabled_tasks(*loaded.config), *redactor);
+        auto endpoints = resolve_endpoints(*loaded.config, enabled_tasks(*loaded.config), redactor);
         if (endpoints) {
             resolved = std::move(*endpoints);
         } else {
-            for (const std::string& problem : endpoints.error())
-                logger_.message(LogLevel::error, "reload: " + path + ": " + problem);
+            for (const std::string& problem : endpoints.error().formatted())
+                logger_.message(LogLevel::error, "reload: " + problem);
         }
     }
     if (!resolved) {

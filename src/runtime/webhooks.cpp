@@ -86,10 +86,17 @@ void add_ping_secrets(const std::string& url, Redactor& redactor) {
 
 }  // namespace
 
-std::expected<ResolvedEndpoints, std::vector<std::string>> resolve_endpoints(
-    const Config& config, const std::vector<const TaskConfig*>& tasks, Redactor& redactor) {
+std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
+    const Config& config, const std::vector<const TaskConfig*>& tasks,
+    std::shared_ptr<Redactor> secrets, EndpointUse use) {
+    Redactor& redactor = *secrets;
     ResolvedEndpoints resolved;
-    std::vector<std::string> errors;
+    const auto hide = [&](const UrlSource& source) {
+        if (source.from == UrlSource::From::env) resolved.secret_variables.push_back(source.value);
+    };
+    for (const auto& [name, webhook] : config.webhooks) hide(webhook.url);
+    for (const auto& [name, ping] : config.pings) hide(ping.url);
+    Diagnostics problems(config.path);
     std::set<std::string> failed;
     const auto use_webhook = [&](const TaskConfig& task, const WebhookAction& webhook) {
         const WebhookEndpoint& endpoint = config.webhooks.at(webhook.webhook);
@@ -99,7 +106,7 @@ std::expected<ResolvedEndpoints, std::vector<std::string>> resolve_endpoints(
             const std::string section = "[webhooks." + endpoint.name + "]";
             auto url = read_http_url(endpoint.url, section);
             if (!url) {
-                errors.push_back(label + url.error());
+                problems.error(endpoint.position, label + url.error());
                 failed.insert("webhooks." + endpoint.name);
                 return;
             }
@@ -111,11 +118,12 @@ std::expected<ResolvedEndpoints, std::vector<std::string>> resolve_endpoints(
         }
         const ResolvedWebhook& target = resolved.webhooks.at(endpoint.name);
         if (target.kind != webhook.kind) {
-            errors.push_back(label + "its URL is a " + std::string(to_string(target.kind)) +
-                             " webhook but the task's body keys are " +
-                             std::string(to_string(webhook.kind)) + " ones; set kind = \"" +
-                             std::string(to_string(webhook.kind)) + "\" in [webhooks." +
-                             endpoint.name + "] if the URL is right");
+            problems.error(endpoint.position,
+                           label + "its URL is a " + std::string(to_string(target.kind)) +
+                               " webhook but the task's body keys are " +
+                               std::string(to_string(webhook.kind)) + " ones; set kind = \"" +
+                               std::string(to_string(webhook.kind)) + "\" in [webhooks." +
+                               endpoint.name + "] if the URL is right");
         }
     };
     const auto use_ping = [&](const TaskConfig& task, const std::string& name) {
@@ -123,7 +131,8 @@ std::expected<ResolvedEndpoints, std::vector<std::string>> resolve_endpoints(
         const PingEndpoint& endpoint = config.pings.at(name);
         auto url = read_http_url(endpoint.url, "[pings." + name + "]");
         if (!url) {
-            errors.push_back("task \"" + task.name + "\", ping \"" + name + "\": " + url.error());
+            problems.error(endpoint.position,
+                           "task \"" + task.name + "\", ping \"" + name + "\": " + url.error());
             failed.insert("pings." + name);
             return;
         }
@@ -131,11 +140,12 @@ std::expected<ResolvedEndpoints, std::vector<std::string>> resolve_endpoints(
         resolved.pings.emplace(name, ResolvedPing{*url, redact_url(*url)});
     };
     for (const TaskConfig* task : tasks) {
-        for_each_webhook_action(*task,
-                                [&](const WebhookAction& webhook) { use_webhook(*task, webhook); });
-        if (task->ping) use_ping(*task, *task->ping);
+        for_each_webhook_action(
+            *task, [&](const WebhookAction& webhook) { use_webhook(*task, webhook); }, use);
+        if (task->ping && use.ping) use_ping(*task, *task->ping);
     }
-    if (!errors.empty()) return std::unexpected(std::move(errors));
+    if (problems.has_errors()) return std::unexpected(std::move(problems));
+    resolved.redactor = std::move(secrets);
     return resolved;
 }
 

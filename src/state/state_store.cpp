@@ -92,10 +92,37 @@ StateStore::~StateStore() {
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
+namespace {
+
+// The run history holds what commands printed and failed with: the daemon's files are its
+// own, 0600, and a directory it creates is 0700, whatever the umask (SPEC 10.4). SQLite gives
+// the -wal and -shm files it creates the database's mode.
+std::expected<void, std::string> make_private_files(const std::string& dir, bool dir_created) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (dir_created) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, error);
+    if (error) return std::unexpected("cannot make " + dir + " private: " + error.message());
+    const std::string db = database_path(dir);
+    const int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return std::unexpected("cannot create " + db + ": " + std::strerror(errno));
+    ::close(fd);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string file = db + suffix;
+        if (fs::exists(file, error)) {
+            fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write,
+                            fs::perm_options::replace, error);
+        }
+        if (error) return std::unexpected("cannot make " + file + " private: " + error.message());
+    }
+    return {};
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
     const std::string& dir, const std::string& config_path) {
     std::error_code error;
-    std::filesystem::create_directories(dir, error);
+    const bool dir_created = std::filesystem::create_directories(dir, error);
     if (error) return std::unexpected("cannot create state_dir " + dir + ": " + error.message());
 
     const std::string lock_path = (std::filesystem::path(dir) / "lock").string();
@@ -109,6 +136,10 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
                                "one running config");
     }
 
+    if (auto private_files = make_private_files(dir, dir_created); !private_files) {
+        ::close(lock_fd);
+        return std::unexpected(private_files.error());
+    }
     const std::string path = database_path(dir);
     auto db = open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db) {

@@ -102,7 +102,7 @@ class CheckTest(TasksrunTestCase):
         result = self.tasksrun("check", "-c", os.path.join(SOURCE_DIR, "config", "tasks.toml"))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "")
-        self.assertIn("5 tasks valid (2 disabled)", result.stdout)
+        self.assertIn("6 tasks valid (3 disabled)", result.stdout)
 
     def test_config_from_environment(self):
         path = self.write_config(SCHEDULES)

@@ -1,4 +1,6 @@
-#include "log/utf8.hpp"
+#include "util/utf8.hpp"
+
+#include <algorithm>
 
 namespace tasksrun {
 
@@ -27,6 +29,35 @@ Utf8Sequence utf8_sequence(std::string_view text) {
         high = 0xBF;
     }
     return {length, true};
+}
+
+namespace {
+
+bool starts_code_point(char byte) {
+    return (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
+}
+
+}  // namespace
+
+std::size_t code_points(std::string_view text) {
+    return static_cast<std::size_t>(std::ranges::count_if(text, starts_code_point));
+}
+
+std::string_view first_code_points(std::string_view text, std::size_t count) {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (starts_code_point(text[i]) && seen++ == count) return text.substr(0, i);
+    }
+    return text;
+}
+
+std::string_view last_code_points(std::string_view text, std::size_t count) {
+    if (count == 0) return text.substr(text.size());
+    std::size_t seen = 0;
+    for (std::size_t i = text.size(); i-- > 0;) {
+        if (starts_code_point(text[i]) && ++seen == count) return text.substr(i);
+    }
+    return text;
 }
 
 }  // namespace tasksrun
