@@ -303,6 +303,66 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
     return action;
 }
 
+bool ActionParser::check_embeds(const toml::node& embeds) {
+    const toml::array* list = embeds.as_array();
+    if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
+        reader_.type_error(embeds, "embeds", "an array of tables ([[task.embeds]])");
+        return false;
+    }
+    for (const toml::node& embed : *list) {
+        const toml::table& e = *embed.as_table();
+        reader_.reject_unknown_keys(e, kEmbedKeys, "an embed");
+        if (const auto* footer = reader_.table(e, "footer"))
+            reader_.reject_unknown_keys(*footer, kEmbedFooterKeys, "an embed footer");
+        if (const auto* author = reader_.table(e, "author"))
+            reader_.reject_unknown_keys(*author, kEmbedAuthorKeys, "an embed author");
+        for (const std::string_view media : {"image", "thumbnail"}) {
+            if (const auto* m = reader_.table(e, media))
+                reader_.reject_unknown_keys(*m, kEmbedMediaKeys, "an embed " + std::string(media));
+        }
+        if (const auto color = reader_.integer(e, "color");
+            color && (*color < 0 || *color > 0xFFFFFF)) {
+            reader_.error(*e.get("color"), "embed \"color\" must be 0 to 16777215 (0xFFFFFF)");
+        }
+        if (const toml::node* fields = e.get("fields")) check_embed_fields(*fields);
+    }
+    return true;
+}
+
+void ActionParser::check_embed_fields(const toml::node& fields) {
+    const toml::array* list = fields.as_array();
+    if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
+        reader_.type_error(fields, "fields", "an array of tables");
+        return;
+    }
+    for (const toml::node& field : *list) {
+        const toml::table& f = *field.as_table();
+        reader_.reject_unknown_keys(f, kEmbedFieldKeys, "an embed field");
+        for (const std::string_view key : {"name", "value"}) {
+            if (!f.contains(key)) reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
+        }
+    }
+}
+
+nlohmann::json ActionParser::allowed_mentions(const toml::table& table) {
+    const toml::table* mentions = reader_.table(table, "allowed_mentions");
+    // Pinging @everyone from a template by accident is worse than not pinging: mentions are off
+    // unless the task turns them on.
+    if (mentions == nullptr) return Json{{"parse", Json::array()}};
+    reader_.reject_unknown_keys(*mentions, kAllowedMentionsKeys, "allowed_mentions");
+    if (auto parse = reader_.string_array(*mentions, "parse")) {
+        for (const std::string& item : *parse) {
+            if (item != "roles" && item != "users" && item != "everyone") {
+                reader_.error(*mentions->get("parse"),
+                              "allowed_mentions.parse holds \"roles\", \"users\" or "
+                              "\"everyone\", not \"" +
+                                  item + "\"");
+            }
+        }
+    }
+    return toml_to_json(*mentions);
+}
+
 bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& action) {
     reject_foreign_body_keys(table, kDiscordKeys,
                              "a Discord webhook (its body keys are content, username, "
@@ -324,64 +384,10 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
         }
     }
     if (const toml::node* embeds = table.get("embeds")) {
-        const toml::array* list = embeds->as_array();
-        if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
-            reader_.type_error(*embeds, "embeds", "an array of tables ([[task.embeds]])");
-            return false;
-        }
-        for (const toml::node& embed : *list) {
-            const toml::table& e = *embed.as_table();
-            reader_.reject_unknown_keys(e, kEmbedKeys, "an embed");
-            if (const auto* footer = reader_.table(e, "footer"))
-                reader_.reject_unknown_keys(*footer, kEmbedFooterKeys, "an embed footer");
-            if (const auto* author = reader_.table(e, "author"))
-                reader_.reject_unknown_keys(*author, kEmbedAuthorKeys, "an embed author");
-            for (const std::string_view media : {"image", "thumbnail"}) {
-                if (const auto* m = reader_.table(e, media))
-                    reader_.reject_unknown_keys(*m, kEmbedMediaKeys,
-                                                "an embed " + std::string(media));
-            }
-            if (const auto color = reader_.integer(e, "color");
-                color && (*color < 0 || *color > 0xFFFFFF)) {
-                reader_.error(*e.get("color"), "embed \"color\" must be 0 to 16777215 (0xFFFFFF)");
-            }
-            if (const toml::node* fields = e.get("fields")) {
-                const toml::array* field_list = fields->as_array();
-                if (field_list == nullptr || !field_list->is_homogeneous(toml::node_type::table)) {
-                    reader_.type_error(*fields, "fields", "an array of tables");
-                    continue;
-                }
-                for (const toml::node& field : *field_list) {
-                    const toml::table& f = *field.as_table();
-                    reader_.reject_unknown_keys(f, kEmbedFieldKeys, "an embed field");
-                    for (const std::string_view key : {"name", "value"}) {
-                        if (!f.contains(key)) {
-                            reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
-                        }
-                    }
-                }
-            }
-        }
+        if (!check_embeds(*embeds)) return false;
         body["embeds"] = toml_to_json(*embeds);
     }
-    if (const toml::table* mentions = reader_.table(table, "allowed_mentions")) {
-        reader_.reject_unknown_keys(*mentions, kAllowedMentionsKeys, "allowed_mentions");
-        if (auto parse = reader_.string_array(*mentions, "parse")) {
-            for (const std::string& item : *parse) {
-                if (item != "roles" && item != "users" && item != "everyone") {
-                    reader_.error(*mentions->get("parse"),
-                                  "allowed_mentions.parse holds \"roles\", \"users\" or "
-                                  "\"everyone\", not \"" +
-                                      item + "\"");
-                }
-            }
-        }
-        body["allowed_mentions"] = toml_to_json(*mentions);
-    } else {
-        // Pinging @everyone from a template by accident is worse than not pinging: mentions are
-        // off unless the task turns them on.
-        body["allowed_mentions"] = Json{{"parse", Json::array()}};
-    }
+    body["allowed_mentions"] = allowed_mentions(table);
     for (const BodyProblem& problem : check_body_limits(WebhookKind::discord, body, static_length)) {
         const toml::node* node = node_at(table, problem.path);
         if (node != nullptr) {
