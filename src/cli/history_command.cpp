@@ -61,7 +61,12 @@ int history_command(const HistoryOptions& options) {
         std::cerr << "tasksrun history: " << store.error() << '\n';
         return exit_code::failure;
     }
-    auto runs = (*store)->history(options.task, options.count);
+    auto found = (*store)->history(options.task, options.count);
+    if (!found) {
+        std::cerr << "tasksrun history: " << found.error() << '\n';
+        return exit_code::failure;
+    }
+    std::vector<RunRecord>& runs = *found;
     if (runs.empty() && !in_config) return unknown_task();
     if (options.json) {
         for (const RunRecord& run : runs) std::cout << to_json(run).dump() << '\n';

@@ -149,7 +149,12 @@ int Daemon::run() {
 }
 
 std::map<std::string, Instant> Daemon::stored_slots() const {
-    return store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
+    if (!store_) return {};
+    auto slots = store_->last_fired_slots();
+    if (slots) return std::move(*slots);
+    // Starting afresh beats not starting: the schedule simply does not resume.
+    logger_.message(LogLevel::error, slots.error() + "; tasks start without their last slots");
+    return {};
 }
 
 void Daemon::on_stop_signal(int signal) {
