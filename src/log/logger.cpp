@@ -48,9 +48,10 @@ std::string_view level_name(LogLevel level) {
 }
 
 LogLevel level_of(const LifecycleRecord& record) {
-    if (record.event == "error") return LogLevel::error;
-    const bool failed_hook = record.event == "hook_end" && record.failure_class;
-    if (record.event == "retry" || record.event == "misfire" || failed_hook) return LogLevel::warn;
+    using enum LifecycleEvent;
+    if (record.event == error) return LogLevel::error;
+    const bool failed_hook = record.event == hook_end && record.failure_class;
+    if (record.event == retry || record.event == misfire || failed_hook) return LogLevel::warn;
     return LogLevel::info;
 }
 
@@ -131,10 +132,11 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
     const LogLevel level = level_of(r);
     if (!enabled(level)) return;
     const std::string_view hook = r.hook ? to_string(*r.hook) : std::string_view();
-    const JournalFields fields{.task = task, .event = r.event, .loop = r.loop, .hook = hook};
+    const std::string_view event = to_string(r.event);
+    const JournalFields fields{.task = task, .event = event, .loop = r.loop, .hook = hook};
     if (format_ == LogFormat::json) {
         JsonLine line = json_line(level);
-        line.string("task", task).string("event", r.event).integer("loop", r.loop);
+        line.string("task", task).string("event", event).integer("loop", r.loop);
         if (r.hook) line.string("hook", hook);
         if (r.scheduled) line.string("scheduled", format_utc(*r.scheduled));
         if (r.lateness) line.milliseconds("lateness_ms", *r.lateness);
@@ -146,7 +148,7 @@ void Logger::lifecycle(std::string_view task, const LifecycleRecord& r) {
         write(level, line.finish(), fields);
         return;
     }
-    std::string line = "task=" + logfmt_value(task) + " event=" + std::string(r.event) +
+    std::string line = "task=" + logfmt_value(task) + " event=" + std::string(event) +
                        " loop=" + std::to_string(r.loop);
     if (r.hook) line += " hook=" + std::string(hook);
     if (r.scheduled) line += " scheduled=" + format_utc(*r.scheduled);

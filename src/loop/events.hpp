@@ -52,9 +52,30 @@ struct HookContext {
 enum class RunStatus { retrying, ok, failed, cancelled, stopped };
 std::string_view to_string(RunStatus status);
 
+// The lifecycle events of SPEC 7 and 10.6, in the order a loop meets them.
+enum class LifecycleEvent {
+    start,
+    before_loop,
+    iteration_start,
+    iteration_end,
+    retry,
+    misfire,
+    error,
+    hook_start,
+    hook_end,
+    stop,
+    cancel,
+    after_loop,
+    finished,
+    interval_changed,
+    reload,
+};
+// The name logs use: "iteration_start".
+std::string_view to_string(LifecycleEvent event);
+
 // A lifecycle event as SPEC section 7 lists them; the runtime adds the task name and prints it.
 struct LifecycleRecord {
-    std::string_view event;
+    LifecycleEvent event;
     std::uint64_t loop = 0;
     std::optional<HookKind> hook = std::nullopt;
     std::optional<Instant> scheduled = std::nullopt;

@@ -32,6 +32,14 @@ std::string_view to_string(HookKind kind) {
     return "on_recover";
 }
 
+std::string_view to_string(LifecycleEvent event) {
+    static constexpr std::string_view kNames[] = {
+        "start",    "before_loop", "iteration_start", "iteration_end", "retry",
+        "misfire",  "error",       "hook_start",      "hook_end",      "stop",
+        "cancel",   "after_loop",  "finished",        "interval_changed", "reload"};
+    return kNames[static_cast<std::size_t>(event)];
+}
+
 std::string_view to_string(RunStatus status) {
     switch (status) {
         case RunStatus::retrying:
@@ -154,8 +162,8 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     end_reason_.clear();
     stopping_ = dropping_retries_ = cancelling_ = failed_ = false;
     backoff_.reset();
-    log(out, {.event = "start", .message = settings_.schedule.describe() + resumed});
-    log(out, {.event = "before_loop"});
+    log(out, {.event = LifecycleEvent::start, .message = settings_.schedule.describe() + resumed});
+    log(out, {.event = LifecycleEvent::before_loop});
     if (settings_.has_before_loop) {
         out.push_back(RunHook{HookKind::before_loop, hook_context()});
     } else {
@@ -196,13 +204,13 @@ void Loop::resume_after(Instant last_fired, Instant now, Commands& out) {
     const std::optional<Instant> late =
         settings_.misfire_run_once ? latest_slot_within_grace(last_fired, now) : std::nullopt;
     if (late) {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *late,
                   .message = "missed while tasksrun was not running; will run once, late"});
         start_iteration(*late, *late, now, out);
     } else {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *first_missed,
                   .message = settings_.misfire_run_once
@@ -270,7 +278,7 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
             flight.in_backoff = false;
             ++flight.attempt;
             const Duration lateness = now - flight.retry_at;
-            log(out, {.event = "iteration_start",
+            log(out, {.event = LifecycleEvent::iteration_start,
                       .loop = key.iteration,
                       .scheduled = flight.scheduled,
                       .lateness = lateness,
@@ -311,7 +319,7 @@ void Loop::on_slot_due(Instant now, Commands& out) {
     if (following && *following <= now && *following != slot) {
         // The process woke long after the slot (suspend, clock step, a stalled host): never a
         // burst of catch-up runs.
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *following,
                   .message = "slots passed while the timer could not fire; skipped"});
@@ -338,7 +346,7 @@ void Loop::record_overrun(Instant slot, Commands& out) {
         what = "the previous iteration is still running; skipped";
     }
     log(out,
-        {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
+        {.event = LifecycleEvent::misfire, .loop = next_index_, .scheduled = slot, .message = std::move(what)});
 }
 
 void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
@@ -347,7 +355,7 @@ void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands
     flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled, .started = now};
     if (on_schedule) last_scheduled_ = scheduled;
     const Duration lateness = std::max(Duration::zero(), now - due);
-    log(out, {.event = "iteration_start",
+    log(out, {.event = LifecycleEvent::iteration_start,
               .loop = iteration,
               .scheduled = scheduled,
               .lateness = lateness,
@@ -378,7 +386,7 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     const auto it = flights_.find(iteration);
     if (it == flights_.end() || it->second.in_backoff) return;
     Flight& flight = it->second;
-    LifecycleRecord end{.event = "iteration_end",
+    LifecycleRecord end{.event = LifecycleEvent::iteration_end,
                         .loop = iteration,
                         .scheduled = flight.scheduled,
                         .duration = outcome.duration,
@@ -449,7 +457,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
         flight.retry_at = now + delay;
         flight.last_failure = failure;
         flight.last_error = outcome.error;
-        log(out, {.event = "retry",
+        log(out, {.event = LifecycleEvent::retry,
                   .loop = iteration,
                   .scheduled = flight.scheduled,
                   .attempt = flight.attempt,
@@ -467,7 +475,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
     } else if (flight.retries > 0) {
         message += " (gave up after " + std::to_string(flight.retries) + " retries)";
     }
-    log(out, {.event = "error",
+    log(out, {.event = LifecycleEvent::error,
               .loop = iteration,
               .scheduled = flight.scheduled,
               .attempt = flight.attempt,
@@ -504,7 +512,7 @@ void Loop::after_iteration(Instant now, Commands& out) {
     if (now - late <= settings_.misfire_grace) {
         start_iteration(late, late, now, out);
     } else {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = late,
                   .message = "older than misfire_grace; skipped"});
@@ -530,7 +538,7 @@ void Loop::drop_pending_retries(RunStatus status, Instant now, Commands& out) {
         }
         out.push_back(DisarmTimer{retry_timer(it->first)});
         const std::string what(to_string(status));
-        log(out, {.event = "iteration_end",
+        log(out, {.event = LifecycleEvent::iteration_end,
                   .loop = it->first,
                   .scheduled = flight.scheduled,
                   .attempt = flight.attempt,
@@ -552,7 +560,7 @@ void Loop::maybe_end(Instant now, Commands& out) {
 void Loop::end_loop(Instant now, Commands& out) {
     next_slot_.reset();
     phase_ = Phase::after_loop;
-    log(out, {.event = "after_loop", .loop = current_loop()});
+    log(out, {.event = LifecycleEvent::after_loop, .loop = current_loop()});
     if (settings_.has_after_loop) {
         out.push_back(RunHook{HookKind::after_loop, hook_context()});
     } else {
@@ -564,7 +572,7 @@ void Loop::finish(Instant now, Commands& out) {
     phase_ = failed_ ? Phase::failed : Phase::finished;
     std::string reason = end_reason_;
     if (cancelling_) reason = "cancelled";
-    log(out, {.event = "finished",
+    log(out, {.event = LifecycleEvent::finished,
               .loop = current_loop(),
               .message = reason.empty() ? "stopped" : reason});
     cancelling_ = false;
@@ -577,7 +585,7 @@ void Loop::finish(Instant now, Commands& out) {
 void Loop::stop(Instant now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (dropping_retries_) return;  // already stopping; `count` alone lets retries finish
-    log(out, {.event = "stop", .loop = current_loop()});
+    log(out, {.event = LifecycleEvent::stop, .loop = current_loop()});
     end_reason_ = "stopped";
     request_end(now, out, true);
     if (phase_ == Phase::before_loop && before_loop_in_backoff_) {
@@ -593,7 +601,7 @@ void Loop::stop(Instant now, Commands& out) {
 void Loop::cancel(Instant now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (cancelling_) return;
-    log(out, {.event = "cancel", .loop = current_loop()});
+    log(out, {.event = LifecycleEvent::cancel, .loop = current_loop()});
     request_end(now, out, false);
     dropping_retries_ = true;
     cancelling_ = true;
@@ -623,7 +631,7 @@ void Loop::restart(Instant now, Commands& out) {
 
 void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
     settings_.schedule = std::move(schedule);
-    log(out, {.event = "interval_changed",
+    log(out, {.event = LifecycleEvent::interval_changed,
               .loop = current_loop(),
               .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
@@ -654,7 +662,7 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
         ++before_loop_retries_;
         const Duration delay = retry_delay(outcome);
         before_loop_in_backoff_ = true;
-        log(out, {.event = "retry",
+        log(out, {.event = LifecycleEvent::retry,
                   .loop = 0,
                   .failure_class = to_string(*outcome.failure),
                   .delay = delay,
@@ -665,7 +673,7 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
     std::string message = "before_loop hook failed: " + outcome.error;
     if (before_loop_retries_ > 0)
         message += " (gave up after " + std::to_string(before_loop_retries_) + " retries)";
-    log(out, {.event = "error",
+    log(out, {.event = LifecycleEvent::error,
               .loop = 0,
               .failure_class =
                   outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,

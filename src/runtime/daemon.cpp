@@ -246,7 +246,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
         if (found == before.end()) {
             after.push_back(Slot{make_runner(*task)});
             added.push_back(after.back().runner.get());
-            logger_.lifecycle(task->name, {.event = "reload", .message = "added"});
+            logger_.lifecycle(task->name, {.event = LifecycleEvent::reload, .message = "added"});
             continue;
         }
         Slot slot = std::move(*found->second);
@@ -258,7 +258,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
             ++changed;
             slot.successor = task;
             logger_.lifecycle(task->name,
-                              {.event = "reload",
+                              {.event = LifecycleEvent::reload,
                                .loop = slot.runner->loop().current_loop(),
                                .message = "changed: restarts with the new config once its "
                                           "running iteration has ended"});
@@ -267,7 +267,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
         after.push_back(std::move(slot));
     }
     for (auto& [name, slot] : before) {
-        logger_.lifecycle(name, {.event = "reload",
+        logger_.lifecycle(name, {.event = LifecycleEvent::reload,
                                  .loop = slot->runner->loop().current_loop(),
                                  .message = "removed: stops once its running iteration has ended"});
         slot->runner->stop();

@@ -86,7 +86,7 @@ class OneShot {
             if (!outcome.ok()) {
                 services_.logger.lifecycle(
                     task_.name,
-                    {.event = "error",
+                    {.event = LifecycleEvent::error,
                      .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
             }
             next(outcome);
@@ -94,7 +94,7 @@ class OneShot {
     }
 
     void run_action() {
-        services_.logger.lifecycle(task_.name, {.event = "iteration_start",
+        services_.logger.lifecycle(task_.name, {.event = LifecycleEvent::iteration_start,
                                                 .scheduled = scheduled_,
                                                 .lateness = Duration::zero(),
                                                 .attempt = 1U});
@@ -108,7 +108,7 @@ class OneShot {
             action_outcome_ = outcome;
             services_.logger.lifecycle(
                 task_.name,
-                {.event = "iteration_end",
+                {.event = LifecycleEvent::iteration_end,
                  .scheduled = scheduled_,
                  .duration = outcome.duration,
                  .attempt = 1U,

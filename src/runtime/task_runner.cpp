@@ -247,14 +247,14 @@ void TaskRunner::run_next_hook() {
                                 .hook_context = &hook_context,
                                 .timeout = hook.timeout};
     const std::uint64_t loop = hook_context.loop;
-    services().logger.lifecycle(task_->name, {.event = "hook_start", .loop = loop, .hook = kind});
+    services().logger.lifecycle(task_->name, {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
     auto done = [this, kind, loop](Outcome outcome) {
         outcome.duration = wall_clock_now() - hook_->running.started;
         services().events.destroy_later(std::move(hook_->running.run));
         hook_.reset();
         services().logger.lifecycle(
             task_->name,
-            {.event = "hook_end",
+            {.event = LifecycleEvent::hook_end,
              .loop = loop,
              .hook = kind,
              .duration = outcome.duration,

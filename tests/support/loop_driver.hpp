@@ -55,7 +55,7 @@ class Driver {
     std::vector<std::string> events() {
         std::vector<std::string> names;
         for (const Command& c : out) {
-            if (const auto* l = std::get_if<Log>(&c)) names.emplace_back(l->record.event);
+            if (const auto* l = std::get_if<Log>(&c)) names.emplace_back(to_string(l->record.event));
         }
         return names;
     }
@@ -99,7 +99,7 @@ class Driver {
     const LifecycleRecord* last_record(std::string_view event) const {
         const LifecycleRecord* found = nullptr;
         for (const Command& c : out) {
-            if (const auto* l = std::get_if<Log>(&c); l && l->record.event == event)
+            if (const auto* l = std::get_if<Log>(&c); l && to_string(l->record.event) == event)
                 found = &l->record;
         }
         return found;
