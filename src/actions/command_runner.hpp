@@ -25,7 +25,7 @@ struct CommandLaunch {
     // Variables of the daemon's own environment the command must not see (webhook URLs).
     const std::vector<std::string>* hidden_variables = nullptr;
     std::optional<Duration> timeout;
-    std::string task;  // the name output lines are logged under
+    std::string task;                             // the name output lines are logged under
     std::optional<HookKind> hook = std::nullopt;  // set for a hook: its lines say which
     std::size_t output_limit = kDefaultOutputLimit;
 };

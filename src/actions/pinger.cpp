@@ -41,9 +41,9 @@ void Pinger::ping(const ResolvedPing& target, PingKind kind, std::string body, s
     if (!http_) http_ = std::make_unique<HttpClient>(events_);
     const Id id = next_id_++;
     const std::string shown = target.shown;
-    const HttpClient::RequestId request_id = http_->send(
-        std::move(request), [this, id, kind, shown, task = std::move(task),
-                             done = std::move(done)](HttpResponse response) {
+    const HttpClient::RequestId request_id =
+        http_->send(std::move(request), [this, id, kind, shown, task = std::move(task),
+                                         done = std::move(done)](HttpResponse response) {
             in_flight_.erase(id);
             std::string problem;
             if (response.error != CURLE_OK) {

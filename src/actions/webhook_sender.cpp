@@ -105,7 +105,8 @@ void WebhookSender::transmit(Id id) {
     const WebhookSend& send = pending.send;
     const WebhookAction& action = *send.action;
     TemplateValues values = send.values;
-    values[Placeholder::now] = format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
+    values[Placeholder::now] =
+        format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
 
     HttpRequest request;
     request.method = action.method;
@@ -116,8 +117,8 @@ void WebhookSender::transmit(Id id) {
     if (action.json_body) {
         // Values that would make a field too long are cut to fit: a post that arrives
         // shortened beats one Discord refuses (SPEC 10.3).
-        nlohmann::json body = expand_json_within(*action.json_body, values, action.limits,
-                                                 kDiscordEmbedTextTotalMax);
+        nlohmann::json body =
+            expand_json_within(*action.json_body, values, action.limits, kDiscordEmbedTextTotalMax);
         const std::string& output = values[Placeholder::output];
         if (action.attach_output && !output.empty()) {
             body["attachments"] = {{{"id", 0}, {"filename", kAttachmentName}}};

@@ -49,7 +49,7 @@ int run_once_command(const RunOnceOptions& options);
 struct CtlOptions {
     std::string socket;       // empty: the default (see client_control_socket)
     std::string config_path;  // only to find the packaged unit's socket
-    std::string verb;    // status, start, stop, cancel, restart, change-interval, run-now
+    std::string verb;         // status, start, stop, cancel, restart, change-interval, run-now
     std::optional<std::string> task;
     bool json = false;
     // change-interval

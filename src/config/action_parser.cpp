@@ -17,18 +17,17 @@ using Json = nlohmann::json;
 constexpr std::string_view kCommandKeys[] = {"run",           "command",     "cwd",         "env",
                                              "success_codes", "kill_signal", "kill_timeout"};
 constexpr std::string_view kWebhookCommonKeys[] = {"webhook", "headers"};
-constexpr std::string_view kDiscordKeys[] = {"content",   "username", "avatar_url",
-                                             "tts",       "embeds",   "allowed_mentions",
-                                             "thread_id", "flags",    "wait",
-                                             "attach_output"};
+constexpr std::string_view kDiscordKeys[] = {"content", "username",         "avatar_url", "tts",
+                                             "embeds",  "allowed_mentions", "thread_id",  "flags",
+                                             "wait",    "attach_output"};
 constexpr std::string_view kSlackKeys[] = {"text", "blocks"};
 constexpr std::string_view kGenericKeys[] = {"json", "body", "method"};
 
 constexpr std::string_view kAllActionKeys[] = {
-    "run",         "command",      "cwd",     "env",     "success_codes",
-    "kill_signal", "kill_timeout", "webhook", "headers", "content",
-    "username",    "avatar_url",   "tts",     "embeds",  "allowed_mentions",
-    "thread_id",   "flags",        "wait",    "text",    "blocks",
+    "run",         "command",      "cwd",     "env",          "success_codes",
+    "kill_signal", "kill_timeout", "webhook", "headers",      "content",
+    "username",    "avatar_url",   "tts",     "embeds",       "allowed_mentions",
+    "thread_id",   "flags",        "wait",    "text",         "blocks",
     "json",        "body",         "method",  "attach_output"};
 
 constexpr std::string_view kEmbedKeys[] = {"title",  "description", "url",   "timestamp",
@@ -339,7 +338,8 @@ void ActionParser::check_embed_fields(const toml::node& fields) {
         const toml::table& f = *field.as_table();
         reader_.reject_unknown_keys(f, kEmbedFieldKeys, "an embed field");
         for (const std::string_view key : {"name", "value"}) {
-            if (!f.contains(key)) reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
+            if (!f.contains(key))
+                reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
         }
     }
 }
@@ -388,7 +388,8 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
         body["embeds"] = toml_to_json(*embeds);
     }
     body["allowed_mentions"] = allowed_mentions(table);
-    for (const BodyProblem& problem : check_body_limits(WebhookKind::discord, body, static_length)) {
+    for (const BodyProblem& problem :
+         check_body_limits(WebhookKind::discord, body, static_length)) {
         const toml::node* node = node_at(table, problem.path);
         if (node != nullptr) {
             reader_.error(*node, problem.message);

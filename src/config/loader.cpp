@@ -26,11 +26,11 @@ constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_t
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
 constexpr std::string_view kPingKeys[] = {"url", "url_env", "url_file"};
 constexpr std::string_view kTaskOwnKeys[] = {
-    "name",       "seconds",     "minutes",  "hours",         "time",       "cron",
-    "timezone",   "count",       "run_at_start", "reconnect", "retry_on",   "max_retries",
-    "on_error",   "overlap",     "misfire",  "misfire_grace", "jitter",     "timeout",
-    "dst_gap",    "dst_fold",    "enabled",  "before_loop",   "after_loop", "on_success",
-    "on_recover", "ping",        "output_limit"};
+    "name",       "seconds",  "minutes",      "hours",         "time",       "cron",
+    "timezone",   "count",    "run_at_start", "reconnect",     "retry_on",   "max_retries",
+    "on_error",   "overlap",  "misfire",      "misfire_grace", "jitter",     "timeout",
+    "dst_gap",    "dst_fold", "enabled",      "before_loop",   "after_loop", "on_success",
+    "on_recover", "ping",     "output_limit"};
 constexpr std::pair<std::string_view, HookKind> kHookNames[] = {
     {"before_loop", HookKind::before_loop},
     {"after_loop", HookKind::after_loop},
@@ -176,8 +176,9 @@ void ConfigBuilder::for_each_endpoint(const toml::table& section, std::string_vi
             continue;
         }
         if (!is_valid_name(name)) {
-            reader_.error(position_of(key), std::string(section_name) + " name \"" + name +
-                                                "\" may only use letters, digits, '_', '.' and '-'");
+            reader_.error(position_of(key),
+                          std::string(section_name) + " name \"" + name +
+                              "\" may only use letters, digits, '_', '.' and '-'");
         }
         add(name, key, *endpoint, where);
     }
@@ -190,12 +191,12 @@ std::optional<UrlSource> ConfigBuilder::parse_url_source(const toml::table& endp
         if (endpoint.contains(source)) sources.push_back(source);
     }
     if (sources.size() != 1) {
-        reader_.error(sources.empty() ? position_of(endpoint)
-                                      : reader_.key_position(endpoint, sources[1]),
-                      sources.empty()
-                          ? where + " has no URL: set url_env (a variable holding the URL), "
-                                    "url_file (a file holding it) or url"
-                          : where + " needs exactly one of url, url_env or url_file");
+        reader_.error(
+            sources.empty() ? position_of(endpoint) : reader_.key_position(endpoint, sources[1]),
+            sources.empty() ? where +
+                                  " has no URL: set url_env (a variable holding the URL), "
+                                  "url_file (a file holding it) or url"
+                            : where + " needs exactly one of url, url_env or url_file");
         return std::nullopt;
     }
     auto value = reader_.string(endpoint, sources[0]);
@@ -233,27 +234,27 @@ void ConfigBuilder::parse_webhooks(const toml::table& table,
                           reader_.reject_unknown_keys(endpoint, kWebhookKeys, where);
                           // Registered even when invalid, so that the tasks using it are not
                           // also told that no such webhook exists.
-                          WebhookEndpoint webhook{.name = name,
-                                                  .url = parse_url_source(endpoint, where)
-                                                             .value_or(UrlSource{}),
-                                                  .kind = reader_.choice<WebhookKind>(
-                                                      endpoint, "kind", kWebhookKinds),
-                                                  .position = position_of(key)};
+                          WebhookEndpoint webhook{
+                              .name = name,
+                              .url = parse_url_source(endpoint, where).value_or(UrlSource{}),
+                              .kind = reader_.choice<WebhookKind>(endpoint, "kind", kWebhookKinds),
+                              .position = position_of(key)};
                           out.emplace(name, std::move(webhook));
                       });
 }
 
 void ConfigBuilder::parse_pings(const toml::table& table,
                                 std::map<std::string, PingEndpoint>& out) {
-    for_each_endpoint(table, "pings",
-                      [&](const std::string& name, const toml::key& key,
-                          const toml::table& endpoint, const std::string& where) {
-                          reader_.reject_unknown_keys(endpoint, kPingKeys, where);
-                          out.emplace(name, PingEndpoint{.name = name,
-                                                         .url = parse_url_source(endpoint, where)
-                                                                    .value_or(UrlSource{}),
-                                                         .position = position_of(key)});
-                      });
+    for_each_endpoint(
+        table, "pings",
+        [&](const std::string& name, const toml::key& key, const toml::table& endpoint,
+            const std::string& where) {
+            reader_.reject_unknown_keys(endpoint, kPingKeys, where);
+            out.emplace(name,
+                        PingEndpoint{.name = name,
+                                     .url = parse_url_source(endpoint, where).value_or(UrlSource{}),
+                                     .position = position_of(key)});
+        });
 }
 
 std::optional<std::string> ConfigBuilder::parse_ping_name(const toml::table& task,
@@ -269,8 +270,7 @@ std::optional<std::string> ConfigBuilder::parse_ping_name(const toml::table& tas
 
 // An interval of 0 runs iterations back to back: fine for a command that waits on something,
 // a flood for a webhook (thousands of requests a second to a loopback server).
-void ConfigBuilder::reject_back_to_back_webhook(const toml::table& task,
-                                                const Schedule& schedule) {
+void ConfigBuilder::reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule) {
     const IntervalSchedule* interval = schedule.interval();
     if (interval == nullptr || interval->period() != Duration::zero()) return;
     std::string_view key = "seconds";
@@ -295,7 +295,8 @@ std::optional<std::optional<std::uint64_t>> ConfigBuilder::parse_max_retries(
     if (const auto* number = node->as_integer(); number && number->get() >= 0) {
         return std::optional<std::uint64_t>(static_cast<std::uint64_t>(number->get()));
     }
-    reader_.error(*node, "\"max_retries\" must be a number of retries (0 or more) or \"unlimited\"");
+    reader_.error(*node,
+                  "\"max_retries\" must be a number of retries (0 or more) or \"unlimited\"");
     return std::nullopt;
 }
 

@@ -67,8 +67,9 @@ std::vector<TemplateProblem> check_placeholders(std::string_view text, TemplateS
             problems.push_back({token.offset, "unknown placeholder {{" + name + "}}" +
                                                   did_you_mean(closest_match(name, offered))});
         } else if (info(*placeholder).scope > scope) {
-            problems.push_back({token.offset, "placeholder {{" + name + "}} is only available in " +
-                                                  std::string(scope_text(info(*placeholder).scope))});
+            problems.push_back(
+                {token.offset, "placeholder {{" + name + "}} is only available in " +
+                                   std::string(scope_text(info(*placeholder).scope))});
         }
     });
     return problems;

@@ -35,8 +35,8 @@ inline constexpr std::size_t kPlaceholderCount = 14;
 struct PlaceholderInfo {
     Placeholder placeholder;
     std::string_view name;
-    TemplateScope scope;    // the narrowest scope that offers it
-    std::string_view env;   // the TASKSRUN_* variable a command sees, or empty
+    TemplateScope scope;   // the narrowest scope that offers it
+    std::string_view env;  // the TASKSRUN_* variable a command sees, or empty
 };
 
 const std::array<PlaceholderInfo, kPlaceholderCount>& placeholders();
@@ -64,8 +64,8 @@ void for_each_token(std::string_view text, Visit visit) {
             return;
         }
         if (open > pos) {
-            visit(TemplateToken{TemplateToken::Kind::literal, text.substr(pos, open - pos), {},
-                                pos});
+            visit(
+                TemplateToken{TemplateToken::Kind::literal, text.substr(pos, open - pos), {}, pos});
         }
         const std::size_t close = text.find("}}", open + 2);
         if (close == std::string_view::npos) {
@@ -75,8 +75,8 @@ void for_each_token(std::string_view text, Visit visit) {
         std::string_view name = text.substr(open + 2, close - open - 2);
         while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
         while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-        visit(TemplateToken{TemplateToken::Kind::placeholder,
-                            text.substr(open, close + 2 - open), name, open});
+        visit(TemplateToken{TemplateToken::Kind::placeholder, text.substr(open, close + 2 - open),
+                            name, open});
         pos = close + 2;
     }
 }

@@ -21,10 +21,12 @@ bool stderr_is_journal() {
     unsigned long long device = 0;
     unsigned long long inode = 0;
     const auto parse = [](std::string_view digits, unsigned long long& number) {
-        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+        const auto [end, error] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), number);
         return error == std::errc() && end == digits.data() + digits.size();
     };
-    if (!parse(text.substr(0, colon), device) || !parse(text.substr(colon + 1), inode)) return false;
+    if (!parse(text.substr(0, colon), device) || !parse(text.substr(colon + 1), inode))
+        return false;
     struct stat status {};
     if (fstat(STDERR_FILENO, &status) != 0) return false;
     return status.st_dev == device && status.st_ino == inode;

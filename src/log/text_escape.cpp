@@ -31,8 +31,8 @@ void append_escaped_text(std::string& out, std::string_view text) {
     while (i < text.size()) {
         // Most text needs nothing: copy each plain run at once.
         std::size_t run = i;
-        while (run < text.size() && (is_plain_ascii(static_cast<unsigned char>(text[run])) ||
-                                     text[run] == '\t')) {
+        while (run < text.size() &&
+               (is_plain_ascii(static_cast<unsigned char>(text[run])) || text[run] == '\t')) {
             ++run;
         }
         out.append(text.substr(i, run - i));
@@ -43,7 +43,8 @@ void append_escaped_text(std::string& out, std::string_view text) {
             const Utf8Sequence sequence = utf8_sequence(text.substr(i));
             const std::string_view bytes = text.substr(i, sequence.length);
             if (!sequence.valid) {
-                for (const char byte : bytes) append_hex_byte(out, static_cast<unsigned char>(byte));
+                for (const char byte : bytes)
+                    append_hex_byte(out, static_cast<unsigned char>(byte));
             } else if (is_c1_control(bytes)) {
                 out += "\\u00";
                 out += kHex[static_cast<unsigned char>(bytes[1]) >> 4];

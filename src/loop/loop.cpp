@@ -34,9 +34,9 @@ std::string_view to_string(HookKind kind) {
 
 std::string_view to_string(LifecycleEvent event) {
     static constexpr std::string_view kNames[] = {
-        "start",    "before_loop", "iteration_start", "iteration_end", "retry",
-        "misfire",  "error",       "hook_start",      "hook_end",      "stop",
-        "cancel",   "after_loop",  "finished",        "interval_changed", "reload"};
+        "start",   "before_loop", "iteration_start", "iteration_end",    "retry",
+        "misfire", "error",       "hook_start",      "hook_end",         "stop",
+        "cancel",  "after_loop",  "finished",        "interval_changed", "reload"};
     return kNames[static_cast<std::size_t>(event)];
 }
 
@@ -345,8 +345,10 @@ void Loop::record_overrun(Instant slot, Commands& out) {
     } else {
         what = "the previous iteration is still running; skipped";
     }
-    log(out,
-        {.event = LifecycleEvent::misfire, .loop = next_index_, .scheduled = slot, .message = std::move(what)});
+    log(out, {.event = LifecycleEvent::misfire,
+              .loop = next_index_,
+              .scheduled = slot,
+              .message = std::move(what)});
 }
 
 void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
@@ -433,7 +435,8 @@ void Loop::iteration_succeeded(std::uint64_t iteration, const Flight& flight,
 }
 
 Duration Loop::retry_delay(const Outcome& outcome) {
-    const Duration delay = outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+    const Duration delay =
+        outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
     return std::max(delay, kMinRetryDelay);
 }
 
@@ -538,14 +541,14 @@ void Loop::drop_pending_retries(RunStatus status, Instant now, Commands& out) {
         }
         out.push_back(DisarmTimer{retry_timer(it->first)});
         const std::string what(to_string(status));
-        log(out, {.event = LifecycleEvent::iteration_end,
-                  .loop = it->first,
-                  .scheduled = flight.scheduled,
-                  .attempt = flight.attempt,
-                  .failure_class = flight.last_failure
-                                       ? std::optional(to_string(*flight.last_failure))
-                                       : std::nullopt,
-                  .message = what + " while waiting to retry; the retry is dropped"});
+        log(out,
+            {.event = LifecycleEvent::iteration_end,
+             .loop = it->first,
+             .scheduled = flight.scheduled,
+             .attempt = flight.attempt,
+             .failure_class = flight.last_failure ? std::optional(to_string(*flight.last_failure))
+                                                  : std::nullopt,
+             .message = what + " while waiting to retry; the retry is dropped"});
         out.push_back(RecordRun{it->first, flight.attempt, status, now - flight.started,
                                 flight.last_failure,
                                 what + " while waiting to retry after: " + flight.last_error});

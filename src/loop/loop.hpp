@@ -21,7 +21,7 @@ struct LoopSettings {
     // Iterations to start on the schedule before the loop ends (run-now ones do not count).
     std::optional<std::uint64_t> count = std::nullopt;
     bool reconnect = true;
-    RetryOn retry_on = nullptr;  // null: nothing is handled
+    RetryOn retry_on = nullptr;                               // null: nothing is handled
     std::optional<std::uint64_t> max_retries = std::nullopt;  // nullopt: unlimited
     bool stop_on_error = false;
     // on_error `when = "first"`: the hook runs only for the first failed iteration in a row.

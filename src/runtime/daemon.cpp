@@ -34,7 +34,8 @@ bool unchanged(const TaskRunner& runner, const TaskConfig& task, const Generatio
         const ResolvedWebhook& new_url = next.endpoints.webhooks.at(action.webhook);
         same = same && old_url.url == new_url.url && old_url.kind == new_url.kind;
     });
-    if (task.ping) same = same && before.pings.at(*task.ping).url == next.endpoints.pings.at(*task.ping).url;
+    if (task.ping)
+        same = same && before.pings.at(*task.ping).url == next.endpoints.pings.at(*task.ping).url;
     return same;
 }
 

@@ -25,8 +25,8 @@ struct Generation {
     Generation(Config loaded, ResolvedEndpoints resolved_endpoints, const SharedServices& shared)
         : config(std::move(loaded)),
           endpoints(std::move(resolved_endpoints)),
-          services{shared.events,    shared.logger,   shared.webhooks, shared.pinger,
-                   this->endpoints,  shared.hostname, shared.store} {}
+          services{shared.events,   shared.logger,   shared.webhooks, shared.pinger,
+                   this->endpoints, shared.hostname, shared.store} {}
     Generation(const Generation&) = delete;
     Generation& operator=(const Generation&) = delete;
 

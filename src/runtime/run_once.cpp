@@ -32,15 +32,14 @@ class OneShot {
     Outcome run() {
         scheduled_ = wall_clock_now();
         if (const Hook* before_loop = hook(HookKind::before_loop)) {
-            run_hook(*before_loop, HookKind::before_loop,
-                     [this](const Outcome& before) {
-                         if (before.ok()) {
-                             run_action();
-                         } else {
-                             result_ = before;
-                             run_after_loop();
-                         }
-                     });
+            run_hook(*before_loop, HookKind::before_loop, [this](const Outcome& before) {
+                if (before.ok()) {
+                    run_action();
+                } else {
+                    result_ = before;
+                    run_after_loop();
+                }
+            });
         } else {
             run_action();
         }
@@ -118,8 +117,7 @@ class OneShot {
             const HookKind kind = outcome.ok() ? HookKind::on_success : HookKind::on_error;
             const Hook* notify = hook(kind);
             if (notify != nullptr && !outcome.cancelled) {
-                run_hook(*notify, kind,
-                         [this](const Outcome&) { run_after_loop(); });
+                run_hook(*notify, kind, [this](const Outcome&) { run_after_loop(); });
             } else {
                 run_after_loop();
             }
@@ -128,8 +126,7 @@ class OneShot {
 
     void run_after_loop() {
         if (const Hook* after_loop = hook(HookKind::after_loop)) {
-            run_hook(*after_loop, HookKind::after_loop,
-                     [this](const Outcome&) { done(); });
+            run_hook(*after_loop, HookKind::after_loop, [this](const Outcome&) { done(); });
         } else {
             done();
         }

@@ -196,12 +196,12 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
     const std::string_view status = to_string(command.status);
     const std::string failure_class = command.failure ? to_string(*command.failure) : "";
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
-    *last_run_ = LastRun{command.iteration, wall_clock_now(), command.elapsed,
-                         std::string(status), failure_class};
+    *last_run_ = LastRun{command.iteration, wall_clock_now(), command.elapsed, std::string(status),
+                         failure_class};
     if (StateStore* store = services().store) {
-        auto written = store->iteration_ended(task_->name, command.iteration, command.attempts,
-                                              status, failure_class, command.message,
-                                              command.elapsed);
+        auto written =
+            store->iteration_ended(task_->name, command.iteration, command.attempts, status,
+                                   failure_class, command.message, command.elapsed);
         if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
     }
     const std::string tail = outcome != nullptr ? outcome->output_tail : std::string();
@@ -213,8 +213,8 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
 void TaskRunner::send_ping(PingKind kind, std::string body) {
     if (!task_->ping) return;
     ++pings_in_flight_;
-    services().pinger.ping(services().endpoints.pings.at(*task_->ping), kind, std::move(body), task_->name,
-                           this, [this] {
+    services().pinger.ping(services().endpoints.pings.at(*task_->ping), kind, std::move(body),
+                           task_->name, this, [this] {
                                --pings_in_flight_;
                                after_event();
                            });
@@ -247,7 +247,8 @@ void TaskRunner::run_next_hook() {
                                 .hook_context = &hook_context,
                                 .timeout = hook.timeout};
     const std::uint64_t loop = hook_context.loop;
-    services().logger.lifecycle(task_->name, {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
+    services().logger.lifecycle(task_->name,
+                                {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
     auto done = [this, kind, loop](Outcome outcome) {
         outcome.duration = wall_clock_now() - hook_->running.started;
         services().events.destroy_later(std::move(hook_->running.run));
@@ -260,7 +261,9 @@ void TaskRunner::run_next_hook() {
              .duration = outcome.duration,
              .failure_class =
                  outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
-             .message = outcome.cancelled ? "cancelled" : outcome.ok() ? "ok" : outcome.error});
+             .message = outcome.cancelled ? "cancelled"
+                        : outcome.ok()    ? "ok"
+                                          : outcome.error});
         Commands out;
         loop_.hook_finished(kind, outcome, wall_clock_now(), out);
         execute(std::move(out));

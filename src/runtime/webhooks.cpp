@@ -112,9 +112,9 @@ std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
             }
             add_url_secrets(*url, redactor);
             const WebhookKind kind = endpoint.kind.value_or(detect_webhook_kind(*url));
-            resolved.webhooks.emplace(endpoint.name,
-                                      ResolvedWebhook{*url, kind, redact_url(*url),
-                                                      where_from(endpoint.url, section)});
+            resolved.webhooks.emplace(
+                endpoint.name,
+                ResolvedWebhook{*url, kind, redact_url(*url), where_from(endpoint.url, section)});
         }
         const ResolvedWebhook& target = resolved.webhooks.at(endpoint.name);
         if (target.kind != webhook.kind) {

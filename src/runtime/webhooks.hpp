@@ -49,10 +49,11 @@ void for_each_webhook_action(const TaskConfig& task, Visit visit, EndpointUse us
     }
 }
 
-// The endpoints that the given tasks use, with `redactor` (which learns their secrets). Each error is placed at the endpoint's table and names
-// the task, the endpoint and where its URL should come from, never the URL: an unset variable,
-// an unreadable file, a URL that is not http(s), or a webhook URL whose kind does not match the
-// body keys. The daemon refuses to start, or a reload, on any of them; `check` reports them.
+// The endpoints that the given tasks use, with `redactor` (which learns their secrets). Each error
+// is placed at the endpoint's table and names the task, the endpoint and where its URL should come
+// from, never the URL: an unset variable, an unreadable file, a URL that is not http(s), or a
+// webhook URL whose kind does not match the body keys. The daemon refuses to start, or a reload, on
+// any of them; `check` reports them.
 std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
     const Config& config, const std::vector<const TaskConfig*>& tasks,
     std::shared_ptr<Redactor> redactor, EndpointUse use = {});

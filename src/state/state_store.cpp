@@ -177,8 +177,10 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
     }
 
     const std::string canonical = std::filesystem::weakly_canonical(config_path, error).string();
-    if (auto owned = store->claim_for(canonical, dir); !owned) return std::unexpected(owned.error());
-    if (auto prepared = store->prepare_writes(); !prepared) return std::unexpected(prepared.error());
+    if (auto owned = store->claim_for(canonical, dir); !owned)
+        return std::unexpected(owned.error());
+    if (auto prepared = store->prepare_writes(); !prepared)
+        return std::unexpected(prepared.error());
     return store;
 }
 
@@ -191,9 +193,9 @@ std::expected<void, std::string> StateStore::claim_for(const std::string& config
                          [&](sqlite3_stmt* row) { recorded = column_text(row, 0); });
     if (!read) return read;
     if (recorded && *recorded != config) {
-        return std::unexpected("state_dir " + dir + " belongs to " + *recorded + ", not " +
-                               config + "; give each config its own state_dir (or delete " +
-                               path_ + " to start afresh)");
+        return std::unexpected("state_dir " + dir + " belongs to " + *recorded + ", not " + config +
+                               "; give each config its own state_dir (or delete " + path_ +
+                               " to start afresh)");
     }
     if (recorded) return {};
     auto record = prepare("INSERT INTO meta(key, value) VALUES('config', ?1)");
@@ -250,9 +252,9 @@ std::expected<std::map<std::string, Instant>, std::string> StateStore::last_fire
     auto query = prepare("SELECT task, last_fired_us FROM slots");
     if (!query) return std::unexpected(query.error());
     std::map<std::string, Instant> slots;
-    auto read = each_row(db_, query->get(), "cannot read the slots of " + path_, [&](sqlite3_stmt* row) {
-        slots.emplace(column_text(row, 0), column_instant(row, 1));
-    });
+    auto read = each_row(
+        db_, query->get(), "cannot read the slots of " + path_,
+        [&](sqlite3_stmt* row) { slots.emplace(column_text(row, 0), column_instant(row, 1)); });
     if (!read) return std::unexpected(read.error());
     return slots;
 }

@@ -34,13 +34,15 @@ std::expected<std::uint64_t, std::string> parse_byte_size(std::string_view text)
             return std::unexpected(written + " is too large");
         return number * scale;
     }
-    return std::unexpected(written + " has no unit tasksrun knows; use B, KiB, MiB, GiB, kB, MB "
-                                     "or GB");
+    return std::unexpected(written +
+                           " has no unit tasksrun knows; use B, KiB, MiB, GiB, kB, MB "
+                           "or GB");
 }
 
 std::string format_byte_size(std::uint64_t bytes) {
     for (const std::string_view unit : {"GiB", "MiB", "KiB"}) {
-        const auto found = std::ranges::find(kUnits, unit, &std::pair<std::string_view, std::uint64_t>::first);
+        const auto found =
+            std::ranges::find(kUnits, unit, &std::pair<std::string_view, std::uint64_t>::first);
         if (bytes != 0 && bytes % found->second == 0)
             return std::to_string(bytes / found->second) + std::string(unit);
     }

@@ -14,8 +14,7 @@ TEST_CASE("output capture: everything up to the limit, as printed", "[actions][o
     CHECK(capture.total_bytes() == 18);
 }
 
-TEST_CASE("output capture: past the limit the middle is dropped and said so",
-          "[actions][output]") {
+TEST_CASE("output capture: past the limit the middle is dropped and said so", "[actions][output]") {
     OutputCapture capture(16 * 1024);
     std::string printed;
     for (int i = 0; i < 10'000; ++i) {
@@ -28,8 +27,8 @@ TEST_CASE("output capture: past the limit the middle is dropped and said so",
     CHECK(text.starts_with(printed.substr(0, 8 * 1024)));
     CHECK(text.ends_with(printed.substr(printed.size() - 8 * 1024)));
     const std::size_t dropped = printed.size() - 16 * 1024;
-    CHECK(text.find("\n[\u2026 " + std::to_string(dropped) + " bytes of output dropped \u2026]\n") !=
-          std::string::npos);
+    CHECK(text.find("\n[\u2026 " + std::to_string(dropped) +
+                    " bytes of output dropped \u2026]\n") != std::string::npos);
     CHECK(capture.tail() == printed.substr(printed.size() - OutputCapture::kTailBytes));
     CHECK(capture.total_bytes() == printed.size());
 }

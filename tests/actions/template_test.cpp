@@ -64,11 +64,10 @@ TEST_CASE("templates: every limited field of a body fits, and embeds fit in all"
           "[actions][template]") {
     TemplateValues v;
     v[Placeholder::output] = std::string(9000, 'o') + "END";
-    const nlohmann::json discord = {
-        {"content", "{{output}}"},
-        {"embeds",
-         {{{"title", "Report"}, {"description", "{{output}}"}},
-          {{"description", "second: {{output}}"}}}}};
+    const nlohmann::json discord = {{"content", "{{output}}"},
+                                    {"embeds",
+                                     {{{"title", "Report"}, {"description", "{{output}}"}},
+                                      {{"description", "second: {{output}}"}}}}};
     const auto limits = limited_texts(WebhookKind::discord, discord);
     const nlohmann::json body = expand_json_within(discord, v, limits, kDiscordEmbedTextTotalMax);
     CHECK(code_points(body["content"].get<std::string>()) == 2000);

@@ -226,7 +226,8 @@ std::vector<BadConfig> corpus() {
           "MiB, GiB, kB, MB or GB"}},
         {"Slack text over its limit",
          "[webhooks.s]\nurl_env = \"S\"\nkind = \"slack\"\n[[task]]\nname = \"t\"\nseconds = "
-         "1\nwebhook = \"s\"\ntext = \"" + std::string(40001, 'x') + "\"\n",
+         "1\nwebhook = \"s\"\ntext = \"" +
+             std::string(40001, 'x') + "\"\n",
          {"t.toml:8:8: text is 40001 characters; Slack allows at most 40000"}},
         {"webhook with two URL sources",
          "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "

@@ -205,7 +205,8 @@ then = "stop"
     const TaskConfig& backup = c.tasks[0];
     CHECK(backup.on_error == AfterError::continue_loop);
     REQUIRE(backup.hooks.get(HookKind::before_loop) != nullptr);
-    CHECK(std::get<CommandAction>(backup.hooks.get(HookKind::before_loop)->action).shell == "echo starting");
+    CHECK(std::get<CommandAction>(backup.hooks.get(HookKind::before_loop)->action).shell ==
+          "echo starting");
     REQUIRE(backup.hooks.get(HookKind::after_loop) != nullptr);
     CHECK(backup.hooks.get(HookKind::after_loop)->timeout == Duration{5s});
     REQUIRE(backup.hooks.get(HookKind::on_success) != nullptr);

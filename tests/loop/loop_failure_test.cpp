@@ -29,8 +29,7 @@ TEST_CASE("loop failures: stop while waiting to retry ends the iteration at once
     d.clear();
 
     d.loop.stop(kT0 + 2s, d.out);
-    CHECK(d.events() ==
-          std::vector<std::string>{"stop", "iteration_end", "after_loop"});
+    CHECK(d.events() == std::vector<std::string>{"stop", "iteration_end", "after_loop"});
     CHECK(d.has(DisarmTimer{}));
     const auto records = d.records();
     REQUIRE(records.size() == 1);
@@ -48,8 +47,7 @@ TEST_CASE("loop failures: stop while waiting to retry ends the iteration at once
     CHECK(d.loop.state() == LoopState::finished);
 }
 
-TEST_CASE("loop failures: an attempt that fails after a stop is not retried",
-          "[loop][failures]") {
+TEST_CASE("loop failures: an attempt that fails after a stop is not retried", "[loop][failures]") {
     LoopSettings settings = every(1h);
     settings.has_on_error = true;
     Driver d(settings);
@@ -134,8 +132,7 @@ TEST_CASE("loop failures: no retry waits less than 100 ms, whatever a server say
     }
 }
 
-TEST_CASE("loop failures: every attempt logs iteration_start with its number",
-          "[loop][failures]") {
+TEST_CASE("loop failures: every attempt logs iteration_start with its number", "[loop][failures]") {
     Driver d(every(1h));
     d.start(kT0);
     const Instant retry_at = into_backoff(d, kT0);

@@ -2,8 +2,8 @@
 #include "state/state_store.hpp"
 
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 
 #include "support/time.hpp"
 

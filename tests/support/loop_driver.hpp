@@ -55,7 +55,8 @@ class Driver {
     std::vector<std::string> events() {
         std::vector<std::string> names;
         for (const Command& c : out) {
-            if (const auto* l = std::get_if<Log>(&c)) names.emplace_back(to_string(l->record.event));
+            if (const auto* l = std::get_if<Log>(&c))
+                names.emplace_back(to_string(l->record.event));
         }
         return names;
     }
