@@ -131,10 +131,9 @@ void CommandRun::spawn() {
     err_.fd = err_pipe[0];
     for (Stream* stream : {&out_, &err_}) {
         fcntl(stream->fd, F_SETFL, fcntl(stream->fd, F_GETFL) | O_NONBLOCK);
-        stream->source = events_.io(stream->fd, EPOLLIN, [this, stream](std::uint32_t) {
-            read_available(*stream);
-            if (exited_) continue_draining();
-        });
+        // Reading may close the stream and so free this lambda: nothing may follow the call.
+        stream->source = events_.io(stream->fd, EPOLLIN,
+                                    [this, stream](std::uint32_t) { on_output(*stream); });
     }
     child_ = events_.child(pid_, [this](const siginfo_t& info) { on_exit(info); });
     if (launch_.timeout) {
@@ -143,6 +142,11 @@ void CommandRun::spawn() {
             send_kill(launch_.action->kill_signal);
         });
     }
+}
+
+void CommandRun::on_output(Stream& stream) {
+    read_available(stream);
+    if (exited_) continue_draining();
 }
 
 void CommandRun::read_available(Stream& stream) {

@@ -63,6 +63,7 @@ class CommandRun final : public ActionRun {
     };
 
     void spawn();
+    void on_output(Stream& stream);
     void read_available(Stream& stream);
     void emit_line(Stream& stream, std::string_view line);
     void close_stream(Stream& stream);
