@@ -208,18 +208,22 @@ void ControlServer::answer_waiting(Connection& connection) {
 }
 
 void ControlServer::answer(Connection& connection, std::string_view line) {
+    if (auto reply = reply_to_line(line, handler_)) send(connection, *reply);
+}
+
+std::optional<nlohmann::json> reply_to_line(std::string_view line,
+                                            const ControlServer::Handler& handler) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) return;
+    if (line.empty()) return std::nullopt;
     nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
     if (request.is_discarded() || !request.is_object()) {
-        send(connection, control_error("a request is one JSON object per line, e.g. "
-                                       "{\"command\":\"status\"}"));
-        return;
+        return control_error("a request is one JSON object per line, e.g. "
+                             "{\"command\":\"status\"}");
     }
     try {
-        send(connection, handler_(request));
+        return handler(request);
     } catch (const std::exception& error) {
-        send(connection, control_error(error.what()));
+        return control_error(error.what());
     }
 }
 

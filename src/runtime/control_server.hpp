@@ -16,6 +16,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "runtime/event_loop.hpp"
 
@@ -87,6 +88,12 @@ class ControlServer {
     EventSource deadline_sweep_;
     Duration deadline_sweep_at_{0};
 };
+
+// The reply to one request line (without its '\n'; a trailing '\r' is ignored): the handler's
+// reply, or an error reply for a line that is not a JSON object or a handler that throws.
+// nullopt for an empty line, which gets no reply.
+std::optional<nlohmann::json> reply_to_line(std::string_view line,
+                                            const ControlServer::Handler& handler);
 
 // The reply to a request that failed: {"ok":false,"error":message}.
 nlohmann::json control_error(std::string message);
