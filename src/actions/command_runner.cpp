@@ -132,8 +132,8 @@ void CommandRun::spawn() {
     for (Stream* stream : {&out_, &err_}) {
         fcntl(stream->fd, F_SETFL, fcntl(stream->fd, F_GETFL) | O_NONBLOCK);
         // Reading may close the stream and so free this lambda: nothing may follow the call.
-        stream->source = events_.io(stream->fd, EPOLLIN,
-                                    [this, stream](std::uint32_t) { on_output(*stream); });
+        stream->source =
+            events_.io(stream->fd, EPOLLIN, [this, stream](std::uint32_t) { on_output(*stream); });
     }
     child_ = events_.child(pid_, [this](const siginfo_t& info) { on_exit(info); });
     if (launch_.timeout) {

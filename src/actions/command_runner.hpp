@@ -80,7 +80,7 @@ class CommandRun final : public ActionRun {
     Done done_;
     pid_t pid_ = -1;
     bool exited_ = false;
-    siginfo_t exit_info_{};   // when exited_
+    siginfo_t exit_info_{};    // when exited_
     std::size_t drained_ = 0;  // bytes read since the process exited
     bool timed_out_ = false;
     bool aborted_ = false;

@@ -20,8 +20,7 @@ std::optional<ServerDelay> parse_server_delay(std::string_view text) {
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
     double seconds = 0;
     const char* const end = text.data() + text.size();
-    const auto [stop, error] =
-        std::from_chars(text.data(), end, seconds, std::chars_format::fixed);
+    const auto [stop, error] = std::from_chars(text.data(), end, seconds, std::chars_format::fixed);
     if (stop != end) return std::nullopt;
     if (error == std::errc::result_out_of_range) {
         // Too many digits for a double: far over a day, unless it is a tiny fraction or negative.

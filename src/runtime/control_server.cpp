@@ -106,8 +106,8 @@ void ControlServer::accept_clients() {
         Connection& connection = connections_[fd];
         connection.fd = fd;
         connection.last_activity = now();
-        connection.io = events_.io(fd, EPOLLIN,
-                                   [this, fd](std::uint32_t revents) { on_io(fd, revents); });
+        connection.io =
+            events_.io(fd, EPOLLIN, [this, fd](std::uint32_t revents) { on_io(fd, revents); });
     }
     arm_deadline_sweep();
 }
@@ -217,8 +217,9 @@ std::optional<nlohmann::json> reply_to_line(std::string_view line,
     if (line.empty()) return std::nullopt;
     nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
     if (request.is_discarded() || !request.is_object()) {
-        return control_error("a request is one JSON object per line, e.g. "
-                             "{\"command\":\"status\"}");
+        return control_error(
+            "a request is one JSON object per line, e.g. "
+            "{\"command\":\"status\"}");
     }
     try {
         return handler(request);
@@ -283,8 +284,7 @@ void ControlServer::close_expired() {
     for (auto& [fd, connection] : connections_) {
         if (connection.fd < 0) continue;
         if (connection.request_started && at - *connection.request_started >= kRequestDeadline) {
-            refuse(connection,
-                   "request not completed within " + format_duration(kRequestDeadline));
+            refuse(connection, "request not completed within " + format_duration(kRequestDeadline));
         } else if (at - connection.last_activity >= kIdleTimeout) {
             close_later(fd);
         }
@@ -315,8 +315,8 @@ namespace {
 
 // The time left until `deadline`, for poll(2): at least 0, rounded up to a millisecond.
 int poll_timeout(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
 }
 

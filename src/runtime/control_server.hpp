@@ -13,8 +13,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,9 +49,9 @@ class ControlServer {
 
   private:
     struct Connection {
-        int fd = -1;           // -1 once closing
-        std::string in;        // received, not yet answered
-        std::string out;       // replies not yet sent
+        int fd = -1;                              // -1 once closing
+        std::string in;                           // received, not yet answered
+        std::string out;                          // replies not yet sent
         Duration last_activity{0};                // a byte moved either way (loop clock)
         std::optional<Duration> request_started;  // the first byte of an unfinished line
         bool peer_done = false;                   // the client sent end of file

@@ -249,7 +249,8 @@ std::expected<int, std::string> EventLoop::run() {
     const int code = sd_event_loop(event_);
     running_loop = outer;
     if (failure_) return std::unexpected(*failure_);
-    if (code < 0) return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
+    if (code < 0)
+        return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
     return code;
 }
 

@@ -22,6 +22,15 @@ CommandAction shell(std::string script) {
                          .kill_timeout = 1s};
 }
 
+std::unique_ptr<CommandRun> start(EventLoop& events, Logger& logger, const CommandAction& action,
+                                  CommandRun::Done done) {
+    block_child_signals();
+    return std::make_unique<CommandRun>(
+        events, logger,
+        CommandLaunch{.action = &action, .environment = {}, .timeout = {}, .task = "t"},
+        std::move(done));
+}
+
 // Whether `pid` is still a child of this process, dead or alive (a zombie counts).
 bool still_a_child(pid_t pid) {
     siginfo_t info{};
@@ -30,20 +39,16 @@ bool still_a_child(pid_t pid) {
 
 TEST_CASE("a background process holding the output open does not hold up the outcome",
           "[actions][command_runner]") {
-    block_child_signals();
     EventLoop events;
     Logger logger(LogFormat::json, LogLevel::error);
     const CommandAction action = shell("yes spam & exit 3");
     std::optional<Outcome> outcome;
-    pid_t group = -1;
     const auto started = std::chrono::steady_clock::now();
-    auto run = std::make_unique<CommandRun>(
-        events, logger, CommandLaunch{.action = &action, .environment = {}, .timeout = {}, .task = "t"},
-        [&](Outcome result) {
-            outcome = std::move(result);
-            events.exit(0);
-        });
-    group = run->pid();
+    auto run = start(events, logger, action, [&](Outcome result) {
+        outcome = std::move(result);
+        events.exit(0);
+    });
+    const pid_t group = run->pid();
     EventSource limit = events.elapsed_timer(20s, [&] { events.exit(1); });
     const auto code = events.run();
     const auto took = std::chrono::steady_clock::now() - started;
@@ -58,13 +63,11 @@ TEST_CASE("a background process holding the output open does not hold up the out
 
 TEST_CASE("a command whose run is destroyed while it runs is killed and reaped",
           "[actions][command_runner]") {
-    block_child_signals();
     EventLoop events;
     Logger logger(LogFormat::json, LogLevel::error);
     const CommandAction action = shell("sleep 30");
-    auto run = std::make_unique<CommandRun>(
-        events, logger, CommandLaunch{.action = &action, .environment = {}, .timeout = {}, .task = "t"},
-        [](Outcome) { FAIL("a destroyed run reports nothing"); });
+    auto run =
+        start(events, logger, action, [](Outcome) { FAIL("a destroyed run reports nothing"); });
     const pid_t pid = run->pid();
     REQUIRE(pid > 0);
     run.reset();

@@ -40,9 +40,9 @@ TEST_CASE("429 bodies: JSON retry_after wins over the rounded header", "[actions
 
 TEST_CASE("429 bodies: an unusable retry_after is no delay, one over a day is a day",
           "[actions][discord]") {
-    for (const char* body : {R"({"retry_after":-1000})", R"({"retry_after":-1e300})",
-                             R"({"retry_after":0})", R"({"retry_after":"NaN"})",
-                             R"({"retry_after":null})"}) {
+    for (const char* body :
+         {R"({"retry_after":-1000})", R"({"retry_after":-1e300})", R"({"retry_after":0})",
+          R"({"retry_after":"NaN"})", R"({"retry_after":null})"}) {
         INFO(body);
         const auto r = parse_too_many_requests({}, body);
         CHECK(r.json);

@@ -21,9 +21,9 @@ TEST_CASE("server delays: positive finite seconds, rounded up to microseconds",
 TEST_CASE("server delays: negative, zero, NaN and infinite are no delay",
           "[actions][server_delay]") {
     constexpr double kInfinity = std::numeric_limits<double>::infinity();
-    for (const double seconds : {0.0, -0.0, -1.0, -1000.0, -1e300, -kInfinity, kInfinity,
-                                 std::numeric_limits<double>::quiet_NaN(),
-                                 -std::numeric_limits<double>::denorm_min()}) {
+    for (const double seconds :
+         {0.0, -0.0, -1.0, -1000.0, -1e300, -kInfinity, kInfinity,
+          std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::denorm_min()}) {
         INFO(seconds);
         CHECK_FALSE(server_delay(seconds).has_value());
     }

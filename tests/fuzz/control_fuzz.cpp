@@ -61,8 +61,8 @@ struct Daemonish {
         LoadResult loaded = parse_config(kConfig, "fuzz.toml");
         if (!loaded.config) std::abort();
         const SharedServices shared{events, logger, webhooks, "fuzz", nullptr};
-        generation =
-            std::make_shared<const Generation>(std::move(*loaded.config), ResolvedWebhooks{}, shared);
+        generation = std::make_shared<const Generation>(std::move(*loaded.config),
+                                                        ResolvedWebhooks{}, shared);
         std::vector<TaskRunner*> listed;
         std::uint64_t seed = 1;
         for (const TaskConfig& task : generation->config.tasks) {
@@ -85,11 +85,11 @@ struct Daemonish {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Daemonish daemon;
     const std::string_view line(reinterpret_cast<const char*>(data), size);
-    const auto reply = reply_to_line(line, [](const nlohmann::json& request) {
-        return control_reply(request, daemon.index);
-    });
+    const auto reply = reply_to_line(
+        line, [](const nlohmann::json& request) { return control_reply(request, daemon.index); });
     // The reply is sent as the server sends it, invalid UTF-8 replaced.
-    if (reply) static_cast<void>(reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (reply)
+        static_cast<void>(reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     daemon.turn();
     return 0;
 }

@@ -18,8 +18,9 @@ namespace {
 using tasksrun::Zone;
 
 // Zones with DST both ways, a half-hour offset and a zone that changed its offset for good.
-constexpr std::array<const char*, 6> kZones = {"UTC",          "Europe/Berlin",  "America/New_York",
-                                               "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Apia"};
+constexpr std::array<const char*, 6> kZones = {
+    "UTC",          "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+    "Asia/Kolkata", "Pacific/Apia"};
 
 const Zone& zone(std::size_t index) {
     static const std::array<Zone, kZones.size()> zones = [] {
@@ -50,9 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     auto cron = tasksrun::CronExpression::parse(text);
     if (!cron) return 0;
-    const tasksrun::DstPolicy policy{
-        .gap = static_cast<tasksrun::DstGap>(data[1] % 3),
-        .fold = static_cast<tasksrun::DstFold>((data[1] / 3) % 2)};
+    const tasksrun::DstPolicy policy{.gap = static_cast<tasksrun::DstGap>(data[1] % 3),
+                                     .fold = static_cast<tasksrun::DstFold>((data[1] / 3) % 2)};
     const tasksrun::WallClockSchedule schedule(std::move(*cron), zone(data[0]), policy);
     tasksrun::Instant at{std::chrono::seconds{seconds}};
     for (int i = 0; i < 4; ++i) {

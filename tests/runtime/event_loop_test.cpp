@@ -6,8 +6,7 @@
 namespace tasksrun {
 namespace {
 
-TEST_CASE("an event handler that throws ends the loop with its cause",
-          "[runtime][event_loop]") {
+TEST_CASE("an event handler that throws ends the loop with its cause", "[runtime][event_loop]") {
     EventLoop events;
     bool after = false;
     EventSource failing = events.defer([] { throw std::runtime_error("disk on fire"); });
