@@ -5,11 +5,12 @@ Each attack runs against a fresh `tasksrun run` (JSON logs, a control socket) wh
 tick task every 0.2 s (running `true`), measured while the attack runs:
   pipeline   a control client pipelines `status` requests for ATTACK seconds, never reading
   silent64   64 connections that send nothing, then `tasksrun ctl status` (its time and exit)
-  yes-spam   a task every 2 s running `yes spam & exit 0`, for ATTACK seconds
+  yes-spam   a task every 2 s running `yes spam & sleep 0.1` (the shell exits while yes writes), for ATTACK seconds
   429-neg    a webhook answering 429 {"retry_after": -1000}, for ATTACK seconds
   500-zero   a webhook answering 500 with Retry-After: 0, for ATTACK seconds
-Reported: tick lateness p50/p99/max (the log's lateness_ms of the tick's iteration_start lines
-within the attack), peak RSS and peak private memory (Private_Clean + Private_Dirty from
+Reported: tick starts seen of those due, lateness p50/p99 (the log's lateness_ms of the tick's
+iteration_start lines within the attack), the longest gap between tick starts (a stalled loop
+skips the slots it missed, so a stall shows as a gap more than as lateness), peak RSS and peak private memory (Private_Clean + Private_Dirty from
 /proc/PID/smaps_rollup) sampled every 20 ms, and what the attack achieved.
 
 Usage: hostile_bench.py BUILD_DIR [--seconds 10] [--only pipeline,silent64,...]
@@ -60,14 +61,17 @@ def measure(binary, name, config, attack, env=None):
             process.send_signal(signal.SIGKILL)
             process.wait()
             log.close()
-        lateness = hostile.tick_lateness(log_path, since, until)
+        starts = hostile.tick_starts(log_path, since, until)
         log_mib = os.path.getsize(log_path) / 2**20
+    lateness = [late for _, late in starts]
+    gap = hostile.longest_gap_ms(starts, since, until)
     if lateness:
         stats = (f"{hostile.percentile(lateness, 50):8.1f} {hostile.percentile(lateness, 99):9.1f} "
-                 f"{max(lateness):9.1f}")
+                 f"{gap:9.0f}")
     else:
-        stats = f"{'-':>8} {'-':>9} {'-':>9}"
-    print(f"{name:<10} {len(lateness):>5} {stats} {memory.peak_rss_kib / 1024:9.1f} "
+        stats = f"{'-':>8} {'-':>9} {gap:9.0f}"
+    expected = int((until - since) / 0.2)
+    print(f"{name:<10} {len(lateness):>3}/{expected:<3} {stats} {memory.peak_rss_kib / 1024:9.1f} "
           f"{memory.peak_private_kib / 1024:9.1f} {log_mib:8.1f}  {note}", flush=True)
 
 
@@ -77,10 +81,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--only", default="pipeline,silent64,yes-spam,429-neg,500-zero")
     args = parser.parse_args()
-    binary = os.path.join(args.build_dir, "tasksrun")
+    binary = os.path.abspath(os.path.join(args.build_dir, "tasksrun"))
     seconds = args.seconds
     chosen = args.only.split(",")
-    print(f"{'attack':<10} {'ticks':>5} {'p50 ms':>8} {'p99 ms':>9} {'max ms':>9} {'RSS MiB':>9} "
+    print(f"{'attack':<10} {'ticks':>7} {'p50 ms':>8} {'p99 ms':>9} {'gap ms':>9} {'RSS MiB':>9} "
           f"{'priv MiB':>9} {'log MiB':>8}  achieved")
 
     def pipeline(socket_path, _):
@@ -100,14 +104,14 @@ def main():
 
     def spam(_, __):
         time.sleep(seconds)
-        return "yes spam & exit 0, every 2 s"
+        return "yes spam & sleep 0.1, every 2 s"
 
     if "pipeline" in chosen:
         measure(binary, "pipeline", "", pipeline)
     if "silent64" in chosen:
         measure(binary, "silent64", "", silent64)
     if "yes-spam" in chosen:
-        measure(binary, "yes-spam", '[[task]]\nname = "spam"\nseconds = 2\nrun = "yes spam & exit 0"\n',
+        measure(binary, "yes-spam", '[[task]]\nname = "spam"\nseconds = 2\nrun = "yes spam & sleep 0.1"\n',
                 spam)
     server_class = hostile.absurd_server_class(WebhookServer)
     for name, behaviour in (("429-neg", "negative-429"), ("500-zero", "zero-500")):

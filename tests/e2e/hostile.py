@@ -69,13 +69,16 @@ class MemorySampler:
         self._thread.join()
 
 
-def tick_lateness(log_path, since, until, task="tick"):
-    """lateness_ms of `task`'s iteration_start lines logged between two wall-clock times.
+def tick_starts(log_path, since, until, task="tick"):
+    """(wall-clock time, lateness_ms) of `task`'s iteration_start lines logged between two
+    wall-clock times. Only lines naming the task are parsed: an attack may leave a very large
+    log behind.
 
-    Only lines naming the task are parsed: an attack may leave a very large log behind.
+    A stalled loop shows less in lateness than in gaps: the slots it missed are skipped (the
+    default misfire policy), and the next tick is on time again.
     """
     needle = f'"task":"{task}","event":"iteration_start"'
-    lateness = []
+    starts = []
     with open(log_path, encoding="utf-8", errors="replace") as f:
         for line in f:
             if needle not in line or not line.endswith("\n"):
@@ -83,8 +86,14 @@ def tick_lateness(log_path, since, until, task="tick"):
             record = json.loads(line)
             stamp = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
             if since <= stamp <= until:
-                lateness.append(record["lateness_ms"])
-    return lateness
+                starts.append((stamp, record["lateness_ms"]))
+    return starts
+
+
+def longest_gap_ms(starts, since, until):
+    """The longest time without a tick start, the window's edges included."""
+    stamps = [since] + [stamp for stamp, _ in starts] + [until]
+    return max(later - earlier for earlier, later in zip(stamps, stamps[1:])) * 1000
 
 
 def percentile(values, p):
@@ -165,6 +174,8 @@ def absurd_server_class(base):
             behaviour = parts[parts.index("webhooks") + 1] if "webhooks" in parts else ""
             if behaviour not in ABSURD_ANSWERS:
                 return super().handle(handler)
+            # Answers as fast as a real server would: no Nagle delay between headers and body.
+            handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             length = int(handler.headers.get("Content-Length") or 0)
             if length:
                 handler.rfile.read(length)
