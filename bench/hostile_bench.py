@@ -13,11 +13,14 @@ iteration_start lines within the attack), the longest gap between tick starts (a
 skips the slots it missed, so a stall shows as a gap more than as lateness), peak RSS and peak private memory (Private_Clean + Private_Dirty from
 /proc/PID/smaps_rollup) sampled every 20 ms, and what the attack achieved.
 
-Usage: hostile_bench.py BUILD_DIR [--seconds 10] [--only pipeline,silent64,...]
+Each attack runs --runs times (3), each on a fresh daemon; the table shows medians.
+
+Usage: hostile_bench.py BUILD_DIR [--seconds 10] [--runs 3] [--only pipeline,silent64,...]
 """
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,7 +50,8 @@ def start_daemon(binary, workdir, config, env=None):
     return process, log, log_path, socket_path
 
 
-def measure(binary, name, config, attack, env=None):
+def measure(binary, config, attack, env=None):
+    """One attack against a fresh daemon: a dict of what the table shows."""
     with tempfile.TemporaryDirectory(prefix="tasksrun-hostile-") as workdir:
         process, log, log_path, socket_path = start_daemon(binary, workdir, config, env)
         try:
@@ -63,16 +67,22 @@ def measure(binary, name, config, attack, env=None):
             log.close()
         starts = hostile.tick_starts(log_path, since, until)
         log_mib = os.path.getsize(log_path) / 2**20
-    lateness = [late for _, late in starts]
-    gap = hostile.longest_gap_ms(starts, since, until)
-    if lateness:
-        stats = (f"{hostile.percentile(lateness, 50):8.1f} {hostile.percentile(lateness, 99):9.1f} "
-                 f"{gap:9.0f}")
-    else:
-        stats = f"{'-':>8} {'-':>9} {gap:9.0f}"
-    expected = int((until - since) / 0.2)
-    print(f"{name:<10} {len(lateness):>3}/{expected:<3} {stats} {memory.peak_rss_kib / 1024:9.1f} "
-          f"{memory.peak_private_kib / 1024:9.1f} {log_mib:8.1f}  {note}", flush=True)
+    lateness = [late for _, late in starts] or [float("nan")]
+    return {"ticks": len(starts), "due": int((until - since) / 0.2),
+            "p50": hostile.percentile(lateness, 50), "p99": hostile.percentile(lateness, 99),
+            "gap": hostile.longest_gap_ms(starts, since, until),
+            "rss": memory.peak_rss_kib / 1024, "private": memory.peak_private_kib / 1024,
+            "log": log_mib, "note": note}
+
+
+def report(name, runs):
+    """The median of each figure over the runs (the note of the median run by gap)."""
+    def median(key):
+        return statistics.median(run[key] for run in runs)
+    middle = sorted(runs, key=lambda run: run["gap"])[len(runs) // 2]
+    print(f"{name:<10} {median('ticks'):>3.0f}/{median('due'):<3.0f} {median('p50'):8.1f} "
+          f"{median('p99'):9.1f} {median('gap'):9.0f} {median('rss'):9.1f} {median('private'):9.1f} "
+          f"{median('log'):8.1f}  {middle['note']}", flush=True)
 
 
 def main():
@@ -80,6 +90,7 @@ def main():
     parser.add_argument("build_dir")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--only", default="pipeline,silent64,yes-spam,429-neg,500-zero")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each attack; medians shown")
     args = parser.parse_args()
     binary = os.path.abspath(os.path.join(args.build_dir, "tasksrun"))
     seconds = args.seconds
@@ -106,13 +117,16 @@ def main():
         time.sleep(seconds)
         return "yes spam & sleep 0.1, every 2 s"
 
+    def repeated(name, config, attack, env=None):
+        report(name, [measure(binary, config, attack, env) for _ in range(args.runs)])
+
     if "pipeline" in chosen:
-        measure(binary, "pipeline", "", pipeline)
+        repeated("pipeline", "", pipeline)
     if "silent64" in chosen:
-        measure(binary, "silent64", "", silent64)
+        repeated("silent64", "", silent64)
     if "yes-spam" in chosen:
-        measure(binary, "yes-spam", '[[task]]\nname = "spam"\nseconds = 2\nrun = "yes spam & sleep 0.1"\n',
-                spam)
+        repeated("yes-spam", '[[task]]\nname = "spam"\nseconds = 2\nrun = "yes spam & sleep 0.1"\n',
+                 spam)
     server_class = hostile.absurd_server_class(WebhookServer)
     for name, behaviour in (("429-neg", "negative-429"), ("500-zero", "zero-500")):
         if name not in chosen:
@@ -124,7 +138,7 @@ def main():
                 time.sleep(seconds)
                 return f"{server.count(behaviour) / seconds:.1f} requests/s to the server"
 
-            measure(binary, name, config, hammered, env)
+            repeated(name, config, hammered, env)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,8 @@ class ControlSocketAttackTest(HostileTestCase):
         started = time.monotonic()
         result = self.ctl("status", socket_path=path, timeout=30)
         took = time.monotonic() - started
+        for connection, _ in accepted:
+            connection.close()
         mute.close()
         self.assertEqual(result.returncode, 1)
         self.assertIn(f"no answer from the daemon at {path} within 10s", result.stderr)
