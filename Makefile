@@ -6,6 +6,7 @@ JOBS ?= 2
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer, in a build of their own.
 SANITIZE_BUILD_DIR ?= build-sanitize
 # libFuzzer targets need clang; Debian 12's clang-16 is the first that compiles <expected>.
+# Warnings are errors in the g++ builds; clang's extra ones are shown, not fatal, here.
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_CXX ?= clang++-16
 FUZZ_SECONDS ?= 60
@@ -36,7 +37,7 @@ test-sanitize: deps
 	ctest --test-dir $(SANITIZE_BUILD_DIR) --output-on-failure -j$(JOBS)
 
 fuzz-build: deps
-	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSRUN_WERROR=ON \
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSRUN_WERROR=OFF \
 	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DTASKSRUN_FUZZ=ON -DTASKSRUN_BUILD_TESTS=OFF \
 	  -DTASKSRUN_BUILD_BENCH=OFF
 	cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target config_fuzz cron_fuzz control_fuzz
