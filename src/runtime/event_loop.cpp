@@ -254,6 +254,21 @@ std::expected<int, std::string> EventLoop::run() {
     return code;
 }
 
+std::expected<void, std::string> EventLoop::dispatch_ready() {
+    EventLoop* const outer = std::exchange(running_loop, this);
+    int code = 0;
+    // Each sd_event_run dispatches one source; a bounded number keeps this from spinning on a
+    // source that is always ready.
+    for (int turns = 0; turns < 64 && !failure_; ++turns) {
+        code = sd_event_run(event_, 0);
+        if (code <= 0) break;
+    }
+    running_loop = outer;
+    if (failure_) return std::unexpected(*failure_);
+    if (code < 0) return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
+    return {};
+}
+
 void EventLoop::fail(std::string cause) {
     if (!failure_) failure_ = std::move(cause);
     sd_event_exit(event_, 1);

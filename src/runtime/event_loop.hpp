@@ -96,6 +96,9 @@ class EventLoop {
     // every trampoline is noexcept).
     std::expected<int, std::string> run();
     void exit(int code);
+    // For code that turns the loop itself (a fuzzer): dispatches what is ready now, without
+    // waiting, then returns; the cause when sd-event fails or a handler throws.
+    std::expected<void, std::string> dispatch_ready();
     // Ends run() with `cause` as its error (the first cause, if several).
     void fail(std::string cause);
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actions/pinger.hpp"
 #include "actions/webhook_sender.hpp"
 #include "config/loader.hpp"
 #include "log/logger.hpp"
@@ -52,6 +53,7 @@ struct Daemonish {
     EventLoop events;
     Logger logger{LogFormat::json, LogLevel::error};
     WebhookSender webhooks{events, logger};
+    Pinger pinger{events, logger};
     std::shared_ptr<const Generation> generation;
     std::vector<std::unique_ptr<TaskRunner>> runners;
     TaskIndex index;
@@ -60,9 +62,9 @@ struct Daemonish {
         block_child_signals();
         LoadResult loaded = parse_config(kConfig, "fuzz.toml");
         if (!loaded.config) std::abort();
-        const SharedServices shared{events, logger, webhooks, "fuzz", nullptr};
+        const SharedServices shared{events, logger, webhooks, pinger, "fuzz", nullptr};
         generation = std::make_shared<const Generation>(std::move(*loaded.config),
-                                                        ResolvedWebhooks{}, shared);
+                                                        ResolvedEndpoints{}, shared);
         std::vector<TaskRunner*> listed;
         std::uint64_t seed = 1;
         for (const TaskConfig& task : generation->config.tasks) {
@@ -73,10 +75,9 @@ struct Daemonish {
         index.assign(std::move(listed));
     }
 
-    // One turn of the loop, so that commands started by run-now are reaped as they end.
+    // What is ready on the loop, so that commands started by run-now are reaped as they end.
     void turn() {
-        EventSource stop = events.defer([this] { events.exit(0); });
-        if (!events.run()) std::abort();
+        if (!events.dispatch_ready()) std::abort();
     }
 };
 

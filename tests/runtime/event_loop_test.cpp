@@ -41,5 +41,19 @@ TEST_CASE("an exit code comes back from run", "[runtime][event_loop]") {
     CHECK(events.run() == 3);
 }
 
+TEST_CASE("dispatch_ready runs what is ready and reports a handler's failure",
+          "[runtime][event_loop]") {
+    EventLoop events;
+    int ran = 0;
+    EventSource first = events.defer([&] { ++ran; });
+    EventSource second = events.defer([&] { ++ran; });
+    REQUIRE(events.dispatch_ready().has_value());
+    CHECK(ran == 2);
+    EventSource failing = events.defer([] { throw std::runtime_error("no"); });
+    const auto result = events.dispatch_ready();
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error() == "an event handler failed: no");
+}
+
 }  // namespace
 }  // namespace tasksrun
