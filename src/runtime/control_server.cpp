@@ -160,17 +160,10 @@ void ControlServer::read_some(Connection& connection) {
 }
 
 void ControlServer::serve(Connection& connection) {
-    for (;;) {
-        answer_waiting(connection);
-        if (connection.fd < 0) return;
-        const std::size_t pending = connection.out.size();
-        write_out(connection);
-        if (connection.fd < 0) return;
-        // Answering stopped at the back-pressure mark; go on while the client reads.
-        const bool room = connection.out.size() <= kPauseReadingAt;
-        const bool waiting = connection.in.find('\n') != std::string::npos;
-        if (!(room && waiting && connection.out.size() < pending)) break;
-    }
+    answer_waiting(connection);
+    if (connection.fd < 0) return;
+    write_out(connection);
+    if (connection.fd < 0) return;
     if (connection.out.size() > kCloseAt) {
         close_later(connection.fd);
         return;
@@ -180,7 +173,9 @@ void ControlServer::serve(Connection& connection) {
         close_later(connection.fd);
         return;
     }
-    std::uint32_t events = connection.out.empty() ? 0U : std::uint32_t{EPOLLOUT};
+    // Requests left unanswered wait for the socket to take more: when it can, the next wake
+    // answers the next few. Meanwhile nothing more is read.
+    std::uint32_t events = connection.out.empty() && !waiting ? 0U : std::uint32_t{EPOLLOUT};
     if (!connection.peer_done && !waiting && connection.out.size() <= kPauseReadingAt)
         events |= EPOLLIN;
     connection.io.set_io_events(events);
@@ -189,9 +184,10 @@ void ControlServer::serve(Connection& connection) {
 
 void ControlServer::answer_waiting(Connection& connection) {
     std::size_t start = 0;
-    for (std::size_t end; connection.out.size() <= kPauseReadingAt &&
+    std::size_t answered = 0;
+    for (std::size_t end; answered < kAnswersPerWake && connection.out.size() <= kPauseReadingAt &&
                           (end = connection.in.find('\n', start)) != std::string::npos;
-         start = end + 1) {
+         start = end + 1, ++answered) {
         answer(connection, std::string_view(connection.in).substr(start, end - start));
     }
     connection.in.erase(0, start);

@@ -8,7 +8,8 @@
 //   byte, gets an error and the connection is closed;
 // - a connection that moves no byte either way for kIdleTimeout is closed;
 // - at most kMaxConnections at once: a new one closes the longest-idle one;
-// - at most kReadPerWake bytes are read from one connection per wake of the loop.
+// - at most kReadPerWake bytes are read from, and kAnswersPerWake requests answered on, one
+//   connection per wake of the loop.
 #include <expected>
 #include <functional>
 #include <map>
@@ -28,6 +29,7 @@ class ControlServer {
     static constexpr std::size_t kPauseReadingAt = 1024 * 1024;
     static constexpr std::size_t kCloseAt = 8 * 1024 * 1024;
     static constexpr std::size_t kReadPerWake = 64 * 1024;
+    static constexpr std::size_t kAnswersPerWake = 64;
     static constexpr std::size_t kMaxConnections = 64;
     static constexpr Duration kRequestDeadline = std::chrono::seconds{5};
     static constexpr Duration kIdleTimeout = std::chrono::seconds{60};

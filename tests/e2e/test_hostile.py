@@ -18,10 +18,12 @@ from webhook_server import WebhookServer
 import hostile
 
 SANITIZED = os.environ.get("TASKSRUN_SANITIZED") == "1"
-# Lateness p99 of the tick task while an attack runs, and the longest time without a tick
-# (0.2 s when all is well).
-MAX_P99_MS = 200
-MAX_GAP_MS = 1000
+# Lateness p99 of the tick task while an attack runs, the longest time without a tick (0.2 s
+# when all is well) and the share of ticks that must run. The sanitizers make the daemon several
+# times slower: logging a MiB of command output alone takes it a second or more.
+MAX_P99_MS = 1000 if SANITIZED else 200
+MAX_GAP_MS = 3000 if SANITIZED else 1000
+MIN_TICKS = 0.4 if SANITIZED else 0.75
 # Growth of the daemon's RSS over its size before the attack. AddressSanitizer keeps freed
 # memory in quarantine (up to 256 MiB) and shadows what is allocated.
 MAX_GROWTH_KIB = (320 if SANITIZED else 64) * 1024
@@ -48,7 +50,7 @@ class HostileTestCase(TasksrunTestCase):
         time.sleep(0.5)  # the tick lines logged by `until` reach the file
         starts = hostile.tick_starts(daemon.log_path, since, until)
         expected = (until - since) / 0.2
-        self.assertGreaterEqual(len(starts), 0.75 * expected, "the tick task kept its pace")
+        self.assertGreaterEqual(len(starts), MIN_TICKS * expected, "the tick task kept its pace")
         gap = hostile.longest_gap_ms(starts, since, until)
         self.assertLess(gap, MAX_GAP_MS, f"no tick for {gap:.0f} ms")
         p99 = hostile.percentile([lateness for _, lateness in starts], 99)
