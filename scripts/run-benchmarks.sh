@@ -25,3 +25,6 @@ python3 "$here/bench/attachment_bench.py" "$build_dir" --runs 10
 echo
 echo "== the service: reload and ctl status on 10,000 tasks (bench/service_bench.py)"
 python3 "$here/bench/service_bench.py" "$build_dir" --tasks 10000 --reloads 5
+echo
+echo "== hostile input: tick lateness and memory under each attack (bench/hostile_bench.py)"
+python3 "$here/bench/hostile_bench.py" "$build_dir" --seconds 10

@@ -61,6 +61,7 @@ class WebhookSender {
     void finish(Id id, Outcome outcome);
     void cancel(Id id);
     Outcome classify(const Pending& pending, const HttpResponse& response);
+    void log_capped_delay(const Pending& pending);
 
     EventLoop& events_;
     Logger& logger_;
