@@ -6,6 +6,7 @@
 //   Europe/Dublin        03-30 01:00->02:00 (gap), 10-26 02:00->01:00 (fold)   negative DST
 //   Australia/Lord_Howe  10-05 02:00->02:30 (gap), 04-06 02:00->01:30 (fold)   30 minutes
 //   Pacific/Apia         2011-12-30 skipped entirely (a 24 h gap)
+// and, after 2037, the zones' TZif footer rules.
 #include <catch2/catch.hpp>
 
 #include "support/time.hpp"
@@ -180,6 +181,26 @@ TEST_CASE("real-time cron entries fire on every matching instant across DST", "[
                          at("2025-10-04T15:00:00Z"),
                          2) == Firings{"2025-10-05T01:30:00+10:00", "2025-10-05T03:30:00+11:00"});
     }
+}
+
+// Transitions after 2037 come from each zone's TZif footer rule (dates from the rule's text:
+// New York's second Sunday of March, Sydney's and Auckland's first Sunday of April, Dublin's
+// last Sunday of March).
+TEST_CASE("DST after 2037 follows the zone's footer rule", "[schedule][dst]") {
+    // The 2040 gap: 02:45 does not exist on 2040-03-11.
+    CHECK(next_local(cron_in("45 2 * * *", "America/New_York"), at("2040-03-10T12:00:00Z"), 2) ==
+          Firings{"2040-03-11T03:45:00-04:00", "2040-03-12T02:45:00-04:00"});
+    CHECK(next_local(cron_in("30 2 * * *", "America/New_York", DstGap::skip),
+                     at("2045-03-11T12:00:00Z"), 1) == Firings{"2045-03-13T02:30:00-04:00"});
+    CHECK(next_local(daily_at({2h + 30min}, "Australia/Sydney", DstGap::shift, DstFold::last),
+                     at("2050-04-02T00:00:00Z"), 1) == Firings{"2050-04-03T02:30:00+10:00"});
+    CHECK(next_local(daily_at({2h + 30min}, "Australia/Sydney"), at("2050-04-02T00:00:00Z"), 1) ==
+          Firings{"2050-04-03T02:30:00+11:00"});
+    CHECK(next_local(daily_at({1h + 30min}, "Europe/Dublin", DstGap::at_transition),
+                     at("2060-03-27T12:00:00Z"), 1) == Firings{"2060-03-28T02:00:00+01:00"});
+    CHECK(next_local(cron_in("30 * * * *", "Pacific/Auckland"), at("2070-04-05T13:00:00Z"), 3) ==
+          Firings{"2070-04-06T02:30:00+13:00", "2070-04-06T02:30:00+12:00",
+                  "2070-04-06T03:30:00+12:00"});
 }
 
 TEST_CASE("slots that land on the same instant run once", "[schedule][dst]") {
