@@ -1,6 +1,7 @@
 #pragma once
 // A cron expression evaluated on local (zone-less) time. Which instants those local times
-// become is decided by WallClockSchedule, not here.
+// become is decided by WallClockSchedule, not here. Parsing is in cron_parse.cpp, matching in
+// cron.cpp.
 #include <date/date.h>
 
 #include <array>
@@ -21,9 +22,21 @@ class CronExpression {
   public:
     // Accepts 5 fields (minute hour day-of-month month day-of-week), 6 fields with seconds
     // first, or @hourly @daily @midnight @weekly @monthly @yearly @annually. Names (JAN, MON)
-    // are case-insensitive; day-of-week 7 is Sunday. An expression that matches no date at all
-    // (0 0 30 2 *) is an error here, so next_match() always terminates.
-    static std::expected<CronExpression, CronParseError> parse(std::string_view text);
+    // and letters are case-insensitive; day-of-week 7 is Sunday. Beyond Vixie cron:
+    //   - ranges wrap around (FRI-MON, NOV-FEB, 22-2), steps included (22-2/2 is 22, 0, 2);
+    //   - "?" is "*" in the day fields;
+    //   - day-of-month: L (last day), L-n (n days before it, 0-30), nW (the weekday nearest
+    //     the n-th, within the month), LW and L-nW (the weekday nearest those), a-L (a to the
+    //     last day);
+    //   - day-of-week: dL (the last such weekday of the month: 5L, FRIL), d#n and d-e#n (the
+    //     n-th such weekday, 1-5), d#L (the last);
+    //   - H (Jenkins): a value hashed from `hash_key` (the task's name), stable for that key:
+    //     H, H(a-b), H/n, H(a-b)/n. In day-of-month a bare H stays within 1-28. H is resolved
+    //     here into an ordinary set of values.
+    // An expression that matches no date at all (0 0 30 2 *, 0 0 */100 * MON#4) is an error
+    // here, so next_match() always finds a match within 400 years.
+    static std::expected<CronExpression, CronParseError> parse(std::string_view text,
+                                                               std::string_view hash_key = {});
 
     const std::string& text() const { return text_; }
 
@@ -37,6 +50,9 @@ class CronExpression {
     std::optional<date::local_seconds> next_match(date::local_seconds from,
                                                   date::local_seconds until) const;
 
+    // The days of the month `ym` that match both day fields under cron's rule, as bits 1..31.
+    std::uint64_t matching_days(date::year_month ym) const;
+
   private:
     // The allowed values of one field as a bit mask (no field has more than 60 values).
     struct Field {
@@ -47,7 +63,8 @@ class CronExpression {
     };
 
     CronExpression() = default;
-    bool day_matches(const date::year_month_day& ymd, date::weekday wd) const;
+    std::uint64_t day_of_month_days(unsigned days_in_month, unsigned first_weekday) const;
+    std::uint64_t day_of_week_days(unsigned days_in_month, unsigned first_weekday) const;
 
     std::string text_;
     Field seconds_;
@@ -56,8 +73,13 @@ class CronExpression {
     Field days_of_month_;  // 1..31
     Field months_;         // 1..12
     Field days_of_week_;   // 0 = Sunday
-    // Cron's rule: when both day fields are restricted (neither starts with '*'), a day matches
-    // if either does; otherwise both must.
+    // The day extensions, each a bit set, 0 when unused, so that an expression costs three
+    // words more than a Vixie one and never a heap allocation.
+    std::uint64_t last_days_ = 0;         // bit k: L-k; bit 32 + k: the weekday nearest L-k
+    std::uint64_t nearest_weekdays_ = 0;  // bit n: nW
+    std::uint64_t nth_weekdays_ = 0;      // bit 7 (n - 1) + d: d#n; bit 35 + d: the last d
+    // Cron's rule: when both day fields are restricted (neither starts with '*' or '?'), a day
+    // matches if either does; otherwise both must.
     bool day_of_month_star_ = false;
     bool day_of_week_star_ = false;
     bool fixed_time_ = false;
