@@ -152,8 +152,9 @@ void Loop::begin_iterations(Instant now, Commands& out) {
         return;
     }
     std::optional<Instant> first;
-    if (const auto* interval = settings_.schedule.interval(); interval && settings_.run_at_start) {
-        first = now;
+    const IntervalSchedule* interval = settings_.schedule.interval();
+    if ((interval != nullptr && settings_.run_at_start) || settings_.schedule.at_startup()) {
+        first = now;  // run_at_start, and @reboot, whose one slot is the start
     } else {
         first = settings_.schedule.next_after(now, anchor_);
     }

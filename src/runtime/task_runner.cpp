@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "runtime/clock.hpp"
+#include "runtime/reboot.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {
@@ -77,6 +78,9 @@ auto TaskRunner::drive(Tell tell) {
 }
 
 bool TaskRunner::start(std::optional<Instant> last_fired) {
+    if (task_->schedule.at_startup() && !loop_.is_running())
+        last_fired =
+            reboot_resume_point(services().store, services().logger, task_->name, last_fired);
     const bool started =
         drive([&](Instant now, Commands& out) { return loop_.start(now, out, last_fired); });
     if (!started) {

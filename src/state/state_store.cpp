@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS runs(
   class TEXT NOT NULL DEFAULT '',
   message TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_task ON runs(task, id);
+CREATE TABLE IF NOT EXISTS reboot_starts(
+  task TEXT PRIMARY KEY, boot_id TEXT NOT NULL, started_us INTEGER NOT NULL);
 )sql";
 
 // Long command errors are for the log; the history keeps their start.
@@ -243,6 +245,31 @@ std::expected<void, std::string> StateStore::iteration_ended(
     bind(end_run_, 6, message.substr(0, kMessageLimit));
     bind(end_run_, 7, duration.count());
     return run_in_transaction({end_run_});
+}
+
+std::optional<RebootStart> StateStore::last_reboot_start(std::string_view task) const {
+    sqlite3_stmt* query = prepare("SELECT boot_id, started_us FROM reboot_starts WHERE task = ?1");
+    bind(query, 1, task);
+    std::optional<RebootStart> start;
+    if (sqlite3_step(query) == SQLITE_ROW)
+        start = RebootStart{column_text(query, 0), column_instant(query, 1)};
+    sqlite3_finalize(query);
+    return start;
+}
+
+std::expected<void, std::string> StateStore::record_reboot_start(std::string_view task,
+                                                                 std::string_view boot_id,
+                                                                 Instant started) {
+    sqlite3_stmt* upsert = prepare(
+        "INSERT INTO reboot_starts(task, boot_id, started_us) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(task) DO UPDATE SET boot_id = excluded.boot_id, "
+        "started_us = excluded.started_us");
+    bind(upsert, 1, task);
+    bind(upsert, 2, boot_id);
+    bind(upsert, 3, started.time_since_epoch().count());
+    auto written = run_in_transaction({upsert});
+    sqlite3_finalize(upsert);
+    return written;
 }
 
 std::vector<RunRecord> StateStore::history(const std::optional<std::string>& task,

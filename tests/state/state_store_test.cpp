@@ -122,5 +122,22 @@ TEST_CASE("state: a reader needs no lock and a database to exist", "[state]") {
     CHECK((*reader)->history("x", 5).size() == 1);
 }
 
+TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]") {
+    TempDir temp;
+    const Instant started = at("2025-03-02T09:00:00Z");
+    {
+        auto store = open_store(temp);
+        CHECK_FALSE(store->last_reboot_start("boot").has_value());
+        REQUIRE(store->record_reboot_start("boot", "8a1e-first", started - 24h));
+        REQUIRE(store->record_reboot_start("boot", "77c2-second", started));
+    }
+    auto store = open_store(temp);
+    const auto last = store->last_reboot_start("boot");
+    REQUIRE(last.has_value());
+    CHECK(last->boot_id == "77c2-second");
+    CHECK(last->started == started);
+    CHECK_FALSE(store->last_reboot_start("other").has_value());
+}
+
 }  // namespace
 }  // namespace tasksrun
