@@ -203,6 +203,34 @@ TEST_CASE("DST after 2037 follows the zone's footer rule", "[schedule][dst]") {
                   "2070-04-06T03:30:00+12:00"});
 }
 
+TEST_CASE("time entries in several zones each follow their own zone's DST", "[schedule][dst]") {
+    // The task's zone is Berlin; one entry names New York. New York springs forward on
+    // 2025-03-09, Berlin on 2025-03-30: for three weeks the two 09:00s are 5 hours apart.
+    const WallClockSchedule both(TimesOfDay({9h}), zone("Europe/Berlin"), {},
+                                 {ZonedTimes{TimesOfDay({9h}), zone("America/New_York")}});
+    std::vector<std::string> firings;
+    Instant t = at("2025-03-08T00:00:00Z");
+    for (int i = 0; i < 4; ++i) {
+        t = *both.next_after(t);
+        firings.push_back(test::local_text(t, both.zone_of_slot(t)));
+    }
+    CHECK(firings == Firings{"2025-03-08T09:00:00+01:00", "2025-03-08T09:00:00-05:00",
+                             "2025-03-09T09:00:00+01:00", "2025-03-09T09:00:00-04:00"});
+    // Each zone's gap applies to its own entries only: 02:30 in New York on 2025-03-09.
+    const WallClockSchedule gap(TimesOfDay({}), zone("UTC"), {DstGap::skip, DstFold::first},
+                                {ZonedTimes{TimesOfDay({2h + 30min}), zone("America/New_York")}});
+    CHECK(next_local(gap, at("2025-03-08T12:00:00Z"), 1) ==
+          Firings{"2025-03-10T06:30:00+00:00"});  // UTC is the task's zone here
+    // 09:00 in Berlin and 03:00 in New York are the same instant in summer: one run, shown in
+    // the task's zone.
+    const WallClockSchedule same(TimesOfDay({9h}), zone("Europe/Berlin"), {},
+                                 {ZonedTimes{TimesOfDay({3h}), zone("America/New_York")}});
+    const Instant first = *same.next_after(at("2025-06-02T00:00:00Z"));
+    CHECK(first == at("2025-06-02T07:00:00Z"));
+    CHECK(same.next_after(first) == at("2025-06-03T07:00:00Z"));
+    CHECK(same.zone_of_slot(first).name() == "Europe/Berlin");
+}
+
 TEST_CASE("slots that land on the same instant run once", "[schedule][dst]") {
     // 02:30 shifted by the gap is 03:30, which is also listed.
     CHECK(next_local(daily_at({2h + 30min, 3h + 30min}, "America/New_York"),
