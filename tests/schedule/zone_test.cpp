@@ -90,6 +90,20 @@ TEST_CASE("zone: every zone in the system tzdb agrees with glibc from 2030 to 21
     CHECK(transitions > 50 * 2 * 70);
 }
 
+TEST_CASE("zone: past the precomputed years the rule itself answers, seamlessly",
+          "[schedule][zone]") {
+    for (const char* name : {"America/New_York", "Australia/Sydney", "Europe/Dublin"}) {
+        INFO(name);
+        const Zone zone = test::zone(name);
+        const test::GlibcZone glibc(std::string(":") + name);
+        const auto result = test::compare_with_glibc(
+            [&](SysSeconds t) { return zone.segment_at(t); }, glibc, sys("2190-01-01T00:00:00Z"),
+            sys("2215-01-01T00:00:00Z"));
+        CHECK(result.first_disagreement.value_or("") == "");
+        CHECK(result.transitions >= 48);
+    }
+}
+
 // The transitions the footer rule states, worked out by hand from its text.
 TEST_CASE("zone: the footer rule gives New York and Dublin their DST after 2037",
           "[schedule][zone]") {
