@@ -214,9 +214,17 @@ std::expected<PosixTzRule, std::string> PosixTzRule::parse(std::string_view text
 ZoneSegment PosixTzRule::segment_at(SysSeconds t) const {
     if (!has_dst_) return {kFarPast, kFarFuture, std_offset_};
     const date::year year = clamp_year(t);
+    // The local start and end of the years either side of t's. A year's changes lie within a
+    // week of it (times reach +-167 h), so these hold the change before t, the one before that,
+    // and the one after.
+    std::array<date::local_seconds, 3> starts{};
+    std::array<date::local_seconds, 3> ends{};
+    for (int k = 0; k < 3; ++k) {
+        starts[k] = start_.in_year(year + date::years{k - 1});
+        ends[k] = end_.in_year(year + date::years{k - 1});
+    }
     // DST all year: each year's end is the next year's start (RFC 8536 section 3.3.1).
-    if (to_sys(end_.in_year(year), dst_offset_) >=
-        to_sys(start_.in_year(year + date::years{1}), std_offset_)) {
+    if (to_sys(ends[1], dst_offset_) >= to_sys(starts[2], std_offset_)) {
         return {kFarPast, kFarFuture, dst_offset_};
     }
 
@@ -225,16 +233,13 @@ ZoneSegment PosixTzRule::segment_at(SysSeconds t) const {
         int order;  // the rule's own sequence, for changes on the same instant
         seconds offset;
     };
-    std::array<Change, 10> changes{};
+    std::array<Change, 6> changes{};
     std::size_t n = 0;
-    for (int k = -2; k <= 2; ++k) {
-        const date::year y = year + date::years{k};
-        const date::local_seconds start_local = start_.in_year(y);
-        const date::local_seconds end_local = end_.in_year(y);
-        const bool starts_first = start_local < end_local;
-        changes[n++] = {to_sys(start_local, std_offset_), 2 * k + (starts_first ? 0 : 1),
+    for (int k = 0; k < 3; ++k) {
+        const bool starts_first = starts[k] < ends[k];
+        changes[n++] = {to_sys(starts[k], std_offset_), 2 * k + (starts_first ? 0 : 1),
                         dst_offset_};
-        changes[n++] = {to_sys(end_local, dst_offset_), 2 * k + (starts_first ? 1 : 0),
+        changes[n++] = {to_sys(ends[k], dst_offset_), 2 * k + (starts_first ? 1 : 0),
                         std_offset_};
     }
     std::ranges::sort(changes, [](const Change& a, const Change& b) {
