@@ -33,7 +33,7 @@ unsigned CronExpression::Field::next_at(unsigned from) const {
 
 std::uint64_t CronExpression::day_of_month_days(unsigned days_in_month,
                                                 unsigned first_weekday) const {
-    std::uint64_t days = days_of_month_.mask;
+    std::uint64_t days = day_field().mask;
     for (std::uint64_t bits = last_days_; bits != 0; bits &= bits - 1) {
         const auto bit = static_cast<unsigned>(std::countr_zero(bits));
         const unsigned before_last = bit % 32;
@@ -42,7 +42,7 @@ std::uint64_t CronExpression::day_of_month_days(unsigned days_in_month,
         days |= std::uint64_t{1} << (bit < 32 ? day
                                               : nearest_weekday(day, days_in_month, first_weekday));
     }
-    for (std::uint64_t bits = nearest_weekdays_; bits != 0; bits &= bits - 1) {
+    for (std::uint64_t bits = days_of_month_ >> 32; bits != 0; bits &= bits - 1) {
         const auto day = static_cast<unsigned>(std::countr_zero(bits));
         if (day > days_in_month) continue;  // 31W in a 30-day month, as 31 itself
         days |= std::uint64_t{1} << nearest_weekday(day, days_in_month, first_weekday);
@@ -53,7 +53,7 @@ std::uint64_t CronExpression::day_of_month_days(unsigned days_in_month,
 std::uint64_t CronExpression::day_of_week_days(unsigned days_in_month,
                                                unsigned first_weekday) const {
     std::uint64_t days = 0;
-    for (std::uint64_t bits = days_of_week_.mask; bits != 0; bits &= bits - 1) {
+    for (std::uint64_t bits = weekday_field().mask; bits != 0; bits &= bits - 1) {
         const auto weekday = static_cast<unsigned>(std::countr_zero(bits));
         days |= kOncePerWeek << first_day_that_is(weekday, first_weekday);
     }
@@ -73,7 +73,8 @@ std::uint64_t CronExpression::matching_days(date::year_month ym) const {
     const std::uint64_t in_month = ((std::uint64_t{1} << days_in_month) - 1) << 1;
     const std::uint64_t by_day_of_month = day_of_month_days(days_in_month, first_weekday);
     const std::uint64_t by_day_of_week = day_of_week_days(days_in_month, first_weekday);
-    if (day_of_month_star_ || day_of_week_star_) return by_day_of_month & by_day_of_week & in_month;
+    if (flag(kDayOfMonthStar) || flag(kDayOfWeekStar))
+        return by_day_of_month & by_day_of_week & in_month;
     return (by_day_of_month | by_day_of_week) & in_month;
 }
 
@@ -81,11 +82,11 @@ bool CronExpression::matches(date::local_seconds t) const {
     const date::local_days day = date::floor<date::days>(t);
     const date::year_month_day ymd{day};
     const date::hh_mm_ss tod{t - day};
-    return months_.allows(static_cast<unsigned>(ymd.month())) &&
+    return month_field().allows(static_cast<unsigned>(ymd.month())) &&
            ((matching_days(ymd.year() / ymd.month()) >> static_cast<unsigned>(ymd.day())) & 1) &&
-           hours_.allows(static_cast<unsigned>(tod.hours().count())) &&
-           minutes_.allows(static_cast<unsigned>(tod.minutes().count())) &&
-           seconds_.allows(static_cast<unsigned>(tod.seconds().count()));
+           hour_field().allows(static_cast<unsigned>(tod.hours().count())) &&
+           Field{minutes_}.allows(static_cast<unsigned>(tod.minutes().count())) &&
+           Field{seconds_}.allows(static_cast<unsigned>(tod.seconds().count()));
 }
 
 std::optional<date::local_seconds> CronExpression::next_match(date::local_seconds from,
@@ -93,6 +94,10 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
     using std::chrono::hours;
     using std::chrono::minutes;
     using std::chrono::seconds;
+    const Field months_allowed = month_field();
+    const Field hours_allowed = hour_field();
+    const Field minutes_allowed{minutes_};
+    const Field seconds_allowed{seconds_};
     date::local_seconds t = from;
     // The matching days of the month the search is in, computed once per month.
     std::optional<date::year_month> month_of_days;
@@ -101,11 +106,12 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
         const date::local_days day = date::floor<date::days>(t);
         const date::year_month_day ymd{day};
         const auto month = static_cast<unsigned>(ymd.month());
-        if (!months_.allows(month)) {
-            const unsigned next_month = months_.next_at(month);
+        if (!months_allowed.allows(month)) {
+            const unsigned next_month = months_allowed.next_at(month);
             const date::year_month first_of_next =
-                next_month <= 12 ? ymd.year() / date::month{next_month}
-                                 : (ymd.year() + date::years{1}) / date::month{months_.next_at(1)};
+                next_month <= 12
+                    ? ymd.year() / date::month{next_month}
+                    : (ymd.year() + date::years{1}) / date::month{months_allowed.next_at(1)};
             t = date::local_days{first_of_next / 1};
             continue;
         }
@@ -127,18 +133,18 @@ std::optional<date::local_seconds> CronExpression::next_match(date::local_second
         const auto hour = static_cast<unsigned>(since_midnight / hours{1});
         const auto minute = static_cast<unsigned>((since_midnight % hours{1}) / minutes{1});
         const auto second = static_cast<unsigned>((since_midnight % minutes{1}).count());
-        if (!hours_.allows(hour)) {
-            const unsigned next_hour = hours_.next_at(hour);
+        if (!hours_allowed.allows(hour)) {
+            const unsigned next_hour = hours_allowed.next_at(hour);
             t = next_hour < 24 ? day + hours{next_hour} : day + date::days{1};
             continue;
         }
-        if (!minutes_.allows(minute)) {
-            const unsigned next_minute = minutes_.next_at(minute);
+        if (!minutes_allowed.allows(minute)) {
+            const unsigned next_minute = minutes_allowed.next_at(minute);
             t = next_minute < 60 ? day + hours{hour} + minutes{next_minute} : day + hours{hour + 1};
             continue;
         }
-        if (!seconds_.allows(second)) {
-            const unsigned next_second = seconds_.next_at(second);
+        if (!seconds_allowed.allows(second)) {
+            const unsigned next_second = seconds_allowed.next_at(second);
             t = next_second < 60 ? day + hours{hour} + minutes{minute} + seconds{next_second}
                                  : day + hours{hour} + minutes{minute + 1};
             continue;

@@ -42,7 +42,7 @@ class CronExpression {
 
     // Fixed-time entries (neither the minute nor the hour field starts with '*') follow the
     // dst_gap/dst_fold policies; the others run on every matching instant (SPEC 4.3).
-    bool is_fixed_time() const { return fixed_time_; }
+    bool is_fixed_time() const { return flag(kFixedTime); }
 
     bool matches(date::local_seconds t) const;
 
@@ -66,23 +66,31 @@ class CronExpression {
     std::uint64_t day_of_month_days(unsigned days_in_month, unsigned first_weekday) const;
     std::uint64_t day_of_week_days(unsigned days_in_month, unsigned first_weekday) const;
 
-    std::string text_;
-    Field seconds_;
-    Field minutes_;
-    Field hours_;
-    Field days_of_month_;  // 1..31
-    Field months_;         // 1..12
-    Field days_of_week_;   // 0 = Sunday
-    // The day extensions, each a bit set, 0 when unused, so that an expression costs three
-    // words more than a Vixie one and never a heap allocation.
-    std::uint64_t last_days_ = 0;         // bit k: L-k; bit 32 + k: the weekday nearest L-k
-    std::uint64_t nearest_weekdays_ = 0;  // bit n: nW
-    std::uint64_t nth_weekdays_ = 0;      // bit 7 (n - 1) + d: d#n; bit 35 + d: the last d
+    // The fields, packed into six words beside the text (a task holds a few copies of its
+    // schedule, and ten thousand tasks must stay small): each a bit set, bit v for value v.
+    Field hour_field() const { return {hours_months_weekdays_ & 0xFF'FFFF}; }
+    Field month_field() const { return {(hours_months_weekdays_ >> kMonthsAt) & 0x1FFF}; }
+    Field weekday_field() const { return {(hours_months_weekdays_ >> kWeekdaysAt) & 0x7F}; }
+    Field day_field() const { return {days_of_month_ & 0xFFFF'FFFF}; }
+    bool flag(unsigned bit) const { return (hours_months_weekdays_ >> bit) & 1U; }
+
+    static constexpr unsigned kMonthsAt = 24;    // months 1..12
+    static constexpr unsigned kWeekdaysAt = 40;  // 0 = Sunday .. 6
     // Cron's rule: when both day fields are restricted (neither starts with '*' or '?'), a day
     // matches if either does; otherwise both must.
-    bool day_of_month_star_ = false;
-    bool day_of_week_star_ = false;
-    bool fixed_time_ = false;
+    static constexpr unsigned kDayOfMonthStar = 48;
+    static constexpr unsigned kDayOfWeekStar = 49;
+    static constexpr unsigned kFixedTime = 50;
+
+    std::string text_;
+    std::uint64_t seconds_ = 0;
+    std::uint64_t minutes_ = 0;
+    std::uint64_t hours_months_weekdays_ = 0;  // and the three flags above
+    // Bits 1..31: the days; bit 32 + n: nW, the weekday nearest day n.
+    std::uint64_t days_of_month_ = 0;
+    // The other day extensions, 0 when unused.
+    std::uint64_t last_days_ = 0;     // bit k: L-k; bit 32 + k: the weekday nearest L-k
+    std::uint64_t nth_weekdays_ = 0;  // bit 7 (n - 1) + d: d#n; bit 35 + d: the last d
 };
 
 }  // namespace tasksrun

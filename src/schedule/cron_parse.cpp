@@ -460,23 +460,23 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
     }
     CronExpression cron;
     cron.text_ = std::string(trimmed);
-    cron.seconds_.mask = fields[0].values;
-    cron.minutes_.mask = fields[1].values;
-    cron.hours_.mask = fields[2].values;
-    cron.days_of_month_.mask = fields[3].values;
-    cron.months_.mask = fields[4].values;
-    cron.days_of_week_.mask = fold_sunday(fields[5].values);
+    cron.seconds_ = fields[0].values;
+    cron.minutes_ = fields[1].values;
+    cron.hours_months_weekdays_ = fields[2].values | fields[4].values << kMonthsAt |
+                                  fold_sunday(fields[5].values) << kWeekdaysAt |
+                                  Bits{fields[3].starts_with_star} << kDayOfMonthStar |
+                                  Bits{fields[5].starts_with_star} << kDayOfWeekStar |
+                                  Bits{!fields[1].starts_with_star && !fields[2].starts_with_star}
+                                      << kFixedTime;
+    cron.days_of_month_ = fields[3].values | fields[3].nearest_weekdays << 32;
     cron.last_days_ = fields[3].last_days;
-    cron.nearest_weekdays_ = fields[3].nearest_weekdays;
     cron.nth_weekdays_ = fields[5].nth_weekdays;
-    cron.day_of_month_star_ = fields[3].starts_with_star;
-    cron.day_of_week_star_ = fields[5].starts_with_star;
-    cron.fixed_time_ = !fields[1].starts_with_star && !fields[2].starts_with_star;
 
     // The Gregorian calendar repeats every 400 years, so one cycle shows every month there is.
     // Most expressions match in the first month looked at.
     for (int year = 2000; year < 2400; ++year) {
-        for (unsigned m = cron.months_.next_at(1); m <= 12; m = cron.months_.next_at(m + 1)) {
+        for (unsigned m = cron.month_field().next_at(1); m <= 12;
+             m = cron.month_field().next_at(m + 1)) {
             if (cron.matching_days(date::year{year} / date::month{m}) != 0) return cron;
         }
     }

@@ -26,7 +26,14 @@ WallClockSchedule::WallClockSchedule(Pattern pattern, Zone zone, DstPolicy polic
     : pattern_(std::move(pattern)),
       zone_(std::move(zone)),
       policy_(policy),
-      elsewhere_(std::move(elsewhere)) {}
+      elsewhere_(elsewhere.empty()
+                     ? nullptr
+                     : std::make_shared<const std::vector<ZonedTimes>>(std::move(elsewhere))) {}
+
+const std::vector<ZonedTimes>& WallClockSchedule::elsewhere() const {
+    static const std::vector<ZonedTimes> kNone;
+    return elsewhere_ ? *elsewhere_ : kNone;
+}
 
 bool WallClockSchedule::is_fixed_time() const {
     const auto* cron = std::get_if<CronExpression>(&pattern_);
@@ -106,14 +113,14 @@ std::optional<Instant> WallClockSchedule::next_after(Instant t) const {
             [&](const auto& p) { return next_slot(p, zone_, is_fixed_time(), policy_, t); },
             pattern_);
     }
-    for (const ZonedTimes& times : elsewhere_) {
+    for (const ZonedTimes& times : elsewhere()) {
         keep_earliest_slot(best, next_slot(times.times, times.zone, true, policy_, t));
     }
     return best;
 }
 
 const Zone& WallClockSchedule::zone_of_slot(Instant slot) const {
-    if (elsewhere_.empty()) return zone_;
+    if (!elsewhere_) return zone_;
     const Instant just_before = slot - Duration{1};
     if (!is_empty(pattern_) && std::visit(
                                    [&](const auto& p) {
@@ -123,7 +130,7 @@ const Zone& WallClockSchedule::zone_of_slot(Instant slot) const {
                                    pattern_) == slot) {
         return zone_;
     }
-    for (const ZonedTimes& times : elsewhere_) {
+    for (const ZonedTimes& times : elsewhere()) {
         if (next_slot(times.times, times.zone, true, policy_, just_before) == slot)
             return times.zone;
     }

@@ -1,5 +1,6 @@
 #pragma once
 // Schedules on the wall clock of a zone: `time = [...]` and `cron = "..."`.
+#include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -39,7 +40,7 @@ class WallClockSchedule {
 
     const Pattern& pattern() const { return pattern_; }
     const Zone& zone() const { return zone_; }
-    const std::vector<ZonedTimes>& elsewhere() const { return elsewhere_; }
+    const std::vector<ZonedTimes>& elsewhere() const;
     DstPolicy policy() const { return policy_; }
     // `time` entries always are; cron entries as CronExpression::is_fixed_time() says.
     bool is_fixed_time() const;
@@ -58,7 +59,9 @@ class WallClockSchedule {
     Pattern pattern_;
     Zone zone_;
     DstPolicy policy_;
-    std::vector<ZonedTimes> elsewhere_;
+    // Shared by the copies of one task's schedule (its config's and its Loop's), and null when
+    // empty: most tasks have no such entries and pay one pointer pair.
+    std::shared_ptr<const std::vector<ZonedTimes>> elsewhere_;
 };
 
 }  // namespace tasksrun
