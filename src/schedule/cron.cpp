@@ -69,8 +69,9 @@ std::uint64_t CronExpression::day_of_week_days(unsigned days_in_month,
 
 std::uint64_t CronExpression::matching_days(date::year_month ym) const {
     const auto days_in_month = static_cast<unsigned>((ym / date::last).day());
-    const unsigned first_weekday = date::weekday{date::local_days{ym / 1}}.c_encoding();
     const std::uint64_t in_month = ((std::uint64_t{1} << days_in_month) - 1) << 1;
+    if (flag(kEveryDay)) return in_month;
+    const unsigned first_weekday = date::weekday{date::local_days{ym / 1}}.c_encoding();
     const std::uint64_t by_day_of_month = day_of_month_days(days_in_month, first_weekday);
     const std::uint64_t by_day_of_week = day_of_week_days(days_in_month, first_weekday);
     if (flag(kDayOfMonthStar) || flag(kDayOfWeekStar))

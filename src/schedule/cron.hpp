@@ -81,6 +81,8 @@ class CronExpression {
     static constexpr unsigned kDayOfMonthStar = 48;
     static constexpr unsigned kDayOfWeekStar = 49;
     static constexpr unsigned kFixedTime = 50;
+    // Every day matches (both day fields "*" or "?"): the day search can be skipped.
+    static constexpr unsigned kEveryDay = 51;
 
     std::string text_;
     std::uint64_t seconds_ = 0;

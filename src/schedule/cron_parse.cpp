@@ -471,6 +471,12 @@ std::expected<CronExpression, CronParseError> CronExpression::parse(std::string_
     cron.days_of_month_ = fields[3].values | fields[3].nearest_weekdays << 32;
     cron.last_days_ = fields[3].last_days;
     cron.nth_weekdays_ = fields[5].nth_weekdays;
+    constexpr Bits kAllDays = 0xFFFF'FFFE;  // 1..31
+    constexpr Bits kAllWeekdays = 0x7F;
+    if (cron.days_of_month_ == kAllDays && cron.weekday_field().mask == kAllWeekdays &&
+        cron.last_days_ == 0 && cron.nth_weekdays_ == 0) {
+        cron.hours_months_weekdays_ |= Bits{1} << kEveryDay;
+    }
 
     // The Gregorian calendar repeats every 400 years, so one cycle shows every month there is.
     // Most expressions match in the first month looked at.
