@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "state/state_store.hpp"
+#include "support/temp_dir.hpp"
 #include "support/time.hpp"
 
 namespace tasksrun {
@@ -14,18 +15,11 @@ namespace {
 using namespace std::chrono_literals;
 using test::at;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char name[] = "/tmp/tasksrun-reboot-XXXXXX";
-        path = mkdtemp(name);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 TEST_CASE("reboot: runs at the first start of a boot, not at later ones", "[runtime][reboot]") {
     TempDir temp;
-    auto store = StateStore::open((temp.path / "state").string(), "/etc/tasks.toml");
+    auto store = StateStore::open(temp.dir(), "/etc/tasks.toml");
     REQUIRE(store.has_value());
     const Instant boot_a = at("2025-06-02T08:00:00Z");
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "support/temp_dir.hpp"
 #include "support/time.hpp"
 
 namespace tasksrun {
@@ -12,16 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::at;
 
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char name[] = "/tmp/tasksrun-state-XXXXXX";
-        path = mkdtemp(name);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string dir() const { return (path / "state").string(); }
-};
+using test::TempDir;
 
 std::unique_ptr<StateStore> open_store(const TempDir& temp,
                                        const std::string& config = "/etc/a.toml") {
