@@ -201,7 +201,7 @@ run = "true"
           test::at("2025-06-02T07:00:00Z"));
 }
 
-TEST_CASE("config: H in cron hashes the task's name; ctl gets the same values", "[config]") {
+TEST_CASE("config: H in cron hashes the task's name, and ctl gets the same values", "[config]") {
     const Config c = load(R"(
 [[task]]
 name = "backup"
