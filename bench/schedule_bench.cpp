@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "schedule/posix_tz.hpp"
 #include "schedule/schedule.hpp"
 #include "util/rfc3339.hpp"
 
@@ -132,6 +133,28 @@ int main() {
             checksum = std::max(checksum, t);
         }
         report(c.name, c.calls, ns, peer);
+    }
+    // The zone seam on its own: segment_at over a year of instants 31 s apart, from the tz
+    // library's transitions (2025), from the footer rule's precomputed segments (2045), and from
+    // the rule worked out each time (what happens past 2200).
+    {
+        const PosixTzRule rule = *PosixTzRule::parse("EST5EDT,M3.2.0,M11.1.0");
+        std::int64_t sum = 0;
+        const auto lookups = [&](const char* name, int year, const auto& segment_at) {
+            const SysSeconds from{date::sys_days{date::year{year} / 1 / 1}};
+            std::int64_t i = 0;
+            const double ns = median_ns_per_call(
+                1'000'000, [&] { i = 0; },
+                [&] { sum += segment_at(from + std::chrono::seconds{31 * i++}).offset.count(); });
+            report(name, 1'000'000, ns);
+        };
+        lookups("segment_at America/New_York 2025 (tzdb)", 2025,
+                [&](SysSeconds at) { return new_york.segment_at(at); });
+        lookups("segment_at America/New_York 2045 (footer)", 2045,
+                [&](SysSeconds at) { return new_york.segment_at(at); });
+        lookups("segment_at EST5EDT,M3.2.0,M11.1.0 (the rule)", 2045,
+                [&](SysSeconds at) { return rule.segment_at(at); });
+        if (sum == 0) std::printf("(no offsets)\n");
     }
     std::printf("(checksum %s)\n", format_utc(checksum).c_str());
 }
