@@ -67,9 +67,9 @@ TEST_CASE("zone: every offset from 1970 to 2100 agrees with glibc", "[schedule][
     }
 }
 
-TEST_CASE("zone: every zone in the system tzdb agrees with glibc from 2030 to 2100",
+TEST_CASE("zone: every zone in the system tzdb agrees with glibc from 1970 to 2100",
           "[schedule][zone]") {
-    const SysSeconds from = sys("2030-01-01T00:00:00Z");
+    const SysSeconds from = sys("1970-01-01T00:00:00Z");
     const SysSeconds until = sys("2101-01-01T00:00:00Z");
     std::size_t zones = 0;
     std::size_t transitions = 0;
@@ -87,7 +87,7 @@ TEST_CASE("zone: every zone in the system tzdb agrees with glibc from 2030 to 21
     }
     // The tzdb has several hundred zones, and dozens of them keep DST.
     CHECK(zones > 300);
-    CHECK(transitions > 50 * 2 * 70);
+    CHECK(transitions > 50 * 2 * 130);
 }
 
 TEST_CASE("zone: past the precomputed years the rule itself answers, seamlessly",
