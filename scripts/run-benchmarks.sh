@@ -20,5 +20,8 @@ echo
 echo "== webhooks: 1,000 tasks posting to nginx (bench/webhook_bench.py)"
 python3 "$here/bench/webhook_bench.py" "$build_dir" --tasks 1000 --seconds 20
 echo
+echo "== a 1 MiB output posted as an attachment (bench/attachment_bench.py)"
+python3 "$here/bench/attachment_bench.py" "$build_dir" --runs 10
+echo
 echo "== the service: reload and ctl status on 10,000 tasks (bench/service_bench.py)"
 python3 "$here/bench/service_bench.py" "$build_dir" --tasks 10000 --reloads 5

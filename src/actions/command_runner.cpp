@@ -24,7 +24,8 @@ std::string signal_name(int signal) {
     return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
 }
 
-// The daemon's environment, then the action's `env`, then the TASKSRUN_* values.
+// The daemon's environment without its secrets, then the action's `env`, then the TASKSRUN_*
+// values.
 std::vector<std::string> build_environment(const CommandLaunch& launch) {
     std::map<std::string, std::string> merged;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -32,6 +33,9 @@ std::vector<std::string> build_environment(const CommandLaunch& launch) {
         const std::size_t equals = text.find('=');
         if (equals == std::string_view::npos) continue;
         merged[std::string(text.substr(0, equals))] = std::string(text.substr(equals + 1));
+    }
+    if (launch.hidden_variables != nullptr) {
+        for (const std::string& name : *launch.hidden_variables) merged.erase(name);
     }
     for (const auto& [key, value] : launch.action->env) merged[key] = value;
     for (const auto& [key, value] : launch.environment) merged[key] = value;
@@ -44,7 +48,11 @@ std::vector<std::string> build_environment(const CommandLaunch& launch) {
 }  // namespace
 
 CommandRun::CommandRun(EventLoop& events, Logger& logger, CommandLaunch launch, Done done)
-    : events_(events), logger_(logger), launch_(std::move(launch)), done_(std::move(done)) {
+    : events_(events),
+      logger_(logger),
+      launch_(std::move(launch)),
+      done_(std::move(done)),
+      output_(launch_.output_limit) {
     spawn();
 }
 
@@ -137,8 +145,7 @@ void CommandRun::read_available(Stream& stream) {
         const ssize_t n = ::read(stream.fd, buffer, sizeof buffer);
         if (n > 0) {
             const std::string_view chunk(buffer, static_cast<std::size_t>(n));
-            tail_.append(chunk);
-            if (tail_.size() > kOutputTailBytes) tail_.erase(0, tail_.size() - kOutputTailBytes);
+            output_.append(chunk);
             stream.partial.append(chunk);
             std::size_t newline;
             while ((newline = stream.partial.find('\n')) != std::string::npos) {
@@ -162,7 +169,7 @@ void CommandRun::read_available(Stream& stream) {
 
 void CommandRun::emit_line(Stream& stream, std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    logger_.output(launch_.task, stream.name, line);
+    logger_.output(launch_.task, stream.name, line, launch_.hook);
 }
 
 void CommandRun::close_stream(Stream& stream) {
@@ -199,7 +206,8 @@ void CommandRun::on_exit(const siginfo_t& info) {
     timeout_timer_.reset();
     kill_timer_.reset();
     Outcome outcome;
-    outcome.output_tail = tail_;
+    outcome.output_tail = output_.tail();
+    outcome.output = std::make_shared<const std::string>(output_.text());
     if (aborted_) {
         outcome.cancelled = true;
         outcome.error = "cancelled";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actions/action_run.hpp"
+#include "actions/output_capture.hpp"
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
@@ -21,15 +22,17 @@ namespace tasksrun {
 struct CommandLaunch {
     const CommandAction* action;
     std::vector<std::pair<std::string, std::string>> environment;  // added to the daemon's own
+    // Variables of the daemon's own environment the command must not see (webhook URLs).
+    const std::vector<std::string>* hidden_variables = nullptr;
     std::optional<Duration> timeout;
-    std::string task;  // the name output lines are logged under
+    std::string task;                             // the name output lines are logged under
+    std::optional<HookKind> hook = std::nullopt;  // set for a hook: its lines say which
+    std::size_t output_limit = kDefaultOutputLimit;
 };
 
 class CommandRun final : public ActionRun {
   public:
     using Done = std::function<void(Outcome)>;
-    static constexpr std::size_t kOutputTailBytes = 4096;
-
     // Starts the command. `done` is called exactly once, later, from the event loop: never from
     // inside this constructor, even when the command cannot be spawned (class "spawn"). The
     // outcome's duration is left for the caller to fill in. Precondition: SIGCHLD is blocked.
@@ -69,7 +72,7 @@ class CommandRun final : public ActionRun {
     bool aborted_ = false;
     Stream out_{"stdout"};
     Stream err_{"stderr"};
-    std::string tail_;
+    OutputCapture output_;
     EventSource child_;
     EventSource timeout_timer_;
     EventSource kill_timer_;

@@ -14,12 +14,14 @@ struct HttpClient::Transfer {
     RequestId id = 0;
     CURL* easy = nullptr;  // not in the multi handle any more when the transfer goes
     curl_slist* headers = nullptr;
+    curl_mime* form = nullptr;
     HttpRequest request;
     HttpResponse response;
     Done done;
 
     ~Transfer() {
         if (easy != nullptr) owner->recycle(easy);
+        curl_mime_free(form);  // after the handle that used it is reset
         curl_slist_free_all(headers);
     }
 };
@@ -54,6 +56,23 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
         value.remove_prefix(1);
     if (response->headers.size() < 100) response->headers[name] = std::string(value);
     return bytes;
+}
+
+// libcurl's MIME API encodes the form; the data is copied into it, so `request` may go.
+curl_mime* multipart_form(CURL* easy, const HttpRequest& request) {
+    curl_mime* form = curl_mime_init(easy);
+    const auto add = [&](const std::string& name, const std::string& data, const char* type,
+                         const char* filename) {
+        curl_mimepart* part = curl_mime_addpart(form);
+        curl_mime_name(part, name.c_str());
+        curl_mime_data(part, data.data(), data.size());
+        curl_mime_type(part, type);
+        if (filename != nullptr) curl_mime_filename(part, filename);
+    };
+    if (request.body) add("payload_json", *request.body, "application/json", nullptr);
+    for (const HttpFilePart& file : request.files)
+        add(file.field, file.data, file.content_type.c_str(), file.filename.c_str());
+    return form;
 }
 
 void check(CURLMcode code, const char* what) {
@@ -144,7 +163,10 @@ HttpClient::RequestId HttpClient::send(HttpRequest request, Done done) {
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->response);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-    if (r.method == "GET") {
+    if (!r.files.empty()) {
+        transfer->form = multipart_form(easy, r);
+        curl_easy_setopt(easy, CURLOPT_MIMEPOST, transfer->form);
+    } else if (r.method == "GET") {
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {
         if (r.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());

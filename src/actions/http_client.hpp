@@ -18,11 +18,22 @@
 
 namespace tasksrun {
 
+// A file sent as one part of a multipart/form-data body.
+struct HttpFilePart {
+    std::string field;     // "files[0]"
+    std::string filename;  // "output.txt"
+    std::string content_type;
+    std::string data;
+};
+
 struct HttpRequest {
     std::string method = "POST";
     std::string url;
     std::vector<std::string> headers;  // "Name: value"
     std::optional<std::string> body;
+    // With files, the request is multipart/form-data: `body` goes as the part "payload_json"
+    // (Discord's form), then each file.
+    std::vector<HttpFilePart> files;
     Duration timeout = std::chrono::seconds{30};
     Duration connect_timeout = std::chrono::seconds{10};
 };

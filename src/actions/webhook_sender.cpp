@@ -1,5 +1,6 @@
 #include "actions/webhook_sender.hpp"
 
+#include "actions/output_capture.hpp"
 #include "config/discord_limits.hpp"
 #include "config/templates.hpp"
 #include "log/redact.hpp"
@@ -15,6 +16,21 @@ using namespace std::chrono_literals;
 // A 429 that is not Discord's JSON comes from the edge (Cloudflare): this host is banned for a
 // while, and hammering makes it longer.
 constexpr Duration kEdgeBanBackoff = std::chrono::minutes{5};
+
+constexpr const char* kAttachmentName = "output.txt";
+// Discord's upload limit for a webhook without a boosted server.
+constexpr std::size_t kMaxAttachmentBytes = 8 * 1024 * 1024;
+
+// A command's captured output as Discord's files[0], its middle dropped if it is over the limit.
+HttpFilePart attachment(const std::string& output) {
+    std::string data = output;
+    if (data.size() > kMaxAttachmentBytes) {
+        OutputCapture within(kMaxAttachmentBytes - 256);  // room for the mark of the cut
+        within.append(data);
+        data = within.text();
+    }
+    return HttpFilePart{"files[0]", kAttachmentName, "text/plain; charset=utf-8", std::move(data)};
+}
 
 Outcome failed(FailureKind kind, std::string error, long status = 0) {
     Outcome outcome{.failure = FailureClass{kind}, .error = std::move(error)};
@@ -89,7 +105,8 @@ void WebhookSender::transmit(Id id) {
     const WebhookSend& send = pending.send;
     const WebhookAction& action = *send.action;
     TemplateValues values = send.values;
-    values.now = format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
+    values[Placeholder::now] =
+        format_utc(std::chrono::floor<std::chrono::milliseconds>(wall_clock_now()));
 
     HttpRequest request;
     request.method = action.method;
@@ -98,21 +115,18 @@ void WebhookSender::transmit(Id id) {
     for (const auto& [name, value] : action.headers)
         request.headers.push_back(name + ": " + expand_header(value, values));
     if (action.json_body) {
-        const nlohmann::json body = expand_json(*action.json_body, values);
-        if (send.webhook->kind == WebhookKind::discord) {
-            // Checked again now that the placeholders have values: over-long text is an error,
-            // never silently cut.
-            const auto problems = check_discord_limits(body, code_points);
-            if (!problems.empty()) {
-                std::string what = problems.front().message;
-                if (!problems.front().path.empty())
-                    what = to_string(problems.front().path) + ": " + what;
-                finish(id, failed(FailureKind::http_4xx, "not sent: after templating, " + what));
-                return;
-            }
+        // Values that would make a field too long are cut to fit: a post that arrives
+        // shortened beats one Discord refuses (SPEC 10.3).
+        nlohmann::json body =
+            expand_json_within(*action.json_body, values, action.limits, kDiscordEmbedTextTotalMax);
+        const std::string& output = values[Placeholder::output];
+        if (action.attach_output && !output.empty()) {
+            body["attachments"] = {{{"id", 0}, {"filename", kAttachmentName}}};
+            request.files.push_back(attachment(output));
+        } else {
+            request.headers.push_back("Content-Type: application/json");
         }
         request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        request.headers.push_back("Content-Type: application/json");
     } else if (action.raw_body) {
         request.body = expand(*action.raw_body, values);
     }

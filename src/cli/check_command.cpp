@@ -5,13 +5,33 @@
 #include "cli/exit_codes.hpp"
 #include "cli/load.hpp"
 #include "cli/upcoming.hpp"
+#include "runtime/daemon.hpp"
+#include "runtime/webhooks.hpp"
 #include "util/rfc3339.hpp"
 
 namespace tasksrun {
+namespace {
+
+// The daemon's own verdict on the endpoints its enabled tasks use: the same file in the same
+// environment passes here exactly when the daemon would start with it.
+bool endpoints_resolve(const Config& config) {
+    const auto resolved =
+        resolve_endpoints(config, enabled_tasks(config), std::make_shared<Redactor>());
+    if (resolved) return true;
+    for (const std::string& line : resolved.error().formatted()) std::cerr << line << '\n';
+    const std::size_t errors = resolved.error().error_count();
+    std::cerr << config.path << ": " << errors << (errors == 1 ? " error" : " errors")
+              << "; nothing was started (check --no-secrets skips reading url_env and "
+                 "url_file)\n";
+    return false;
+}
+
+}  // namespace
 
 int check_command(const CheckOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
+    if (!options.no_secrets && !endpoints_resolve(*config)) return exit_code::config;
 
     std::size_t name_width = 0;
     std::size_t schedule_width = 0;

@@ -12,6 +12,8 @@ namespace tasksrun {
 struct CheckOptions {
     std::string config_path;
     Instant from;
+    // Skip reading url_env and url_file: for CI, which has the config but not its secrets.
+    bool no_secrets = false;
 };
 int check_command(const CheckOptions& options);
 
@@ -47,7 +49,7 @@ int run_once_command(const RunOnceOptions& options);
 struct CtlOptions {
     std::string socket;       // empty: the default (see client_control_socket)
     std::string config_path;  // only to find the packaged unit's socket
-    std::string verb;    // status, start, stop, cancel, restart, change-interval, run-now
+    std::string verb;         // status, start, stop, cancel, restart, change-interval, run-now
     std::optional<std::string> task;
     bool json = false;
     // change-interval

@@ -37,8 +37,19 @@ nlohmann::json to_json(const RunRecord& run) {
 int history_command(const HistoryOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
+
+    // A task no longer in the config may still have runs on record; a name in neither is most
+    // likely a typo.
+    const bool in_config =
+        !options.task ||
+        std::ranges::find(config->tasks, *options.task, &TaskConfig::name) != config->tasks.end();
+    const auto unknown_task = [&] {
+        find_task_reporting(*config, *options.task, "history");
+        return exit_code::usage;
+    };
     const auto dir = state_directory_to_read(*config);
     if (!dir) {
+        if (!in_config) return unknown_task();
         std::cerr << "tasksrun history: " << config->path
                   << " sets no state_dir and $STATE_DIRECTORY is not set, so no runs are "
                      "recorded\n";
@@ -46,10 +57,17 @@ int history_command(const HistoryOptions& options) {
     }
     auto store = StateStore::open_read_only(*dir);
     if (!store) {
+        if (!in_config) return unknown_task();
         std::cerr << "tasksrun history: " << store.error() << '\n';
         return exit_code::failure;
     }
-    auto runs = (*store)->history(options.task, options.count);
+    auto found = (*store)->history(options.task, options.count);
+    if (!found) {
+        std::cerr << "tasksrun history: " << found.error() << '\n';
+        return exit_code::failure;
+    }
+    std::vector<RunRecord>& runs = *found;
+    if (runs.empty() && !in_config) return unknown_task();
     if (options.json) {
         for (const RunRecord& run : runs) std::cout << to_json(run).dump() << '\n';
         return exit_code::ok;

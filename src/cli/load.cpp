@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "config/loader.hpp"
+#include "util/suggest.hpp"
 
 namespace tasksrun {
 
@@ -35,6 +36,17 @@ std::optional<Config> load_config_reporting(const std::string& path) {
                   << "; nothing was started\n";
     }
     return std::move(result.config);
+}
+
+const TaskConfig* find_task_reporting(const Config& config, const std::string& name,
+                                      std::string_view command) {
+    const auto task = std::ranges::find(config.tasks, name, &TaskConfig::name);
+    if (task != config.tasks.end()) return &*task;
+    std::vector<std::string> names;
+    for (const TaskConfig& known : config.tasks) names.push_back(known.name);
+    std::cerr << "tasksrun " << command << ": no task named \"" << name << "\" in " << config.path
+              << did_you_mean(closest_match(name, names)) << '\n';
+    return nullptr;
 }
 
 const Zone& display_zone(const TaskConfig& task, const Config& config) {

@@ -16,17 +16,15 @@ int next_command(const NextOptions& options) {
     if (!config) return exit_code::config;
 
     std::vector<const TaskConfig*> selected;
-    for (const TaskConfig& task : config->tasks) {
-        const bool named = options.task && *options.task == task.name;
+    if (options.task) {
         // Disabled tasks do not fire, so they are listed only when asked for by name.
-        if (named || (!options.task && task.enabled)) selected.push_back(&task);
-    }
-    if (options.task && selected.empty()) {
-        std::vector<std::string> names;
-        for (const TaskConfig& task : config->tasks) names.push_back(task.name);
-        std::cerr << "tasksrun next: no task named \"" << *options.task << "\" in " << config->path
-                  << did_you_mean(closest_match(*options.task, names)) << '\n';
-        return exit_code::usage;
+        const TaskConfig* task = find_task_reporting(*config, *options.task, "next");
+        if (task == nullptr) return exit_code::usage;
+        selected.push_back(task);
+    } else {
+        for (const TaskConfig& task : config->tasks) {
+            if (task.enabled) selected.push_back(&task);
+        }
     }
 
     std::size_t name_width = 0;

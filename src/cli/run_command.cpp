@@ -16,24 +16,24 @@ namespace {
 // after printing why they cannot be used (an unset variable, an unreadable file, ...).
 struct Prepared {
     std::unique_ptr<Logger> logger;
-    ResolvedWebhooks webhooks;
+    ResolvedEndpoints endpoints;
     std::shared_ptr<const Redactor> redactor;
 };
 
 std::optional<Prepared> prepare(const Config& config, const std::vector<const TaskConfig*>& tasks,
-                                const LogOptions& options) {
+                                const LogOptions& options, EndpointUse use = {}) {
     auto redactor = std::make_shared<Redactor>();
-    auto webhooks = resolve_webhooks(config, tasks, *redactor);
-    if (!webhooks) {
-        for (const std::string& problem : webhooks.error())
-            std::cerr << config.path << ": " << problem << '\n';
+    auto endpoints = resolve_endpoints(config, tasks, redactor, use);
+    if (!endpoints) {
+        for (const std::string& problem : endpoints.error().formatted())
+            std::cerr << problem << '\n';
         return std::nullopt;
     }
     auto logger =
         std::make_unique<Logger>(options.format == "json" ? LogFormat::json : LogFormat::text,
                                  parse_log_level(options.level));
     logger->set_redactor(redactor);
-    return Prepared{std::move(logger), std::move(*webhooks), std::move(redactor)};
+    return Prepared{std::move(logger), std::move(*endpoints), std::move(redactor)};
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ int run_command(const RunOptions& options) {
         daemon_options.store = std::move(*store);
     }
     try {
-        Daemon daemon(std::move(*config), *prepared->logger, std::move(prepared->webhooks),
+        Daemon daemon(std::move(*config), *prepared->logger, std::move(prepared->endpoints),
                       std::move(daemon_options));
         return daemon.run();
     } catch (const std::exception& error) {
@@ -67,20 +67,16 @@ int run_command(const RunOptions& options) {
 int run_once_command(const RunOnceOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
-    const auto task = std::ranges::find(config->tasks, options.task, &TaskConfig::name);
-    if (task == config->tasks.end()) {
-        std::vector<std::string> names;
-        for (const TaskConfig& t : config->tasks) names.push_back(t.name);
-        std::cerr << "tasksrun run-once: no task named \"" << options.task << "\" in "
-                  << config->path << did_you_mean(closest_match(options.task, names)) << '\n';
-        return exit_code::usage;
-    }
+    const TaskConfig* task = find_task_reporting(*config, options.task, "run-once");
+    if (task == nullptr) return exit_code::usage;
     // run-once is the way to try a task by hand, so it runs disabled tasks too.
-    auto prepared = prepare(*config, {&*task}, options.log);
+    // Only what it will use: the webhooks of hooks that do not run need no secret in hand.
+    auto prepared =
+        prepare(*config, {task}, options.log, EndpointUse{.hooks = options.hooks, .ping = false});
     if (!prepared) return exit_code::config;
     try {
         const Outcome outcome =
-            run_once(*task, *prepared->logger, prepared->webhooks, options.hooks);
+            run_once(*task, *prepared->logger, prepared->endpoints, options.hooks);
         return outcome.ok() ? exit_code::ok : exit_code::failure;
     } catch (const std::exception& error) {
         prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());

@@ -17,18 +17,18 @@ using Json = nlohmann::json;
 constexpr std::string_view kCommandKeys[] = {"run",           "command",     "cwd",         "env",
                                              "success_codes", "kill_signal", "kill_timeout"};
 constexpr std::string_view kWebhookCommonKeys[] = {"webhook", "headers"};
-constexpr std::string_view kDiscordKeys[] = {"content",   "username", "avatar_url",
-                                             "tts",       "embeds",   "allowed_mentions",
-                                             "thread_id", "flags",    "wait"};
+constexpr std::string_view kDiscordKeys[] = {"content", "username",         "avatar_url", "tts",
+                                             "embeds",  "allowed_mentions", "thread_id",  "flags",
+                                             "wait",    "attach_output"};
 constexpr std::string_view kSlackKeys[] = {"text", "blocks"};
 constexpr std::string_view kGenericKeys[] = {"json", "body", "method"};
 
 constexpr std::string_view kAllActionKeys[] = {
-    "run",         "command",      "cwd",     "env",     "success_codes",
-    "kill_signal", "kill_timeout", "webhook", "headers", "content",
-    "username",    "avatar_url",   "tts",     "embeds",  "allowed_mentions",
-    "thread_id",   "flags",        "wait",    "text",    "blocks",
-    "json",        "body",         "method"};
+    "run",         "command",      "cwd",     "env",          "success_codes",
+    "kill_signal", "kill_timeout", "webhook", "headers",      "content",
+    "username",    "avatar_url",   "tts",     "embeds",       "allowed_mentions",
+    "thread_id",   "flags",        "wait",    "text",         "blocks",
+    "json",        "body",         "method",  "attach_output"};
 
 constexpr std::string_view kEmbedKeys[] = {"title",  "description", "url",   "timestamp",
                                            "color",  "footer",      "image", "thumbnail",
@@ -297,15 +297,77 @@ std::optional<WebhookAction> ActionParser::parse_webhook(const toml::table& tabl
             break;
     }
     if (ok) check_templates(table, action, scope);
+    if (action.json_body) action.limits = limited_texts(action.kind, *action.json_body);
     if (!ok || reader_.diagnostics().error_count() != errors_before) return std::nullopt;
     return action;
+}
+
+bool ActionParser::check_embeds(const toml::node& embeds) {
+    const toml::array* list = embeds.as_array();
+    if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
+        reader_.type_error(embeds, "embeds", "an array of tables ([[task.embeds]])");
+        return false;
+    }
+    for (const toml::node& embed : *list) {
+        const toml::table& e = *embed.as_table();
+        reader_.reject_unknown_keys(e, kEmbedKeys, "an embed");
+        if (const auto* footer = reader_.table(e, "footer"))
+            reader_.reject_unknown_keys(*footer, kEmbedFooterKeys, "an embed footer");
+        if (const auto* author = reader_.table(e, "author"))
+            reader_.reject_unknown_keys(*author, kEmbedAuthorKeys, "an embed author");
+        for (const std::string_view media : {"image", "thumbnail"}) {
+            if (const auto* m = reader_.table(e, media))
+                reader_.reject_unknown_keys(*m, kEmbedMediaKeys, "an embed " + std::string(media));
+        }
+        if (const auto color = reader_.integer(e, "color");
+            color && (*color < 0 || *color > 0xFFFFFF)) {
+            reader_.error(*e.get("color"), "embed \"color\" must be 0 to 16777215 (0xFFFFFF)");
+        }
+        if (const toml::node* fields = e.get("fields")) check_embed_fields(*fields);
+    }
+    return true;
+}
+
+void ActionParser::check_embed_fields(const toml::node& fields) {
+    const toml::array* list = fields.as_array();
+    if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
+        reader_.type_error(fields, "fields", "an array of tables");
+        return;
+    }
+    for (const toml::node& field : *list) {
+        const toml::table& f = *field.as_table();
+        reader_.reject_unknown_keys(f, kEmbedFieldKeys, "an embed field");
+        for (const std::string_view key : {"name", "value"}) {
+            if (!f.contains(key))
+                reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
+        }
+    }
+}
+
+nlohmann::json ActionParser::allowed_mentions(const toml::table& table) {
+    const toml::table* mentions = reader_.table(table, "allowed_mentions");
+    // Pinging @everyone from a template by accident is worse than not pinging: mentions are off
+    // unless the task turns them on.
+    if (mentions == nullptr) return Json{{"parse", Json::array()}};
+    reader_.reject_unknown_keys(*mentions, kAllowedMentionsKeys, "allowed_mentions");
+    if (auto parse = reader_.string_array(*mentions, "parse")) {
+        for (const std::string& item : *parse) {
+            if (item != "roles" && item != "users" && item != "everyone") {
+                reader_.error(*mentions->get("parse"),
+                              "allowed_mentions.parse holds \"roles\", \"users\" or "
+                              "\"everyone\", not \"" +
+                                  item + "\"");
+            }
+        }
+    }
+    return toml_to_json(*mentions);
 }
 
 bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& action) {
     reject_foreign_body_keys(table, kDiscordKeys,
                              "a Discord webhook (its body keys are content, username, "
                              "avatar_url, tts, embeds, allowed_mentions, thread_id, "
-                             "flags, wait)");
+                             "flags, wait, attach_output)");
     Json body = Json::object();
     if (auto content = reader_.string(table, "content")) body["content"] = *content;
     if (auto username = reader_.string(table, "username")) body["username"] = *username;
@@ -313,6 +375,7 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
     if (auto tts = reader_.boolean(table, "tts")) body["tts"] = *tts;
     if (auto flags = reader_.integer(table, "flags")) body["flags"] = *flags;
     action.wait = reader_.boolean(table, "wait").value_or(false);
+    action.attach_output = reader_.boolean(table, "attach_output").value_or(false);
     if (const toml::node* thread = table.get("thread_id")) {
         if (const auto* id = thread->as_integer()) {
             action.thread_id = std::to_string(id->get());
@@ -321,65 +384,12 @@ bool ActionParser::parse_discord_body(const toml::table& table, WebhookAction& a
         }
     }
     if (const toml::node* embeds = table.get("embeds")) {
-        const toml::array* list = embeds->as_array();
-        if (list == nullptr || !list->is_homogeneous(toml::node_type::table)) {
-            reader_.type_error(*embeds, "embeds", "an array of tables ([[task.embeds]])");
-            return false;
-        }
-        for (const toml::node& embed : *list) {
-            const toml::table& e = *embed.as_table();
-            reader_.reject_unknown_keys(e, kEmbedKeys, "an embed");
-            if (const auto* footer = reader_.table(e, "footer"))
-                reader_.reject_unknown_keys(*footer, kEmbedFooterKeys, "an embed footer");
-            if (const auto* author = reader_.table(e, "author"))
-                reader_.reject_unknown_keys(*author, kEmbedAuthorKeys, "an embed author");
-            for (const std::string_view media : {"image", "thumbnail"}) {
-                if (const auto* m = reader_.table(e, media))
-                    reader_.reject_unknown_keys(*m, kEmbedMediaKeys,
-                                                "an embed " + std::string(media));
-            }
-            if (const auto color = reader_.integer(e, "color");
-                color && (*color < 0 || *color > 0xFFFFFF)) {
-                reader_.error(*e.get("color"), "embed \"color\" must be 0 to 16777215 (0xFFFFFF)");
-            }
-            if (const toml::node* fields = e.get("fields")) {
-                const toml::array* field_list = fields->as_array();
-                if (field_list == nullptr || !field_list->is_homogeneous(toml::node_type::table)) {
-                    reader_.type_error(*fields, "fields", "an array of tables");
-                    continue;
-                }
-                for (const toml::node& field : *field_list) {
-                    const toml::table& f = *field.as_table();
-                    reader_.reject_unknown_keys(f, kEmbedFieldKeys, "an embed field");
-                    for (const std::string_view key : {"name", "value"}) {
-                        if (!f.contains(key)) {
-                            reader_.error(f, "an embed field needs \"" + std::string(key) + "\"");
-                        }
-                    }
-                }
-            }
-        }
+        if (!check_embeds(*embeds)) return false;
         body["embeds"] = toml_to_json(*embeds);
     }
-    if (const toml::table* mentions = reader_.table(table, "allowed_mentions")) {
-        reader_.reject_unknown_keys(*mentions, kAllowedMentionsKeys, "allowed_mentions");
-        if (auto parse = reader_.string_array(*mentions, "parse")) {
-            for (const std::string& item : *parse) {
-                if (item != "roles" && item != "users" && item != "everyone") {
-                    reader_.error(*mentions->get("parse"),
-                                  "allowed_mentions.parse holds \"roles\", \"users\" or "
-                                  "\"everyone\", not \"" +
-                                      item + "\"");
-                }
-            }
-        }
-        body["allowed_mentions"] = toml_to_json(*mentions);
-    } else {
-        // Pinging @everyone from a template by accident is worse than not pinging: mentions are
-        // off unless the task turns them on.
-        body["allowed_mentions"] = Json{{"parse", Json::array()}};
-    }
-    for (const BodyProblem& problem : check_discord_limits(body, static_length)) {
+    body["allowed_mentions"] = allowed_mentions(table);
+    for (const BodyProblem& problem :
+         check_body_limits(WebhookKind::discord, body, static_length)) {
         const toml::node* node = node_at(table, problem.path);
         if (node != nullptr) {
             reader_.error(*node, problem.message);
@@ -407,6 +417,8 @@ bool ActionParser::parse_slack_body(const toml::table& table, WebhookAction& act
         reader_.error(table, "a Slack message needs \"text\" or \"blocks\"");
         return false;
     }
+    for (const BodyProblem& problem : check_body_limits(WebhookKind::slack, body, static_length))
+        reader_.error(*table.get("text"), problem.message);
     action.json_body = std::move(body);
     return true;
 }

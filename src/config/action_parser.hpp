@@ -34,6 +34,11 @@ class ActionParser {
     std::optional<WebhookAction> parse_webhook(const toml::table& table, TemplateScope scope);
     std::optional<WebhookKind> body_kind(const toml::table& table, const WebhookEndpoint& endpoint);
     bool parse_discord_body(const toml::table& table, WebhookAction& action);
+    // Reports what is wrong in [[task.embeds]]; false when it is not an array of tables at all.
+    bool check_embeds(const toml::node& embeds);
+    void check_embed_fields(const toml::node& fields);
+    // allowed_mentions as written, checked; no pings when it is not.
+    nlohmann::json allowed_mentions(const toml::table& table);
     bool parse_slack_body(const toml::table& table, WebhookAction& action);
     bool parse_generic_body(const toml::table& table, WebhookAction& action);
     // Reports keys of `table` that belong to other kinds of action than `allowed`.

@@ -1,6 +1,7 @@
 #pragma once
 // The validated, immutable description of what to run. Produced only by config/loader; every
 // other layer reads it through `const Config&`.
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <map>
@@ -11,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "config/json_path.hpp"
+#include "loop/events.hpp"
 #include "loop/failure_class.hpp"
 #include "schedule/schedule.hpp"
 
@@ -22,6 +25,15 @@ struct SourcePosition {
 };
 
 enum class WebhookKind { discord, slack, generic };
+
+// A string field of a webhook body that has a length limit, in characters (Unicode code points).
+struct LimitedText {
+    JsonPath path;
+    nlohmann::json::json_pointer pointer;  // the same place, to reach it with at()
+    std::size_t max;
+    std::string_view what;    // "content", "embed title", ...
+    bool embed_text = false;  // counts toward Discord's total of embed text
+};
 
 // Where a webhook URL comes from. The URL is a secret: only `literal` holds it in the config,
 // and nothing prints `value` for a literal.
@@ -35,6 +47,14 @@ struct WebhookEndpoint {
     std::string name;
     UrlSource url;
     std::optional<WebhookKind> kind;  // nullopt: decided from the URL once it is known
+    SourcePosition position;
+};
+
+// A health-check endpoint in the healthchecks.io protocol ([pings.NAME]); its URL is a secret
+// like a webhook's.
+struct PingEndpoint {
+    std::string name;
+    UrlSource url;
     SourcePosition position;
 };
 
@@ -57,9 +77,13 @@ struct WebhookAction {
     // (generic `body`), or neither (a generic request without a body).
     std::optional<nlohmann::json> json_body;
     std::optional<std::string> raw_body;
+    // The fields of json_body with a length limit (Discord, Slack), found once at load time.
+    std::vector<LimitedText> limits;
     // Discord query parameters.
     bool wait = false;
     std::optional<std::string> thread_id;
+    // Discord: upload the command's whole captured output as output.txt with the message.
+    bool attach_output = false;
 };
 
 using Action = std::variant<CommandAction, WebhookAction>;
@@ -69,19 +93,24 @@ struct Hook {
     std::optional<Duration> timeout;
 };
 
-// Null when the task has no such hook; shared because the config is immutable, and so that
-// a task without hooks does not carry four empty actions.
+inline constexpr std::size_t kHookKinds = 5;
+
+// By HookKind; null when the task has no such hook. Shared because the config is immutable, and
+// so that a task without hooks does not carry empty actions.
 struct Hooks {
-    std::shared_ptr<const Hook> before_loop;
-    std::shared_ptr<const Hook> after_loop;
-    std::shared_ptr<const Hook> on_error;
-    std::shared_ptr<const Hook> on_success;
+    std::array<std::shared_ptr<const Hook>, kHookKinds> by_kind;
+
+    const Hook* get(HookKind kind) const { return by_kind[static_cast<std::size_t>(kind)].get(); }
+    void set(HookKind kind, std::shared_ptr<const Hook> hook) {
+        by_kind[static_cast<std::size_t>(kind)] = std::move(hook);
+    }
 };
 
 enum class AfterError { continue_loop, stop_loop };
 enum class Misfire { skip, run_once };
 
 inline constexpr unsigned kUnlimitedOverlap = UINT_MAX;
+inline constexpr std::size_t kDefaultOutputLimit = std::size_t{1} << 20;
 
 struct TaskConfig {
     std::string name;
@@ -90,17 +119,21 @@ struct TaskConfig {
     bool run_at_start = true;
     Action action;
     std::optional<Duration> timeout;  // per attempt; webhooks default to 30s
+    // How much of a command's output (its hooks' too) is kept for {{output}} and attachments.
+    std::size_t output_limit = kDefaultOutputLimit;
     std::optional<std::uint64_t> count;
     bool reconnect = true;
     RetryOn retry_on;
-    std::optional<std::uint64_t> max_retries;
+    std::optional<std::uint64_t> max_retries;  // nullopt: unlimited
     AfterError on_error = AfterError::continue_loop;
+    bool on_error_first = false;  // [task.on_error] when = "first"
     unsigned max_concurrent = 1;  // `overlap`: 1 = false, kUnlimitedOverlap = true
     Misfire misfire = Misfire::skip;
     Duration misfire_grace;
     Duration jitter{0};
     bool enabled = true;
     Hooks hooks;
+    std::optional<std::string> ping;  // a key of Config::pings
     // Equal for two loads of the same [[task]] table (key order and formatting aside) under the
     // same zone: a reload keeps a task whose fingerprint, and webhook URLs, did not change. Only
     // comparable within one process.
@@ -117,6 +150,7 @@ struct Config {
     std::string path;
     DaemonSettings settings;
     std::map<std::string, WebhookEndpoint> webhooks;
+    std::map<std::string, PingEndpoint> pings;
     std::vector<TaskConfig> tasks;  // in file order
 };
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -20,15 +21,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "task"};
+constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "pings", "task"};
 constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout"};
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
+constexpr std::string_view kPingKeys[] = {"url", "url_env", "url_file"};
 constexpr std::string_view kTaskOwnKeys[] = {
-    "name",     "seconds",  "minutes",      "hours",         "time",       "cron",
-    "timezone", "count",    "run_at_start", "reconnect",     "retry_on",   "max_retries",
-    "on_error", "overlap",  "misfire",      "misfire_grace", "jitter",     "timeout",
-    "dst_gap",  "dst_fold", "enabled",      "before_loop",   "after_loop", "on_success"};
-constexpr std::string_view kHookNames[] = {"before_loop", "after_loop", "on_error", "on_success"};
+    "name",       "seconds",  "minutes",      "hours",         "time",       "cron",
+    "timezone",   "count",    "run_at_start", "reconnect",     "retry_on",   "max_retries",
+    "on_error",   "overlap",  "misfire",      "misfire_grace", "jitter",     "timeout",
+    "dst_gap",    "dst_fold", "enabled",      "before_loop",   "after_loop", "on_success",
+    "on_recover", "ping",     "output_limit"};
+constexpr std::pair<std::string_view, HookKind> kHookNames[] = {
+    {"before_loop", HookKind::before_loop},
+    {"after_loop", HookKind::after_loop},
+    {"on_error", HookKind::on_error},
+    {"on_success", HookKind::on_success},
+    {"on_recover", HookKind::on_recover}};
+constexpr std::pair<std::string_view, bool> kOnErrorWhen[] = {{"always", false}, {"first", true}};
+constexpr std::uint64_t kDefaultMaxRetries = 10;
+// The tail alone is 4 KiB; past 64 MiB a single run's output would dwarf the daemon.
+constexpr std::uint64_t kMinOutputLimit = 8 * 1024;
+constexpr std::uint64_t kMaxOutputLimit = 64 * 1024 * 1024;
+
+// The hooks that follow an iteration, and so have its output.
+bool has_output(HookKind kind) {
+    return kind == HookKind::on_error || kind == HookKind::on_success ||
+           kind == HookKind::on_recover;
+}
 
 constexpr std::pair<std::string_view, WebhookKind> kWebhookKinds[] = {
     {"discord", WebhookKind::discord},
@@ -42,6 +61,21 @@ constexpr std::pair<std::string_view, DstGap> kDstGap[] = {
     {"shift", DstGap::shift}, {"at-transition", DstGap::at_transition}, {"skip", DstGap::skip}};
 constexpr std::pair<std::string_view, DstFold> kDstFold[] = {{"first", DstFold::first},
                                                              {"last", DstFold::last}};
+
+// For a task that sets max_retries but not retry_on: whoever writes `max_retries = 3` expects
+// three retries of whatever failed, except what a retry cannot fix (SPEC 10.1).
+const RetryOn& every_retryable_class() {
+    static const RetryOn patterns =
+        std::make_shared<const std::vector<FailurePattern>>(std::vector<FailurePattern>{
+            {FailureKind::network, std::nullopt},
+            {FailureKind::timeout, std::nullopt},
+            {FailureKind::http_429, std::nullopt},
+            {FailureKind::http_5xx, std::nullopt},
+            {FailureKind::exit_code, std::nullopt},
+            {FailureKind::signal, std::nullopt},
+        });
+    return patterns;
+}
 
 const RetryOn& default_retry_on() {
     static const RetryOn patterns =
@@ -84,7 +118,18 @@ class ConfigBuilder {
     };
 
     DaemonSettings parse_settings(const toml::table* table);
+    // url, url_env or url_file of an endpoint table, `where` being "[webhooks.NAME]".
+    std::optional<UrlSource> parse_url_source(const toml::table& endpoint,
+                                              const std::string& where);
     void parse_webhooks(const toml::table& table, std::map<std::string, WebhookEndpoint>& out);
+    void parse_pings(const toml::table& table, std::map<std::string, PingEndpoint>& out);
+    // The endpoint tables of [webhooks] or [pings]: calls `add(name, key, table)` for each one
+    // that is a table with a valid name.
+    template <typename Add>
+    void for_each_endpoint(const toml::table& section, std::string_view section_name, Add add);
+    std::optional<std::string> parse_ping_name(const toml::table& task, const Config& config);
+    void reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule);
+    std::optional<std::optional<std::uint64_t>> parse_max_retries(const toml::table& task);
     std::optional<TaskConfig> parse_task(const toml::table& table, const Config& config);
     std::optional<Schedule> parse_schedule(const toml::table& task, const Zone& default_zone,
                                            std::string_view hash_key);
@@ -98,8 +143,12 @@ class ConfigBuilder {
                                         DstPolicy policy);
     std::optional<TimeEntry> parse_time_entry(const toml::node& entry);
     std::optional<Zone> parse_zone(const toml::table& table, const Zone& fallback);
+    struct ErrorPolicy {
+        AfterError after = AfterError::continue_loop;
+        bool hook_first_only = false;
+    };
     std::optional<Hooks> parse_hooks(const toml::table& task, ActionParser& actions,
-                                     AfterError& on_error);
+                                     ErrorPolicy& policy);
     std::optional<RetryOn> parse_retry_on(const toml::table& task);
     std::optional<unsigned> parse_overlap(const toml::table& task);
 
@@ -131,63 +180,140 @@ DaemonSettings ConfigBuilder::parse_settings(const toml::table* table) {
     return settings;
 }
 
-void ConfigBuilder::parse_webhooks(const toml::table& table,
-                                   std::map<std::string, WebhookEndpoint>& out) {
-    for (const auto& [key, value] : table) {
+template <typename Add>
+void ConfigBuilder::for_each_endpoint(const toml::table& section, std::string_view section_name,
+                                      Add add) {
+    for (const auto& [key, value] : section) {
         const std::string name(key.str());
+        const std::string where = "[" + std::string(section_name) + "." + name + "]";
         const toml::table* endpoint = value.as_table();
         if (endpoint == nullptr) {
-            reader_.error(value,
-                          "[webhooks." + name + "] must be a table with url, url_env or url_file");
+            reader_.error(value, where + " must be a table with url, url_env or url_file");
             continue;
         }
         if (!is_valid_name(name)) {
-            reader_.error(
-                position_of(key),
-                "webhook name \"" + name + "\" may only use letters, digits, '_', '.' and '-'");
+            reader_.error(position_of(key),
+                          std::string(section_name) + " name \"" + name +
+                              "\" may only use letters, digits, '_', '.' and '-'");
         }
-        reader_.reject_unknown_keys(*endpoint, kWebhookKeys, "[webhooks." + name + "]");
-        std::vector<std::string_view> sources;
-        for (const std::string_view source : {"url", "url_env", "url_file"}) {
-            if (endpoint->contains(source)) sources.push_back(source);
-        }
-        if (sources.size() != 1) {
-            reader_.error(sources.empty() ? position_of(*endpoint)
-                                          : reader_.key_position(*endpoint, sources[1]),
-                          "[webhooks." + name + "] needs exactly one of url, url_env or url_file");
-            continue;
-        }
-        auto source_value = reader_.string(*endpoint, sources[0]);
-        if (!source_value) continue;
-        WebhookEndpoint webhook{
-            .name = name, .url = {}, .kind = std::nullopt, .position = position_of(key)};
-        const toml::node& source_node = *endpoint->get(sources[0]);
-        if (sources[0] == "url") {
-            // Never echo the URL: it carries the webhook's token.
-            if (!source_value->starts_with("https://") && !source_value->starts_with("http://")) {
-                reader_.error(source_node, "\"url\" of [webhooks." + name +
-                                               "] must start with https:// (or http://)");
-                continue;
-            }
-            webhook.url = {UrlSource::From::literal, *source_value};
-        } else if (sources[0] == "url_env") {
-            static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
-            if (!std::regex_match(*source_value, kEnvName)) {
-                reader_.error(source_node, "\"url_env\" must name an environment variable, not \"" +
-                                               *source_value + "\"");
-                continue;
-            }
-            webhook.url = {UrlSource::From::env, *source_value};
-        } else {
-            if (!source_value->starts_with("/")) {
-                reader_.error(source_node, "\"url_file\" must be an absolute path");
-                continue;
-            }
-            webhook.url = {UrlSource::From::file, *source_value};
-        }
-        webhook.kind = reader_.choice<WebhookKind>(*endpoint, "kind", kWebhookKinds);
-        out.emplace(name, std::move(webhook));
+        add(name, key, *endpoint, where);
     }
+}
+
+std::optional<UrlSource> ConfigBuilder::parse_url_source(const toml::table& endpoint,
+                                                         const std::string& where) {
+    std::vector<std::string_view> sources;
+    for (const std::string_view source : {"url", "url_env", "url_file"}) {
+        if (endpoint.contains(source)) sources.push_back(source);
+    }
+    if (sources.size() != 1) {
+        reader_.error(
+            sources.empty() ? position_of(endpoint) : reader_.key_position(endpoint, sources[1]),
+            sources.empty() ? where +
+                                  " has no URL: set url_env (a variable holding the URL), "
+                                  "url_file (a file holding it) or url"
+                            : where + " needs exactly one of url, url_env or url_file");
+        return std::nullopt;
+    }
+    auto value = reader_.string(endpoint, sources[0]);
+    if (!value) return std::nullopt;
+    const toml::node& node = *endpoint.get(sources[0]);
+    if (sources[0] == "url") {
+        // Never echo the URL: it carries the endpoint's token.
+        if (!value->starts_with("https://") && !value->starts_with("http://")) {
+            reader_.error(node, "\"url\" of " + where + " must start with https:// (or http://)");
+            return std::nullopt;
+        }
+        return UrlSource{UrlSource::From::literal, *value};
+    }
+    if (sources[0] == "url_env") {
+        static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
+        if (!std::regex_match(*value, kEnvName)) {
+            reader_.error(node,
+                          "\"url_env\" must name an environment variable, not \"" + *value + "\"");
+            return std::nullopt;
+        }
+        return UrlSource{UrlSource::From::env, *value};
+    }
+    if (!value->starts_with("/")) {
+        reader_.error(node, "\"url_file\" must be an absolute path");
+        return std::nullopt;
+    }
+    return UrlSource{UrlSource::From::file, *value};
+}
+
+void ConfigBuilder::parse_webhooks(const toml::table& table,
+                                   std::map<std::string, WebhookEndpoint>& out) {
+    for_each_endpoint(table, "webhooks",
+                      [&](const std::string& name, const toml::key& key,
+                          const toml::table& endpoint, const std::string& where) {
+                          reader_.reject_unknown_keys(endpoint, kWebhookKeys, where);
+                          // Registered even when invalid, so that the tasks using it are not
+                          // also told that no such webhook exists.
+                          WebhookEndpoint webhook{
+                              .name = name,
+                              .url = parse_url_source(endpoint, where).value_or(UrlSource{}),
+                              .kind = reader_.choice<WebhookKind>(endpoint, "kind", kWebhookKinds),
+                              .position = position_of(key)};
+                          out.emplace(name, std::move(webhook));
+                      });
+}
+
+void ConfigBuilder::parse_pings(const toml::table& table,
+                                std::map<std::string, PingEndpoint>& out) {
+    for_each_endpoint(
+        table, "pings",
+        [&](const std::string& name, const toml::key& key, const toml::table& endpoint,
+            const std::string& where) {
+            reader_.reject_unknown_keys(endpoint, kPingKeys, where);
+            out.emplace(name,
+                        PingEndpoint{.name = name,
+                                     .url = parse_url_source(endpoint, where).value_or(UrlSource{}),
+                                     .position = position_of(key)});
+        });
+}
+
+std::optional<std::string> ConfigBuilder::parse_ping_name(const toml::table& task,
+                                                          const Config& config) {
+    auto name = reader_.string(task, "ping");
+    if (!name || config.pings.contains(*name)) return name;
+    std::vector<std::string> names;
+    for (const auto& [known, _] : config.pings) names.push_back(known);
+    reader_.error(*task.get("ping"), "no ping named \"" + *name + "\" in [pings]" +
+                                         did_you_mean(closest_match(*name, names)));
+    return std::nullopt;
+}
+
+// An interval of 0 runs iterations back to back: fine for a command that waits on something,
+// a flood for a webhook (thousands of requests a second to a loopback server).
+void ConfigBuilder::reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule) {
+    const IntervalSchedule* interval = schedule.interval();
+    if (interval == nullptr || interval->period() != Duration::zero()) return;
+    std::string_view key = "seconds";
+    for (const std::string_view given : {"seconds", "minutes", "hours"}) {
+        if (task.contains(given)) {
+            key = given;
+            break;
+        }
+    }
+    reader_.error(reader_.key_position(task, key),
+                  "an interval of 0 on a webhook task would post again as soon as each post "
+                  "ends, flooding the endpoint; give it an interval (seconds = 1 or more)");
+}
+
+std::optional<std::optional<std::uint64_t>> ConfigBuilder::parse_max_retries(
+    const toml::table& task) {
+    const toml::node* node = task.get("max_retries");
+    if (node == nullptr) return std::optional<std::uint64_t>(kDefaultMaxRetries);
+    if (const auto* text = node->as_string(); text && text->get() == "unlimited") {
+        return std::optional<std::uint64_t>();
+    }
+    if (const auto* number = node->as_integer(); number && number->get() >= 0) {
+        return std::optional<std::uint64_t>(static_cast<std::uint64_t>(number->get()));
+    }
+    reader_.error(*node,
+                  "\"max_retries\" must be a number of retries (0 or more) or \"unlimited\"");
+    return std::nullopt;
 }
 
 // "HH:MM", "HH:MM:SS", either followed by a zone ("09:00 Europe/Berlin"), or a TOML local time.
@@ -407,7 +533,9 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
 }
 
 std::optional<RetryOn> ConfigBuilder::parse_retry_on(const toml::table& task) {
-    if (!task.contains("retry_on")) return default_retry_on();
+    if (!task.contains("retry_on")) {
+        return task.contains("max_retries") ? every_retryable_class() : default_retry_on();
+    }
     auto names = reader_.string_array(task, "retry_on");
     if (!names) return std::nullopt;
     std::vector<FailurePattern> patterns;
@@ -441,48 +569,57 @@ std::optional<unsigned> ConfigBuilder::parse_overlap(const toml::table& task) {
 }
 
 std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionParser& actions,
-                                                AfterError& on_error) {
+                                                ErrorPolicy& policy) {
     Hooks hooks;
     bool ok = true;
-    for (const std::string_view name : kHookNames) {
+    for (const auto& [name, kind] : kHookNames) {
         const toml::node* node = task.get(name);
         if (node == nullptr) continue;
-        if (name == "on_error" && node->is_string()) {
-            const auto policy = reader_.choice<AfterError>(task, "on_error", kAfterError);
-            on_error = policy.value_or(on_error);
-            ok = ok && policy.has_value();
+        const bool on_error = kind == HookKind::on_error;
+        if (on_error && node->is_string()) {
+            const auto after = reader_.choice<AfterError>(task, "on_error", kAfterError);
+            policy.after = after.value_or(policy.after);
+            ok = ok && after.has_value();
             continue;
         }
         const toml::table* table = node->as_table();
         if (table == nullptr) {
             reader_.type_error(*node, name,
-                               name == "on_error"
-                                   ? "\"continue\", \"stop\" or a hook table"
-                                   : "a hook table ([task." + std::string(name) + "])");
+                               on_error ? "\"continue\", \"stop\" or a hook table"
+                                        : "a hook table ([task." + std::string(name) + "])");
             ok = false;
             continue;
         }
         const std::string where = "[task." + std::string(name) + "]";
         std::vector<std::string_view> allowed(action_keys().begin(), action_keys().end());
         allowed.push_back("timeout");
-        if (name == "on_error") allowed.push_back("then");
-        reader_.reject_unknown_keys(*table, allowed, where);
-        if (name == "on_error" && table->contains("then")) {
+        if (on_error) {
+            allowed.push_back("then");
+            allowed.push_back("when");
             // The hook table takes the place of the on_error string, so it carries the policy.
-            on_error = reader_.choice<AfterError>(*table, "then", kAfterError).value_or(on_error);
+            policy.after =
+                reader_.choice<AfterError>(*table, "then", kAfterError).value_or(policy.after);
+            policy.hook_first_only =
+                reader_.choice<bool>(*table, "when", kOnErrorWhen).value_or(false);
         }
-        auto action = actions.parse(*table, TemplateScope::hook, where);
+        reader_.reject_unknown_keys(*table, allowed, where);
+        const TemplateScope scope =
+            kind == HookKind::on_recover ? TemplateScope::recover_hook : TemplateScope::hook;
+        auto action = actions.parse(*table, scope, where);
         if (!action) {
             ok = false;
             continue;
         }
         Hook hook{std::move(*action), reader_.duration(*table, "timeout")};
         if (!hook.timeout && std::holds_alternative<WebhookAction>(hook.action)) hook.timeout = 30s;
-        auto shared = std::make_shared<const Hook>(std::move(hook));
-        if (name == "before_loop") hooks.before_loop = std::move(shared);
-        if (name == "after_loop") hooks.after_loop = std::move(shared);
-        if (name == "on_error") hooks.on_error = std::move(shared);
-        if (name == "on_success") hooks.on_success = std::move(shared);
+        if (const auto* webhook = std::get_if<WebhookAction>(&hook.action);
+            webhook != nullptr && webhook->attach_output && !has_output(kind)) {
+            reader_.error(reader_.key_position(*table, "attach_output"),
+                          "attach_output needs a command's output: only on_error, on_success and "
+                          "on_recover hooks have one");
+            ok = false;
+        }
+        hooks.set(kind, std::make_shared<const Hook>(std::move(hook)));
     }
     if (!ok) return std::nullopt;
     return hooks;
@@ -532,13 +669,11 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     auto count = reader_.integer(table, "count");
     if (count && *count <= 0)
         reader_.error(*table.get("count"), "\"count\" must be greater than 0");
-    auto max_retries = reader_.integer(table, "max_retries");
-    if (max_retries && *max_retries < 0) {
-        reader_.error(*table.get("max_retries"), "\"max_retries\" must not be negative");
-    }
-    AfterError on_error = AfterError::continue_loop;
+    const auto max_retries = parse_max_retries(table);
+    ErrorPolicy on_error;
     auto hooks = parse_hooks(table, actions, on_error);
     auto retry_on = parse_retry_on(table);
+    auto ping = parse_ping_name(table, config);
     auto overlap = parse_overlap(table);
     const auto run_at_start = reader_.boolean(table, "run_at_start");
     const auto reconnect = reader_.boolean(table, "reconnect");
@@ -547,6 +682,17 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     const auto jitter = reader_.duration(table, "jitter");
     auto timeout = reader_.duration(table, "timeout");
     const auto enabled = reader_.boolean(table, "enabled");
+    const auto output_limit =
+        reader_.byte_size(table, "output_limit", kMinOutputLimit, kMaxOutputLimit);
+    if (action && std::holds_alternative<WebhookAction>(*action) &&
+        std::get<WebhookAction>(*action).attach_output) {
+        reader_.error(reader_.key_position(table, "attach_output"),
+                      "attach_output needs a command's output: put it in an on_error, on_success "
+                      "or on_recover hook of a command task");
+    }
+    if (schedule && action && std::holds_alternative<WebhookAction>(*action)) {
+        reject_back_to_back_webhook(table, *schedule);
+    }
     if (timeout && *timeout == Duration::zero()) {
         reader_.error(*table.get("timeout"),
                       "\"timeout\" must be longer than 0s (leave it out "
@@ -554,7 +700,7 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     }
 
     if (reader_.diagnostics().error_count() != errors_before || !schedule || !action || !hooks ||
-        !retry_on || !overlap) {
+        !retry_on || !overlap || !max_retries) {
         return std::nullopt;
     }
     if (!timeout && std::holds_alternative<WebhookAction>(*action)) timeout = 30s;
@@ -565,17 +711,20 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
         .run_at_start = run_at_start.value_or(true),
         .action = std::move(*action),
         .timeout = timeout,
+        .output_limit = static_cast<std::size_t>(output_limit.value_or(kDefaultOutputLimit)),
         .count = count ? std::optional<std::uint64_t>(*count) : std::nullopt,
         .reconnect = reconnect.value_or(true),
         .retry_on = std::move(*retry_on),
-        .max_retries = max_retries ? std::optional<std::uint64_t>(*max_retries) : std::nullopt,
-        .on_error = on_error,
+        .max_retries = *max_retries,
+        .on_error = on_error.after,
+        .on_error_first = on_error.hook_first_only,
         .max_concurrent = *overlap,
         .misfire = misfire.value_or(Misfire::skip),
         .misfire_grace = misfire_grace.value_or(1h),
         .jitter = jitter.value_or(0s),
         .enabled = enabled.value_or(true),
-        .hooks = std::move(*hooks)};
+        .hooks = std::move(*hooks),
+        .ping = std::move(ping)};
     task.fingerprint = fingerprint_of(table, task.schedule);
     return task;
 }
@@ -585,10 +734,12 @@ std::optional<Config> ConfigBuilder::build(const toml::table& root, const std::s
     Config config{.path = file_name,
                   .settings = parse_settings(reader_.table(root, "tasksrun")),
                   .webhooks = {},
+                  .pings = {},
                   .tasks = {}};
     if (const toml::table* webhooks = reader_.table(root, "webhooks")) {
         parse_webhooks(*webhooks, config.webhooks);
     }
+    if (const toml::table* pings = reader_.table(root, "pings")) parse_pings(*pings, config.pings);
     const toml::node* tasks = root.get("task");
     if (tasks == nullptr) {
         reader_.error(SourcePosition{1, 1}, "no tasks: add a [[task]] table");
@@ -634,6 +785,13 @@ LoadResult parse_config(std::string_view text, const std::string& file_name) {
 }
 
 LoadResult load_config_file(const std::string& path) {
+    if (std::error_code error; std::filesystem::is_directory(path, error)) {
+        LoadResult result{std::nullopt, Diagnostics(path)};
+        result.diagnostics.error({}, "is a directory, not a config file; give the file itself (" +
+                                         (std::filesystem::path(path) / "tasks.toml").string() +
+                                         ", say)");
+        return result;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult result{std::nullopt, Diagnostics(path)};

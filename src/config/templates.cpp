@@ -1,76 +1,86 @@
 #include "config/templates.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "util/suggest.hpp"
+#include "util/utf8.hpp"
 
 namespace tasksrun {
 namespace {
 
-constexpr std::array<std::string_view, 5> kTaskNames = {"task", "loop", "scheduled_at", "now",
-                                                        "hostname"};
-constexpr std::array<std::string_view, 10> kAllNames = {
-    "task",  "loop",      "scheduled_at", "now",         "hostname",
-    "error", "exit_code", "http_status",  "output_tail", "duration"};
+constexpr std::array<PlaceholderInfo, kPlaceholderCount> kPlaceholders = {{
+    {Placeholder::task, "task", TemplateScope::task, "TASKSRUN_TASK"},
+    {Placeholder::loop, "loop", TemplateScope::task, "TASKSRUN_LOOP"},
+    {Placeholder::scheduled_at, "scheduled_at", TemplateScope::task, "TASKSRUN_SCHEDULED_AT"},
+    {Placeholder::now, "now", TemplateScope::task, ""},
+    {Placeholder::hostname, "hostname", TemplateScope::task, ""},
+    {Placeholder::error, "error", TemplateScope::hook, "TASKSRUN_ERROR"},
+    {Placeholder::exit_code, "exit_code", TemplateScope::hook, "TASKSRUN_EXIT_CODE"},
+    {Placeholder::http_status, "http_status", TemplateScope::hook, "TASKSRUN_HTTP_STATUS"},
+    // Too long for an environment variable (a single one is limited to 128 KiB).
+    {Placeholder::output, "output", TemplateScope::hook, ""},
+    {Placeholder::output_tail, "output_tail", TemplateScope::hook, "TASKSRUN_OUTPUT_TAIL"},
+    {Placeholder::duration, "duration", TemplateScope::hook, "TASKSRUN_DURATION"},
+    {Placeholder::attempts, "attempts", TemplateScope::hook, "TASKSRUN_ATTEMPTS"},
+    {Placeholder::failed_iterations, "failed_iterations", TemplateScope::recover_hook,
+     "TASKSRUN_FAILED_ITERATIONS"},
+    {Placeholder::down_since, "down_since", TemplateScope::recover_hook, "TASKSRUN_DOWN_SINCE"},
+}};
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return s;
+std::string_view scope_text(TemplateScope scope) {
+    return scope == TemplateScope::hook
+               ? "hooks (on_error, on_success, on_recover, after_loop, before_loop)"
+               : "the on_recover hook";
 }
 
 }  // namespace
 
+const std::array<PlaceholderInfo, kPlaceholderCount>& placeholders() {
+    return kPlaceholders;
+}
+
+const PlaceholderInfo& info(Placeholder placeholder) {
+    return kPlaceholders[static_cast<std::size_t>(placeholder)];
+}
+
+std::optional<Placeholder> find_placeholder(std::string_view name) {
+    const auto found = std::ranges::find(kPlaceholders, name, &PlaceholderInfo::name);
+    if (found == kPlaceholders.end()) return std::nullopt;
+    return found->placeholder;
+}
+
 std::vector<TemplateProblem> check_placeholders(std::string_view text, TemplateScope scope) {
     std::vector<TemplateProblem> problems;
-    std::size_t pos = 0;
-    while ((pos = text.find("{{", pos)) != std::string_view::npos) {
-        const std::size_t close = text.find("}}", pos + 2);
-        if (close == std::string_view::npos) {
-            problems.push_back({pos, "unclosed placeholder \"{{\" (write {{name}})"});
-            break;
+    for_each_token(text, [&](const TemplateToken& token) {
+        if (token.kind == TemplateToken::Kind::unclosed) {
+            problems.push_back({token.offset, "unclosed placeholder \"{{\" (write {{name}})"});
+            return;
         }
-        const std::string_view name = trim(text.substr(pos + 2, close - pos - 2));
-        const bool known = std::ranges::find(kAllNames, name) != kAllNames.end();
-        const bool task_name = std::ranges::find(kTaskNames, name) != kTaskNames.end();
-        if (!known) {
-            const auto& names = scope == TemplateScope::hook
-                                    ? std::span<const std::string_view>(kAllNames)
-                                    : std::span<const std::string_view>(kTaskNames);
-            problems.push_back({pos, "unknown placeholder {{" + std::string(name) + "}}" +
-                                         did_you_mean(closest_match(name, names))});
-        } else if (!task_name && scope == TemplateScope::task) {
-            problems.push_back({pos, "placeholder {{" + std::string(name) +
-                                         "}} is only available in hooks (on_error, on_success, "
-                                         "after_loop, before_loop)"});
+        if (token.kind != TemplateToken::Kind::placeholder) return;
+        const std::string name(token.name);
+        const auto placeholder = find_placeholder(token.name);
+        if (!placeholder) {
+            std::vector<std::string_view> offered;
+            for (const PlaceholderInfo& known : kPlaceholders) {
+                if (known.scope <= scope) offered.push_back(known.name);
+            }
+            problems.push_back({token.offset, "unknown placeholder {{" + name + "}}" +
+                                                  did_you_mean(closest_match(name, offered))});
+        } else if (info(*placeholder).scope > scope) {
+            problems.push_back(
+                {token.offset, "placeholder {{" + name + "}} is only available in " +
+                                   std::string(scope_text(info(*placeholder).scope))});
         }
-        pos = close + 2;
-    }
+    });
     return problems;
 }
 
 std::size_t static_length(std::string_view text) {
     std::size_t length = 0;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t open = text.find("{{", pos);
-        const std::size_t close =
-            open == std::string_view::npos ? std::string_view::npos : text.find("}}", open + 2);
-        if (close == std::string_view::npos) {
-            length += code_points(text.substr(pos));
-            break;
-        }
-        length += code_points(text.substr(pos, open - pos));
-        pos = close + 2;
-    }
+    for_each_token(text, [&](const TemplateToken& token) {
+        if (token.kind != TemplateToken::Kind::placeholder) length += code_points(token.text);
+    });
     return length;
-}
-
-std::size_t code_points(std::string_view text) {
-    // Every UTF-8 code point has exactly one byte that is not a continuation byte (10xxxxxx).
-    return static_cast<std::size_t>(std::ranges::count_if(
-        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool has_placeholder(std::string_view text) {

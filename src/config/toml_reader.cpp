@@ -1,5 +1,6 @@
 #include "config/toml_reader.hpp"
 
+#include "util/byte_size.hpp"
 #include "util/duration.hpp"
 
 namespace tasksrun {
@@ -110,6 +111,30 @@ std::optional<Duration> TomlReader::duration(const toml::table& table, std::stri
     } else {
         type_error(*node, key, "a duration such as \"30s\" or a number of seconds");
         return std::nullopt;
+    }
+    if (!parsed) {
+        error(*node, "\"" + std::string(key) + "\": " + parsed.error());
+        return std::nullopt;
+    }
+    return *parsed;
+}
+
+std::optional<std::uint64_t> TomlReader::byte_size(const toml::table& table, std::string_view key,
+                                                   std::uint64_t min, std::uint64_t max) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    std::expected<std::uint64_t, std::string> parsed;
+    if (const auto* s = node->as_string()) {
+        parsed = parse_byte_size(s->get());
+    } else if (const auto* i = node->as_integer(); i != nullptr && i->get() >= 0) {
+        parsed = static_cast<std::uint64_t>(i->get());
+    } else {
+        type_error(*node, key, "a size such as \"1MiB\" or a number of bytes");
+        return std::nullopt;
+    }
+    if (parsed && (*parsed < min || *parsed > max)) {
+        parsed = std::unexpected("must be between " + format_byte_size(min) + " and " +
+                                 format_byte_size(max));
     }
     if (!parsed) {
         error(*node, "\"" + std::string(key) + "\": " + parsed.error());

@@ -48,6 +48,9 @@ class TomlReader {
     std::optional<double> number(const toml::table& table, std::string_view key);
     // A string like "1h30m" or a number of seconds.
     std::optional<Duration> duration(const toml::table& table, std::string_view key);
+    // A string like "1MiB" or a number of bytes, within [min, max].
+    std::optional<std::uint64_t> byte_size(const toml::table& table, std::string_view key,
+                                           std::uint64_t min, std::uint64_t max);
     // An array of strings.
     std::optional<std::vector<std::string>> string_array(const toml::table& table,
                                                          std::string_view key);

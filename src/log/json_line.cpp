@@ -2,45 +2,12 @@
 
 #include <charconv>
 
+#include "util/utf8.hpp"
+
 namespace tasksrun {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-struct Utf8Sequence {
-    std::size_t length;  // bytes taken: the sequence, or the maximal part of a broken one
-    bool valid;
-};
-
-// The UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms, no surrogates,
-// nothing above U+10FFFF). A broken one takes its lead byte and the continuation bytes that were
-// still acceptable, so it becomes one U+FFFD, as Unicode recommends and nlohmann does.
-Utf8Sequence utf8_sequence(std::string_view text) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(0);
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;
-        if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;
-        if (lead == 0xF4) high = 0x8F;
-    } else {
-        return {1, false};
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if (i >= text.size() || byte(i) < low || byte(i) > high) return {i, false};
-        low = 0x80;
-        high = 0xBF;
-    }
-    return {length, true};
-}
 
 }  // namespace
 

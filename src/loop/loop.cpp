@@ -25,9 +25,35 @@ std::string_view to_string(HookKind kind) {
         case HookKind::on_error:
             return "on_error";
         case HookKind::on_success:
+            return "on_success";
+        case HookKind::on_recover:
             break;
     }
-    return "on_success";
+    return "on_recover";
+}
+
+std::string_view to_string(LifecycleEvent event) {
+    static constexpr std::string_view kNames[] = {
+        "start",   "before_loop", "iteration_start", "iteration_end",    "retry",
+        "misfire", "error",       "hook_start",      "hook_end",         "stop",
+        "cancel",  "after_loop",  "finished",        "interval_changed", "reload"};
+    return kNames[static_cast<std::size_t>(event)];
+}
+
+std::string_view to_string(RunStatus status) {
+    switch (status) {
+        case RunStatus::retrying:
+            return "retrying";
+        case RunStatus::ok:
+            return "ok";
+        case RunStatus::failed:
+            return "failed";
+        case RunStatus::cancelled:
+            return "cancelled";
+        case RunStatus::stopped:
+            break;
+    }
+    return "stopped";
 }
 
 std::string_view to_string(LoopState state) {
@@ -102,10 +128,13 @@ HookContext Loop::hook_context() const {
                        .failed = failed_};
 }
 
-HookContext Loop::hook_context(std::uint64_t iteration, const Outcome& outcome) const {
+HookContext Loop::hook_context(std::uint64_t iteration, const Flight& flight,
+                               const Outcome& outcome) const {
     HookContext context = hook_context();
     context.loop = iteration;
+    context.scheduled = flight.scheduled;
     context.outcome = outcome;
+    context.attempts = flight.attempt;
     return context;
 }
 
@@ -125,13 +154,16 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     pending_late_.reset();
     flights_.clear();
     next_index_ = 0;
-    successes_ = 0;
+    started_on_schedule_ = 0;
     before_loop_retries_ = 0;
+    before_loop_in_backoff_ = false;
+    failed_in_a_row_ = 0;
+    down_since_.reset();
     end_reason_.clear();
-    stopping_ = cancelling_ = failed_ = false;
+    stopping_ = dropping_retries_ = cancelling_ = failed_ = false;
     backoff_.reset();
-    log(out, {.event = "start", .message = settings_.schedule.describe() + resumed});
-    log(out, {.event = "before_loop"});
+    log(out, {.event = LifecycleEvent::start, .message = settings_.schedule.describe() + resumed});
+    log(out, {.event = LifecycleEvent::before_loop});
     if (settings_.has_before_loop) {
         out.push_back(RunHook{HookKind::before_loop, hook_context()});
     } else {
@@ -173,13 +205,13 @@ void Loop::resume_after(Instant last_fired, Instant now, Commands& out) {
     const std::optional<Instant> late =
         settings_.misfire_run_once ? latest_slot_within_grace(last_fired, now) : std::nullopt;
     if (late) {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *late,
                   .message = "missed while tasksrun was not running; will run once, late"});
         start_iteration(*late, *late, now, out);
     } else {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *first_missed,
                   .message = settings_.misfire_run_once
@@ -212,7 +244,7 @@ void Loop::arm_slot(std::optional<Instant> slot, Instant now, Commands& out) {
     if (!slot) {
         // Nothing will ever fire again (a wall-clock schedule past the tz library's range).
         end_reason_ = "no further slots";
-        request_end(out);
+        request_end(now, out, false);
         maybe_end(now, out);
         return;
     }
@@ -237,7 +269,8 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
             return;
         case TimerKey::Kind::retry: {
             const auto it = flights_.find(key.iteration);
-            if (it == flights_.end() || !it->second.in_backoff || cancelling_) return;
+            if (it == flights_.end() || !it->second.in_backoff || cancelling_ || dropping_retries_)
+                return;
             Flight& flight = it->second;
             if (now < flight.retry_at) {
                 out.push_back(ArmTimer{key, flight.retry_at});
@@ -245,13 +278,22 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
             }
             flight.in_backoff = false;
             ++flight.attempt;
+            const Duration lateness = now - flight.retry_at;
+            log(out, {.event = LifecycleEvent::iteration_start,
+                      .loop = key.iteration,
+                      .scheduled = flight.scheduled,
+                      .lateness = lateness,
+                      .attempt = flight.attempt,
+                      .message = "retry"});
             out.push_back(StartAttempt{.iteration = key.iteration,
                                        .attempt = flight.attempt,
-                                       .scheduled = flight.scheduled});
+                                       .scheduled = flight.scheduled,
+                                       .lateness = lateness});
             return;
         }
         case TimerKey::Kind::hook_retry:
-            if (phase_ == Phase::before_loop && !cancelling_) {
+            if (phase_ == Phase::before_loop && before_loop_in_backoff_ && !stopping_) {
+                before_loop_in_backoff_ = false;
                 out.push_back(RunHook{HookKind::before_loop, hook_context()});
             }
             return;
@@ -278,7 +320,7 @@ void Loop::on_slot_due(Instant now, Commands& out) {
     if (following && *following <= now && *following != slot) {
         // The process woke long after the slot (suspend, clock step, a stalled host): never a
         // burst of catch-up runs.
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = *following,
                   .message = "slots passed while the timer could not fire; skipped"});
@@ -304,23 +346,31 @@ void Loop::record_overrun(Instant slot, Commands& out) {
     } else {
         what = "the previous iteration is still running; skipped";
     }
-    log(out,
-        {.event = "misfire", .loop = next_index_, .scheduled = slot, .message = std::move(what)});
+    log(out, {.event = LifecycleEvent::misfire,
+              .loop = next_index_,
+              .scheduled = slot,
+              .message = std::move(what)});
 }
 
 void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
                            bool on_schedule) {
     const std::uint64_t iteration = next_index_++;
-    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled};
+    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled, .started = now};
     if (on_schedule) last_scheduled_ = scheduled;
     const Duration lateness = std::max(Duration::zero(), now - due);
-    log(out, {.event = "iteration_start",
+    log(out, {.event = LifecycleEvent::iteration_start,
               .loop = iteration,
               .scheduled = scheduled,
               .lateness = lateness,
               .attempt = 1U,
               .message = on_schedule ? "" : "run-now"});
     out.push_back(StartAttempt{iteration, 1, scheduled, lateness, on_schedule});
+    // `count` counts iterations started, so that overlapping ones cannot run past it; the last
+    // ones still finish, retries included.
+    if (on_schedule && settings_.count && ++started_on_schedule_ >= *settings_.count) {
+        end_reason_ = "count reached";
+        request_end(now, out, false);
+    }
 }
 
 std::optional<std::string> Loop::run_now(Instant now, Commands& out) {
@@ -339,7 +389,7 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     const auto it = flights_.find(iteration);
     if (it == flights_.end() || it->second.in_backoff) return;
     Flight& flight = it->second;
-    LifecycleRecord end{.event = "iteration_end",
+    LifecycleRecord end{.event = LifecycleEvent::iteration_end,
                         .loop = iteration,
                         .scheduled = flight.scheduled,
                         .duration = outcome.duration,
@@ -347,6 +397,8 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     if (outcome.cancelled || cancelling_) {
         end.message = "cancelled";
         log(out, std::move(end));
+        out.push_back(RecordRun{iteration, flight.attempt, RunStatus::cancelled,
+                                now - flight.started, outcome.failure, "cancelled"});
         flights_.erase(it);
         maybe_end(now, out);
         return;
@@ -360,17 +412,33 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
     }
     end.message = "ok";
     log(out, std::move(end));
+    const Flight done = flight;
     flights_.erase(it);
-    ++successes_;
+    iteration_succeeded(iteration, done, outcome, now, out);
+}
+
+void Loop::iteration_succeeded(std::uint64_t iteration, const Flight& flight,
+                               const Outcome& outcome, Instant now, Commands& out) {
+    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now - flight.started});
     backoff_.reset();
     if (settings_.has_on_success) {
-        out.push_back(RunHook{HookKind::on_success, hook_context(iteration, outcome)});
+        out.push_back(RunHook{HookKind::on_success, hook_context(iteration, flight, outcome)});
     }
-    if (settings_.count && successes_ >= *settings_.count) {
-        end_reason_ = "count reached";
-        request_end(out);
+    if (failed_in_a_row_ > 0 && settings_.has_on_recover) {
+        HookContext context = hook_context(iteration, flight, outcome);
+        context.failed_iterations = failed_in_a_row_;
+        context.down_since = down_since_;
+        out.push_back(RunHook{HookKind::on_recover, std::move(context)});
     }
+    failed_in_a_row_ = 0;
+    down_since_.reset();
     after_iteration(now, out);
+}
+
+Duration Loop::retry_delay(const Outcome& outcome) {
+    const Duration delay =
+        outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+    return std::max(delay, kMinRetryDelay);
 }
 
 bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const {
@@ -384,40 +452,51 @@ bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far)
 void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
                           Instant now, Commands& out) {
     const FailureClass& failure = *outcome.failure;
-    if (is_handled(failure, flight.retries)) {
+    const bool handled = is_handled(failure, flight.retries);
+    if (handled && !dropping_retries_) {
         // Handled: retry the same iteration; the schedule does not move.
-        const Duration delay =
-            outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
+        const Duration delay = retry_delay(outcome);
         ++flight.retries;
         flight.in_backoff = true;
         flight.retry_at = now + delay;
-        log(out, {.event = "retry",
+        flight.last_failure = failure;
+        flight.last_error = outcome.error;
+        log(out, {.event = LifecycleEvent::retry,
                   .loop = iteration,
                   .scheduled = flight.scheduled,
                   .attempt = flight.attempt,
                   .failure_class = to_string(failure),
                   .delay = delay,
                   .message = outcome.error});
+        out.push_back(RecordRun{iteration, flight.attempt, RunStatus::retrying,
+                                now - flight.started, failure, outcome.error});
         out.push_back(ArmTimer{retry_timer(iteration), flight.retry_at});
         return;
     }
     std::string message = outcome.error;
-    if (flight.retries > 0)
+    if (handled) {
+        message += " (not retried: the loop is stopping)";
+    } else if (flight.retries > 0) {
         message += " (gave up after " + std::to_string(flight.retries) + " retries)";
-    log(out, {.event = "error",
+    }
+    log(out, {.event = LifecycleEvent::error,
               .loop = iteration,
               .scheduled = flight.scheduled,
               .attempt = flight.attempt,
               .failure_class = to_string(failure),
-              .message = std::move(message)});
-    flights_.erase(iteration);
+              .message = message});
+    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::failed, now - flight.started,
+                            failure, message});
+    const HookContext context = hook_context(iteration, flight, outcome);
+    flights_.erase(iteration);  // `flight` is gone from here on
+    if (++failed_in_a_row_ == 1) down_since_ = now;
+    if (settings_.has_on_error && (!settings_.on_error_first || failed_in_a_row_ == 1)) {
+        out.push_back(RunHook{HookKind::on_error, context});
+    }
     if (settings_.stop_on_error) {
         failed_ = true;
         end_reason_ = "stopped by an unhandled failure (on_error = \"stop\")";
-        request_end(out);
-    }
-    if (settings_.has_on_error) {
-        out.push_back(RunHook{HookKind::on_error, hook_context(iteration, outcome)});
+        request_end(now, out, true);
     }
     after_iteration(now, out);
 }
@@ -437,17 +516,45 @@ void Loop::after_iteration(Instant now, Commands& out) {
     if (now - late <= settings_.misfire_grace) {
         start_iteration(late, late, now, out);
     } else {
-        log(out, {.event = "misfire",
+        log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
                   .scheduled = late,
                   .message = "older than misfire_grace; skipped"});
     }
 }
 
-void Loop::request_end(Commands& out) {
+void Loop::request_end(Instant now, Commands& out, bool drop_retries) {
     if (!stopping_) out.push_back(DisarmTimer{kSlotTimer});
     stopping_ = true;
     pending_late_.reset();
+    if (drop_retries) {
+        dropping_retries_ = true;
+        drop_pending_retries(RunStatus::stopped, now, out);
+    }
+}
+
+void Loop::drop_pending_retries(RunStatus status, Instant now, Commands& out) {
+    for (auto it = flights_.begin(); it != flights_.end();) {
+        const Flight& flight = it->second;
+        if (!flight.in_backoff) {
+            ++it;
+            continue;
+        }
+        out.push_back(DisarmTimer{retry_timer(it->first)});
+        const std::string what(to_string(status));
+        log(out,
+            {.event = LifecycleEvent::iteration_end,
+             .loop = it->first,
+             .scheduled = flight.scheduled,
+             .attempt = flight.attempt,
+             .failure_class = flight.last_failure ? std::optional(to_string(*flight.last_failure))
+                                                  : std::nullopt,
+             .message = what + " while waiting to retry; the retry is dropped"});
+        out.push_back(RecordRun{it->first, flight.attempt, status, now - flight.started,
+                                flight.last_failure,
+                                what + " while waiting to retry after: " + flight.last_error});
+        it = flights_.erase(it);
+    }
 }
 
 void Loop::maybe_end(Instant now, Commands& out) {
@@ -457,7 +564,7 @@ void Loop::maybe_end(Instant now, Commands& out) {
 void Loop::end_loop(Instant now, Commands& out) {
     next_slot_.reset();
     phase_ = Phase::after_loop;
-    log(out, {.event = "after_loop", .loop = current_loop()});
+    log(out, {.event = LifecycleEvent::after_loop, .loop = current_loop()});
     if (settings_.has_after_loop) {
         out.push_back(RunHook{HookKind::after_loop, hook_context()});
     } else {
@@ -469,7 +576,7 @@ void Loop::finish(Instant now, Commands& out) {
     phase_ = failed_ ? Phase::failed : Phase::finished;
     std::string reason = end_reason_;
     if (cancelling_) reason = "cancelled";
-    log(out, {.event = "finished",
+    log(out, {.event = LifecycleEvent::finished,
               .loop = current_loop(),
               .message = reason.empty() ? "stopped" : reason});
     cancelling_ = false;
@@ -481,40 +588,39 @@ void Loop::finish(Instant now, Commands& out) {
 
 void Loop::stop(Instant now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
-    if (stopping_) return;
-    log(out, {.event = "stop", .loop = current_loop()});
+    if (dropping_retries_) return;  // already stopping; `count` alone lets retries finish
+    log(out, {.event = LifecycleEvent::stop, .loop = current_loop()});
     end_reason_ = "stopped";
-    request_end(out);
+    request_end(now, out, true);
+    if (phase_ == Phase::before_loop && before_loop_in_backoff_) {
+        // before_loop waits to retry: nothing runs, so the loop ends now.
+        before_loop_in_backoff_ = false;
+        out.push_back(DisarmTimer{kHookRetryTimer});
+        end_loop(now, out);
+        return;
+    }
     maybe_end(now, out);
 }
 
 void Loop::cancel(Instant now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (cancelling_) return;
-    log(out, {.event = "cancel", .loop = current_loop()});
-    request_end(out);
+    log(out, {.event = LifecycleEvent::cancel, .loop = current_loop()});
+    request_end(now, out, false);
+    dropping_retries_ = true;
     cancelling_ = true;
     if (phase_ == Phase::before_loop) {
         out.push_back(DisarmTimer{kHookRetryTimer});
-        out.push_back(AbortAttempts{});  // the before_loop hook, if it is running; it reports back
+        if (before_loop_in_backoff_) {
+            before_loop_in_backoff_ = false;
+            end_loop(now, out);
+            return;
+        }
+        out.push_back(AbortAttempts{});  // the running before_loop hook; it reports back
         return;
     }
-    bool running = false;
-    for (auto it = flights_.begin(); it != flights_.end();) {
-        if (it->second.in_backoff) {
-            out.push_back(DisarmTimer{retry_timer(it->first)});
-            log(out, {.event = "iteration_end",
-                      .loop = it->first,
-                      .scheduled = it->second.scheduled,
-                      .attempt = it->second.attempt,
-                      .message = "cancelled"});
-            it = flights_.erase(it);
-        } else {
-            running = true;
-            ++it;
-        }
-    }
-    if (running) out.push_back(AbortAttempts{});
+    drop_pending_retries(RunStatus::cancelled, now, out);
+    if (!flights_.empty()) out.push_back(AbortAttempts{});
     maybe_end(now, out);
 }
 
@@ -529,7 +635,7 @@ void Loop::restart(Instant now, Commands& out) {
 
 void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
     settings_.schedule = std::move(schedule);
-    log(out, {.event = "interval_changed",
+    log(out, {.event = LifecycleEvent::interval_changed,
               .loop = current_loop(),
               .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
@@ -546,13 +652,7 @@ void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
 }
 
 void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out) {
-    if (!outcome.ok() && !outcome.cancelled) {
-        log(out, {.event = "error",
-                  .loop = current_loop(),
-                  .failure_class =
-                      outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
-                  .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
-    }
+    // The runtime logs every hook's end with its outcome; only a failed before_loop matters here.
     if (kind == HookKind::after_loop && phase_ == Phase::after_loop) {
         finish(now, out);
         return;
@@ -564,9 +664,9 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
     }
     if (!stopping_ && outcome.failure && is_handled(*outcome.failure, before_loop_retries_)) {
         ++before_loop_retries_;
-        const Duration delay =
-            outcome.retry_after ? *outcome.retry_after : backoff_.next_delay(random_);
-        log(out, {.event = "retry",
+        const Duration delay = retry_delay(outcome);
+        before_loop_in_backoff_ = true;
+        log(out, {.event = LifecycleEvent::retry,
                   .loop = 0,
                   .failure_class = to_string(*outcome.failure),
                   .delay = delay,
@@ -574,6 +674,14 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
         out.push_back(ArmTimer{kHookRetryTimer, now + delay});
         return;
     }
+    std::string message = "before_loop hook failed: " + outcome.error;
+    if (before_loop_retries_ > 0)
+        message += " (gave up after " + std::to_string(before_loop_retries_) + " retries)";
+    log(out, {.event = LifecycleEvent::error,
+              .loop = 0,
+              .failure_class =
+                  outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
+              .message = std::move(message)});
     failed_ = true;
     end_reason_ = "before_loop hook failed";
     stopping_ = true;

@@ -18,11 +18,14 @@ namespace tasksrun {
 struct LoopSettings {
     Schedule schedule;
     bool run_at_start = true;
+    // Iterations to start on the schedule before the loop ends (run-now ones do not count).
     std::optional<std::uint64_t> count = std::nullopt;
     bool reconnect = true;
-    RetryOn retry_on = nullptr;  // null: nothing is handled
-    std::optional<std::uint64_t> max_retries = std::nullopt;
+    RetryOn retry_on = nullptr;                               // null: nothing is handled
+    std::optional<std::uint64_t> max_retries = std::nullopt;  // nullopt: unlimited
     bool stop_on_error = false;
+    // on_error `when = "first"`: the hook runs only for the first failed iteration in a row.
+    bool on_error_first = false;
     unsigned max_concurrent = 1;
     bool misfire_run_once = false;
     Duration misfire_grace = std::chrono::hours{1};
@@ -31,7 +34,12 @@ struct LoopSettings {
     bool has_after_loop = false;
     bool has_on_error = false;
     bool has_on_success = false;
+    bool has_on_recover = false;
 };
+
+// However short a server's Retry-After or the random backoff, a retry waits at least this long,
+// so that no answer can turn retries into a flood (SPEC 10.1).
+inline constexpr Duration kMinRetryDelay = std::chrono::milliseconds{100};
 
 enum class LoopState { idle, before_loop, waiting, running, backoff, after_loop, finished, failed };
 std::string_view to_string(LoopState state);
@@ -79,9 +87,12 @@ class Loop {
     struct Flight {
         std::uint32_t attempt = 1;
         Instant scheduled{};
+        Instant started{};
         std::uint64_t retries = 0;
         bool in_backoff = false;
         Instant retry_at{};
+        std::optional<FailureClass> last_failure = std::nullopt;  // while in backoff
+        std::string last_error = {};
     };
 
     void begin_iterations(Instant now, Commands& out);
@@ -100,15 +111,24 @@ class Loop {
     void after_iteration(Instant now, Commands& out);
     void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
                         Instant now, Commands& out);
+    void iteration_succeeded(std::uint64_t iteration, const Flight& flight, const Outcome& outcome,
+                             Instant now, Commands& out);
     bool is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const;
-    void request_end(Commands& out);
+    Duration retry_delay(const Outcome& outcome);
+    // `drop_retries`: a stop ends iterations waiting to retry at once; reaching `count` lets
+    // them finish.
+    void request_end(Instant now, Commands& out, bool drop_retries);
+    // Ends every iteration waiting to retry, recorded with `status` (stopped or cancelled).
+    void drop_pending_retries(RunStatus status, Instant now, Commands& out);
     void maybe_end(Instant now, Commands& out);
     void end_loop(Instant now, Commands& out);
     void finish(Instant now, Commands& out);
     void log(Commands& out, LifecycleRecord record) const;
     HookContext hook_context() const;
-    // For on_success and on_error: the iteration that triggered the hook, and how it ended.
-    HookContext hook_context(std::uint64_t iteration, const Outcome& outcome) const;
+    // For on_success, on_error and on_recover: the iteration that triggered the hook, and how it
+    // ended.
+    HookContext hook_context(std::uint64_t iteration, const Flight& flight,
+                             const Outcome& outcome) const;
 
     LoopSettings settings_;
     // Jitter and backoff only need a cheap, small engine: 8 bytes, where mt19937_64 would add
@@ -125,11 +145,17 @@ class Loop {
     std::optional<Instant> pending_late_ = std::nullopt;  // a missed slot to run once, late
     std::map<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
-    std::uint64_t successes_ = 0;
+    std::uint64_t started_on_schedule_ = 0;  // what `count` counts
     std::uint64_t before_loop_retries_ = 0;
+    bool before_loop_in_backoff_ = false;  // its retry timer is armed, the hook is not running
+    // Failed iterations in a row (ended by an unhandled failure), for on_error `when = "first"`
+    // and on_recover; reset by a success and by start.
+    std::uint64_t failed_in_a_row_ = 0;
+    std::optional<Instant> down_since_ = std::nullopt;
     std::string end_reason_ = {};
 
     bool stopping_ = false;
+    bool dropping_retries_ = false;  // stopping for a stop (not for count): no retry starts
     bool cancelling_ = false;
     bool restart_pending_ = false;
     bool failed_ = false;

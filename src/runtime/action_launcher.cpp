@@ -6,45 +6,67 @@
 
 namespace tasksrun {
 
-std::vector<std::pair<std::string, std::string>> task_environment(const LaunchContext& context) {
-    std::vector<std::pair<std::string, std::string>> env = {
-        {"TASKSRUN_TASK", context.task->name},
-        {"TASKSRUN_LOOP", std::to_string(context.loop)},
-        {"TASKSRUN_SCHEDULED_AT", context.scheduled ? format_utc(*context.scheduled) : ""},
-        {"TASKSRUN_ATTEMPT", std::to_string(context.attempt)},
-    };
-    if (!context.hook) return env;
-    env.emplace_back("TASKSRUN_HOOK", std::string(to_string(*context.hook)));
-    const HookContext* hook = context.hook_context;
-    const Outcome* outcome = hook != nullptr && hook->outcome ? &*hook->outcome : nullptr;
-    env.emplace_back("TASKSRUN_ERROR", outcome ? outcome->error : "");
-    env.emplace_back("TASKSRUN_EXIT_CODE",
-                     outcome && outcome->exit_code ? std::to_string(*outcome->exit_code) : "");
-    env.emplace_back("TASKSRUN_HTTP_STATUS",
-                     outcome && outcome->http_status ? std::to_string(*outcome->http_status) : "");
-    env.emplace_back("TASKSRUN_OUTPUT_TAIL", outcome ? outcome->output_tail : "");
-    env.emplace_back("TASKSRUN_CANCELLED", hook != nullptr && hook->cancelled ? "1" : "0");
-    env.emplace_back("TASKSRUN_FAILED", hook != nullptr && hook->failed ? "1" : "0");
-    return env;
+namespace {
+
+TemplateScope scope_of(const LaunchContext& context) {
+    if (!context.hook) return TemplateScope::task;
+    return *context.hook == HookKind::on_recover ? TemplateScope::recover_hook
+                                                 : TemplateScope::hook;
 }
+
+// A command may print a webhook's URL or token (read from a file, say); whatever it printed
+// must not carry it into a request body (SPEC 10.4).
+TemplateValues scrubbed(TemplateValues values, const Redactor& redactor) {
+    for (std::string& value : values.by_placeholder) {
+        if (!value.empty()) value = redactor.scrub(value);
+    }
+    return values;
+}
+
+}  // namespace
 
 TemplateValues template_values(const LaunchContext& context, const std::string& hostname) {
     TemplateValues values;
-    values.task = context.task->name;
-    values.loop = std::to_string(context.loop);
-    values.scheduled_at = context.scheduled ? format_utc(*context.scheduled) : "";
-    values.hostname = hostname;
+    values[Placeholder::task] = context.task->name;
+    values[Placeholder::loop] = std::to_string(context.loop);
+    values[Placeholder::scheduled_at] = context.scheduled ? format_utc(*context.scheduled) : "";
+    values[Placeholder::hostname] = hostname;
     const HookContext* hook = context.hook_context;
-    if (hook != nullptr && hook->outcome) {
+    if (hook == nullptr) return values;
+    if (hook->outcome) {
         const Outcome& outcome = *hook->outcome;
-        values.error = outcome.error;
-        values.exit_code = outcome.exit_code ? std::to_string(*outcome.exit_code) : "";
-        values.http_status = outcome.http_status ? std::to_string(*outcome.http_status) : "";
-        values.output_tail = outcome.output_tail;
-        values.duration =
+        values[Placeholder::error] = outcome.error;
+        values[Placeholder::exit_code] =
+            outcome.exit_code ? std::to_string(*outcome.exit_code) : "";
+        values[Placeholder::http_status] =
+            outcome.http_status ? std::to_string(*outcome.http_status) : "";
+        values[Placeholder::output_tail] = outcome.output_tail;
+        if (outcome.output) values[Placeholder::output] = *outcome.output;
+        values[Placeholder::duration] =
             format_duration(std::chrono::floor<std::chrono::milliseconds>(outcome.duration));
     }
+    if (hook->attempts > 0) values[Placeholder::attempts] = std::to_string(hook->attempts);
+    if (hook->failed_iterations > 0)
+        values[Placeholder::failed_iterations] = std::to_string(hook->failed_iterations);
+    if (hook->down_since) values[Placeholder::down_since] = format_utc(*hook->down_since);
     return values;
+}
+
+std::vector<std::pair<std::string, std::string>> task_environment(const LaunchContext& context) {
+    const TemplateScope scope = scope_of(context);
+    TemplateValues values = template_values(context, {});
+    std::vector<std::pair<std::string, std::string>> env;
+    for (const PlaceholderInfo& placeholder : placeholders()) {
+        if (placeholder.env.empty() || placeholder.scope > scope) continue;
+        env.emplace_back(placeholder.env, std::move(values[placeholder.placeholder]));
+    }
+    env.emplace_back("TASKSRUN_ATTEMPT", std::to_string(context.attempt));
+    if (!context.hook) return env;
+    const HookContext* hook = context.hook_context;
+    env.emplace_back("TASKSRUN_HOOK", std::string(to_string(*context.hook)));
+    env.emplace_back("TASKSRUN_CANCELLED", hook != nullptr && hook->cancelled ? "1" : "0");
+    env.emplace_back("TASKSRUN_FAILED", hook != nullptr && hook->failed ? "1" : "0");
+    return env;
 }
 
 std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const Action& action,
@@ -53,15 +75,19 @@ std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const 
     if (const auto* command = std::get_if<CommandAction>(&action)) {
         CommandLaunch launch{.action = command,
                              .environment = task_environment(context),
+                             .hidden_variables = &services.endpoints.secret_variables,
                              .timeout = context.timeout,
-                             .task = context.task->name};
+                             .task = context.task->name,
+                             .hook = context.hook,
+                             .output_limit = context.task->output_limit};
         return std::make_unique<CommandRun>(services.events, services.logger, std::move(launch),
                                             std::move(done));
     }
     const auto& webhook = std::get<WebhookAction>(action);
     WebhookSend send{.action = &webhook,
-                     .webhook = &services.resolved.at(webhook.webhook),
-                     .values = template_values(context, services.hostname),
+                     .webhook = &services.endpoints.webhooks.at(webhook.webhook),
+                     .values = scrubbed(template_values(context, services.hostname),
+                                        *services.endpoints.redactor),
                      .timeout = context.timeout.value_or(std::chrono::seconds{30}),
                      .task = context.task->name};
     return services.webhooks.send(std::move(send), std::move(done));

@@ -24,7 +24,8 @@ struct RuntimeServices {
     EventLoop& events;
     Logger& logger;
     WebhookSender& webhooks;
-    const ResolvedWebhooks& resolved;
+    Pinger& pinger;
+    const ResolvedEndpoints& endpoints;
     std::string hostname;
     StateStore* store = nullptr;  // null: nothing persists
 };

@@ -24,15 +24,18 @@ std::uint64_t random_seed() {
     return (std::uint64_t{seeds()} << 32) | seeds();
 }
 
-// A reload keeps a task whose table is the same and whose webhooks resolve to the same URLs.
+// A reload keeps a task whose table is the same and whose endpoints resolve to the same URLs.
 bool unchanged(const TaskRunner& runner, const TaskConfig& task, const Generation& next) {
     if (runner.task().fingerprint != task.fingerprint) return false;
+    const ResolvedEndpoints& before = runner.generation().endpoints;
     bool same = true;
     for_each_webhook_action(task, [&](const WebhookAction& action) {
-        const ResolvedWebhook& before = runner.generation().resolved.at(action.webhook);
-        const ResolvedWebhook& after = next.resolved.at(action.webhook);
-        same = same && before.url == after.url && before.kind == after.kind;
+        const ResolvedWebhook& old_url = before.webhooks.at(action.webhook);
+        const ResolvedWebhook& new_url = next.endpoints.webhooks.at(action.webhook);
+        same = same && old_url.url == new_url.url && old_url.kind == new_url.kind;
     });
+    if (task.ping)
+        same = same && before.pings.at(*task.ping).url == next.endpoints.pings.at(*task.ping).url;
     return same;
 }
 
@@ -64,14 +67,15 @@ std::string host_name() {
     return name;
 }
 
-Daemon::Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonOptions options)
+Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, DaemonOptions options)
     : logger_(logger),
       webhooks_(events_, logger),
+      pinger_(events_, logger),
       store_(std::move(options.store)),
       redactor_(std::move(options.redactor)),
-      shared_{events_, logger, webhooks_, host_name(), store_.get()},
+      shared_{events_, logger, webhooks_, pinger_, host_name(), store_.get()},
       generation_(
-          std::make_shared<const Generation>(std::move(config), std::move(webhooks), shared_)) {
+          std::make_shared<const Generation>(std::move(config), std::move(endpoints), shared_)) {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
     if (options.control_socket) {
@@ -146,7 +150,12 @@ int Daemon::run() {
 }
 
 std::map<std::string, Instant> Daemon::stored_slots() const {
-    return store_ ? store_->last_fired_slots() : std::map<std::string, Instant>{};
+    if (!store_) return {};
+    auto slots = store_->last_fired_slots();
+    if (slots) return std::move(*slots);
+    // Starting afresh beats not starting: the schedule simply does not resume.
+    logger_.message(LogLevel::error, slots.error() + "; tasks start without their last slots");
+    return {};
 }
 
 void Daemon::on_stop_signal(int signal) {
@@ -191,15 +200,15 @@ void Daemon::reload() {
         const bool warning = line.find(": warning: ") != std::string::npos;
         logger_.message(warning ? LogLevel::warn : LogLevel::error, "reload: " + line);
     }
-    std::optional<ResolvedWebhooks> resolved;
+    std::optional<ResolvedEndpoints> resolved;
     auto redactor = std::make_shared<Redactor>(*redactor_);
     if (loaded.config) {
-        auto webhooks = resolve_webhooks(*loaded.config, enabled_tasks(*loaded.config), *redactor);
-        if (webhooks) {
-            resolved = std::move(*webhooks);
+        auto endpoints = resolve_endpoints(*loaded.config, enabled_tasks(*loaded.config), redactor);
+        if (endpoints) {
+            resolved = std::move(*endpoints);
         } else {
-            for (const std::string& problem : webhooks.error())
-                logger_.message(LogLevel::error, "reload: " + path + ": " + problem);
+            for (const std::string& problem : endpoints.error().formatted())
+                logger_.message(LogLevel::error, "reload: " + problem);
         }
     }
     if (!resolved) {
@@ -238,7 +247,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
         if (found == before.end()) {
             after.push_back(Slot{make_runner(*task)});
             added.push_back(after.back().runner.get());
-            logger_.lifecycle(task->name, {.event = "reload", .message = "added"});
+            logger_.lifecycle(task->name, {.event = LifecycleEvent::reload, .message = "added"});
             continue;
         }
         Slot slot = std::move(*found->second);
@@ -250,7 +259,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
             ++changed;
             slot.successor = task;
             logger_.lifecycle(task->name,
-                              {.event = "reload",
+                              {.event = LifecycleEvent::reload,
                                .loop = slot.runner->loop().current_loop(),
                                .message = "changed: restarts with the new config once its "
                                           "running iteration has ended"});
@@ -259,7 +268,7 @@ void Daemon::apply(std::shared_ptr<const Generation> next) {
         after.push_back(std::move(slot));
     }
     for (auto& [name, slot] : before) {
-        logger_.lifecycle(name, {.event = "reload",
+        logger_.lifecycle(name, {.event = LifecycleEvent::reload,
                                  .loop = slot->runner->loop().current_loop(),
                                  .message = "removed: stops once its running iteration has ended"});
         slot->runner->stop();

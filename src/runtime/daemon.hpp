@@ -36,9 +36,9 @@ struct DaemonOptions {
 
 class Daemon final : private SettleListener {
   public:
-    // Precondition: `webhooks` holds every endpoint the enabled tasks use (resolve_webhooks).
+    // Precondition: `endpoints` holds every endpoint the enabled tasks use (resolve_endpoints).
     // Throws std::runtime_error if the control socket cannot be set up (one in use, say).
-    Daemon(Config config, Logger& logger, ResolvedWebhooks webhooks, DaemonOptions options);
+    Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, DaemonOptions options);
     ~Daemon();
 
     // Runs until every loop has ended and every action it started has reported back: after a
@@ -85,6 +85,7 @@ class Daemon final : private SettleListener {
     Logger& logger_;
     EventLoop events_;
     WebhookSender webhooks_;
+    Pinger pinger_;
     std::unique_ptr<StateStore> store_;
     std::shared_ptr<const Redactor> redactor_;
     const SharedServices shared_;

@@ -16,22 +16,23 @@ struct SharedServices {
     EventLoop& events;
     Logger& logger;
     WebhookSender& webhooks;
+    Pinger& pinger;
     std::string hostname;
     StateStore* store;
 };
 
 struct Generation {
-    Generation(Config loaded, ResolvedWebhooks resolved_webhooks, const SharedServices& shared)
+    Generation(Config loaded, ResolvedEndpoints resolved_endpoints, const SharedServices& shared)
         : config(std::move(loaded)),
-          resolved(std::move(resolved_webhooks)),
-          services{shared.events,  shared.logger,   shared.webhooks,
-                   this->resolved, shared.hostname, shared.store} {}
+          endpoints(std::move(resolved_endpoints)),
+          services{shared.events,   shared.logger,   shared.webhooks, shared.pinger,
+                   this->endpoints, shared.hostname, shared.store} {}
     Generation(const Generation&) = delete;
     Generation& operator=(const Generation&) = delete;
 
     const Config config;
-    const ResolvedWebhooks resolved;
-    const RuntimeServices services;  // refers to `resolved`
+    const ResolvedEndpoints endpoints;
+    const RuntimeServices services;  // refers to `endpoints`
 };
 
 }  // namespace tasksrun

@@ -18,9 +18,10 @@ std::optional<std::string> read_boot_id(const std::string& path) {
 
 RebootDecision decide_reboot_start(StateStore& store, std::string_view task,
                                    std::string_view boot_id, Instant now) {
-    if (const auto previous = store.last_reboot_start(task);
-        previous && previous->boot_id == boot_id)
-        return {std::min(previous->started, now), std::nullopt};
+    const auto previous = store.last_reboot_start(task);
+    if (!previous) return {std::nullopt, previous.error()};
+    if (*previous && (*previous)->boot_id == boot_id)
+        return {std::min((*previous)->started, now), std::nullopt};
     auto recorded = store.record_reboot_start(task, boot_id, now);
     return {std::nullopt, recorded ? std::nullopt : std::optional(recorded.error())};
 }
@@ -32,8 +33,8 @@ std::optional<Instant> reboot_resume_point(StateStore* store, Logger& logger, st
     const RebootDecision decision = decide_reboot_start(*store, task, *boot_id, wall_clock_now());
     if (decision.error) {
         logger.message(LogLevel::warn,
-                       "@reboot: cannot record this start, so a restart within this boot may run "
-                       "it again: " +
+                       "@reboot: the state database failed, so this boot's starts may not be "
+                       "known: " +
                            *decision.error,
                        task);
     }

@@ -22,7 +22,9 @@ struct RebootDecision {
     // As Loop::start takes it: nullopt runs the task at this start; an instant (its earlier
     // start in this boot, never after `now`) leaves it no slot.
     std::optional<Instant> resume_after;
-    std::optional<std::string> error;  // recording the start failed; it runs anyway
+    // Reading or recording the start failed: the task runs, since whether it already ran in
+    // this boot is unknown.
+    std::optional<std::string> error;
 };
 
 // With state: the task runs unless it already started in boot `boot_id`. A start that runs is

@@ -13,12 +13,13 @@ namespace {
 
 class OneShot {
   public:
-    OneShot(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+    OneShot(const TaskConfig& task, Logger& logger, const ResolvedEndpoints& endpoints,
             bool with_hooks)
         : task_(task),
           with_hooks_(with_hooks),
           webhooks_(events_, logger),
-          services_{events_, logger, webhooks_, webhooks, host_name()} {
+          pinger_(events_, logger),
+          services_{events_, logger, webhooks_, pinger_, endpoints, host_name()} {
         block_child_signals();
         for (const int signal : {SIGTERM, SIGINT}) {
             signals_.push_back(events_.signal(signal, [this](const signalfd_siginfo&) {
@@ -30,16 +31,15 @@ class OneShot {
 
     Outcome run() {
         scheduled_ = wall_clock_now();
-        if (with_hooks_ && task_.hooks.before_loop) {
-            run_hook(*task_.hooks.before_loop, HookKind::before_loop,
-                     [this](const Outcome& before) {
-                         if (before.ok()) {
-                             run_action();
-                         } else {
-                             result_ = before;
-                             run_after_loop();
-                         }
-                     });
+        if (const Hook* before_loop = hook(HookKind::before_loop)) {
+            run_hook(*before_loop, HookKind::before_loop, [this](const Outcome& before) {
+                if (before.ok()) {
+                    run_action();
+                } else {
+                    result_ = before;
+                    run_after_loop();
+                }
+            });
         } else {
             run_action();
         }
@@ -49,6 +49,9 @@ class OneShot {
 
   private:
     using Next = std::function<void(const Outcome&)>;
+
+    // The task's hook of this kind, when hooks are to run and it has one.
+    const Hook* hook(HookKind kind) const { return with_hooks_ ? task_.hooks.get(kind) : nullptr; }
 
     void start(const Action& action, const LaunchContext& context, Next next) {
         if (cancelled_) {
@@ -68,6 +71,7 @@ class OneShot {
         hook_context_ = HookContext{.loop = 0,
                                     .scheduled = scheduled_,
                                     .outcome = action_outcome_,
+                                    .attempts = action_outcome_ ? 1U : 0U,
                                     .cancelled = cancelled_,
                                     .failed = !result_.ok() && !result_.cancelled};
         const LaunchContext context{.task = &task_,
@@ -81,7 +85,7 @@ class OneShot {
             if (!outcome.ok()) {
                 services_.logger.lifecycle(
                     task_.name,
-                    {.event = "error",
+                    {.event = LifecycleEvent::error,
                      .message = std::string(to_string(kind)) + " hook failed: " + outcome.error});
             }
             next(outcome);
@@ -89,7 +93,7 @@ class OneShot {
     }
 
     void run_action() {
-        services_.logger.lifecycle(task_.name, {.event = "iteration_start",
+        services_.logger.lifecycle(task_.name, {.event = LifecycleEvent::iteration_start,
                                                 .scheduled = scheduled_,
                                                 .lateness = Duration::zero(),
                                                 .attempt = 1U});
@@ -103,17 +107,17 @@ class OneShot {
             action_outcome_ = outcome;
             services_.logger.lifecycle(
                 task_.name,
-                {.event = "iteration_end",
+                {.event = LifecycleEvent::iteration_end,
                  .scheduled = scheduled_,
                  .duration = outcome.duration,
                  .attempt = 1U,
                  .failure_class =
                      outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
                  .message = outcome.ok() ? "ok" : outcome.error});
-            const auto& notify = outcome.ok() ? task_.hooks.on_success : task_.hooks.on_error;
-            if (with_hooks_ && notify && !outcome.cancelled) {
-                run_hook(*notify, outcome.ok() ? HookKind::on_success : HookKind::on_error,
-                         [this](const Outcome&) { run_after_loop(); });
+            const HookKind kind = outcome.ok() ? HookKind::on_success : HookKind::on_error;
+            const Hook* notify = hook(kind);
+            if (notify != nullptr && !outcome.cancelled) {
+                run_hook(*notify, kind, [this](const Outcome&) { run_after_loop(); });
             } else {
                 run_after_loop();
             }
@@ -121,9 +125,8 @@ class OneShot {
     }
 
     void run_after_loop() {
-        if (with_hooks_ && task_.hooks.after_loop) {
-            run_hook(*task_.hooks.after_loop, HookKind::after_loop,
-                     [this](const Outcome&) { done(); });
+        if (const Hook* after_loop = hook(HookKind::after_loop)) {
+            run_hook(*after_loop, HookKind::after_loop, [this](const Outcome&) { done(); });
         } else {
             done();
         }
@@ -137,6 +140,7 @@ class OneShot {
     const bool with_hooks_;
     EventLoop events_;
     WebhookSender webhooks_;
+    Pinger pinger_;
     const RuntimeServices services_;
     std::vector<EventSource> signals_;
     std::unique_ptr<ActionRun> current_;
@@ -151,9 +155,9 @@ class OneShot {
 
 }  // namespace
 
-Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedWebhooks& webhooks,
+Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedEndpoints& endpoints,
                  bool with_hooks) {
-    OneShot shot(task, logger, webhooks, with_hooks);
+    OneShot shot(task, logger, endpoints, with_hooks);
     return shot.run();
 }
 

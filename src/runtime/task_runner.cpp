@@ -21,20 +21,6 @@ std::pair<int, std::uint64_t> timer_id(TimerKey key) {
     return {static_cast<int>(key.kind), key.iteration};
 }
 
-const Hook* hook_of(const TaskConfig& task, HookKind kind) {
-    switch (kind) {
-        case HookKind::before_loop:
-            return task.hooks.before_loop.get();
-        case HookKind::after_loop:
-            return task.hooks.after_loop.get();
-        case HookKind::on_error:
-            return task.hooks.on_error.get();
-        case HookKind::on_success:
-            break;
-    }
-    return task.hooks.on_success.get();
-}
-
 }  // namespace
 
 LoopSettings loop_settings(const TaskConfig& task) {
@@ -45,14 +31,16 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .retry_on = task.retry_on,
                         .max_retries = task.max_retries,
                         .stop_on_error = task.on_error == AfterError::stop_loop,
+                        .on_error_first = task.on_error_first,
                         .max_concurrent = task.max_concurrent,
                         .misfire_run_once = task.misfire == Misfire::run_once,
                         .misfire_grace = task.misfire_grace,
                         .jitter = task.jitter,
-                        .has_before_loop = task.hooks.before_loop != nullptr,
-                        .has_after_loop = task.hooks.after_loop != nullptr,
-                        .has_on_error = task.hooks.on_error != nullptr,
-                        .has_on_success = task.hooks.on_success != nullptr};
+                        .has_before_loop = task.hooks.get(HookKind::before_loop) != nullptr,
+                        .has_after_loop = task.hooks.get(HookKind::after_loop) != nullptr,
+                        .has_on_error = task.hooks.get(HookKind::on_error) != nullptr,
+                        .has_on_success = task.hooks.get(HookKind::on_success) != nullptr,
+                        .has_on_recover = task.hooks.get(HookKind::on_recover) != nullptr};
 }
 
 TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
@@ -61,6 +49,10 @@ TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskC
       task_(&task),
       loop_(loop_settings(task), seed),
       listener_(listener) {}
+
+TaskRunner::~TaskRunner() {
+    if (pings_in_flight_ > 0) services().pinger.cancel_all(this);
+}
 
 template <typename Tell>
 auto TaskRunner::drive(Tell tell) {
@@ -117,7 +109,8 @@ void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const Task
 }
 
 bool TaskRunner::settled() const {
-    return !loop_.is_running() && attempts_.empty() && !hook_ && hook_queue_.empty();
+    return !loop_.is_running() && attempts_.empty() && !hook_ && hook_queue_.empty() &&
+           pings_in_flight_ == 0;
 }
 
 void TaskRunner::after_event() {
@@ -126,7 +119,7 @@ void TaskRunner::after_event() {
     if (listener_ != nullptr && settled()) listener_->on_runner_settled();
 }
 
-void TaskRunner::execute(Commands commands) {
+void TaskRunner::execute(Commands commands, const Outcome* outcome) {
     for (Command& command : commands) {
         if (const auto* arm_command = std::get_if<ArmTimer>(&command)) {
             arm(*arm_command);
@@ -141,6 +134,8 @@ void TaskRunner::execute(Commands commands) {
             if (!hook_) run_next_hook();
         } else if (const auto* log = std::get_if<Log>(&command)) {
             services().logger.lifecycle(task_->name, log->record);
+        } else if (const auto* record = std::get_if<RecordRun>(&command)) {
+            record_run(*record, outcome);
         }
     }
 }
@@ -167,7 +162,10 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
     const std::uint64_t iteration = command.iteration;
     const std::uint32_t attempt = command.attempt;
     const Instant now = wall_clock_now();
-    if (attempt == 1) record_start(command, now);
+    if (attempt == 1) {
+        record_start(command, now);
+        send_ping(PingKind::start, {});
+    }
     const LaunchContext context{.task = task_,
                                 .loop = iteration,
                                 .scheduled = command.scheduled,
@@ -179,10 +177,9 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
         outcome.duration = finished - it->second.started;
         services().events.destroy_later(std::move(it->second.run));
         attempts_.erase(it);
-        record_end(iteration, attempt, outcome, finished);
         Commands out;
         loop_.attempt_finished(iteration, outcome, finished, out);
-        execute(std::move(out));
+        execute(std::move(out), &outcome);
         after_event();
     };
     Running& running = attempts_[iteration];
@@ -199,23 +196,40 @@ void TaskRunner::record_start(const StartAttempt& command, Instant now) {
     if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
 }
 
-void TaskRunner::record_end(std::uint64_t iteration, std::uint32_t attempt, const Outcome& outcome,
-                            Instant now) {
-    const std::string_view result = outcome.cancelled ? "cancelled"
-                                    : outcome.failure ? "failed"
-                                                      : "ok";
-    std::string failure_class = outcome.failure ? to_string(*outcome.failure) : "";
+void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
+    const std::string_view status = to_string(command.status);
+    const std::string failure_class = command.failure ? to_string(*command.failure) : "";
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
-    *last_run_ = LastRun{iteration, now, outcome.duration, std::string(result), failure_class};
-    StateStore* store = services().store;
-    if (store == nullptr) return;
-    auto written = store->iteration_ended(task_->name, iteration, attempt, result, failure_class,
-                                          outcome.error, outcome.duration);
-    if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
+    *last_run_ = LastRun{command.iteration, wall_clock_now(), command.elapsed, std::string(status),
+                         failure_class};
+    if (StateStore* store = services().store) {
+        auto written =
+            store->iteration_ended(task_->name, command.iteration, command.attempts, status,
+                                   failure_class, command.message, command.elapsed);
+        if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
+    }
+    const std::string tail = outcome != nullptr ? outcome->output_tail : std::string();
+    if (command.status == RunStatus::ok) send_ping(PingKind::success, tail);
+    if (command.status == RunStatus::failed)
+        send_ping(PingKind::fail, tail.empty() ? command.message : tail);
+}
+
+void TaskRunner::send_ping(PingKind kind, std::string body) {
+    if (!task_->ping) return;
+    ++pings_in_flight_;
+    services().pinger.ping(services().endpoints.pings.at(*task_->ping), kind, std::move(body),
+                           task_->name, this, [this] {
+                               --pings_in_flight_;
+                               after_event();
+                           });
 }
 
 void TaskRunner::abort_running() {
     for (auto& [iteration, attempt] : attempts_) attempt.run->abort();
+    if (pings_in_flight_ > 0) {
+        services().pinger.cancel_all(this);
+        pings_in_flight_ = 0;
+    }
     // Notifications that have not started yet are dropped; after_loop still runs.
     std::erase_if(hook_queue_, [](const RunHook& h) { return h.kind != HookKind::after_loop; });
     if (hook_ && hook_->kind != HookKind::after_loop) hook_->running.run->abort();
@@ -225,7 +239,7 @@ void TaskRunner::run_next_hook() {
     if (hook_queue_.empty()) return;
     RunHook next = std::move(hook_queue_.front());
     hook_queue_.erase(hook_queue_.begin());
-    const Hook& hook = *hook_of(*task_, next.kind);
+    const Hook& hook = *task_->hooks.get(next.kind);
     const HookKind kind = next.kind;
     // Read while launching (environment or template values), so it need not outlive this call.
     const HookContext hook_context = std::move(next.context);
@@ -236,10 +250,24 @@ void TaskRunner::run_next_hook() {
                                 .hook = kind,
                                 .hook_context = &hook_context,
                                 .timeout = hook.timeout};
-    auto done = [this, kind](Outcome outcome) {
+    const std::uint64_t loop = hook_context.loop;
+    services().logger.lifecycle(task_->name,
+                                {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
+    auto done = [this, kind, loop](Outcome outcome) {
         outcome.duration = wall_clock_now() - hook_->running.started;
         services().events.destroy_later(std::move(hook_->running.run));
         hook_.reset();
+        services().logger.lifecycle(
+            task_->name,
+            {.event = LifecycleEvent::hook_end,
+             .loop = loop,
+             .hook = kind,
+             .duration = outcome.duration,
+             .failure_class =
+                 outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
+             .message = outcome.cancelled ? "cancelled"
+                        : outcome.ok()    ? "ok"
+                                          : outcome.error});
         Commands out;
         loop_.hook_finished(kind, outcome, wall_clock_now(), out);
         execute(std::move(out));

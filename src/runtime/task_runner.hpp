@@ -43,6 +43,10 @@ class TaskRunner {
     // that left the runner settled.
     TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
                std::uint64_t seed, SettleListener* listener);
+    // Drops this task's health pings in flight.
+    ~TaskRunner();
+    TaskRunner(const TaskRunner&) = delete;
+    TaskRunner& operator=(const TaskRunner&) = delete;
 
     // The Loop's methods. start returns false (and logs) on a loop that is already running;
     // `last_fired` resumes the schedule after a slot a previous run fired.
@@ -81,12 +85,14 @@ class TaskRunner {
     // `tell` returns.
     template <typename Tell>
     auto drive(Tell tell);
-    void execute(Commands commands);
+    // `outcome`: the attempt whose end the Loop was just told of, if any; RecordRun commands
+    // refer to it.
+    void execute(Commands commands, const Outcome* outcome = nullptr);
     void arm(const ArmTimer& command);
     void start_attempt(const StartAttempt& command);
     void record_start(const StartAttempt& command, Instant now);
-    void record_end(std::uint64_t iteration, std::uint32_t attempt, const Outcome& outcome,
-                    Instant now);
+    void record_run(const RecordRun& command, const Outcome* outcome);
+    void send_ping(PingKind kind, std::string body);
     void abort_running();
     void run_next_hook();
     void after_event();
@@ -102,6 +108,7 @@ class TaskRunner {
     std::vector<RunHook> hook_queue_;
     std::optional<HookRun> hook_;
     std::unique_ptr<LastRun> last_run_;  // a pointer: most idle tasks never need one
+    std::uint32_t pings_in_flight_ = 0;
 };
 
 }  // namespace tasksrun

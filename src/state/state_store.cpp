@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <stdexcept>
 
 namespace tasksrun {
 namespace {
@@ -82,22 +81,66 @@ std::expected<sqlite3*, std::string> open_database(const std::string& path, int 
     return db;
 }
 
+// Steps `query` through its rows, calling `row(query)` for each; an error on any step (a
+// corrupt page, a full disk, a busy database past the timeout) is returned, not a short result.
+template <typename Row>
+std::expected<void, std::string> each_row(sqlite3* db, sqlite3_stmt* query, const std::string& what,
+                                          Row row) {
+    int rc;
+    while ((rc = sqlite3_step(query)) == SQLITE_ROW) row(query);
+    if (rc != SQLITE_DONE) return std::unexpected(sqlite_error(db, what));
+    return {};
+}
+
 }  // namespace
 
 StateStore::StateStore(sqlite3* db, std::string path, int lock_fd)
     : db_(db), path_(std::move(path)), lock_fd_(lock_fd) {}
 
+void StateStore::FinalizeStatement::operator()(sqlite3_stmt* statement) const {
+    sqlite3_finalize(statement);
+}
+
 StateStore::~StateStore() {
-    for (sqlite3_stmt* statement : {upsert_slot_, insert_run_, trim_runs_, end_run_})
-        sqlite3_finalize(statement);
+    upsert_slot_.reset();
+    insert_run_.reset();
+    trim_runs_.reset();
+    end_run_.reset();
     sqlite3_close(db_);
     if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
+namespace {
+
+// The run history holds what commands printed and failed with: the daemon's files are its
+// own, 0600, and a directory it creates is 0700, whatever the umask (SPEC 10.4). SQLite gives
+// the -wal and -shm files it creates the database's mode.
+std::expected<void, std::string> make_private_files(const std::string& dir, bool dir_created) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (dir_created) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, error);
+    if (error) return std::unexpected("cannot make " + dir + " private: " + error.message());
+    const std::string db = database_path(dir);
+    const int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return std::unexpected("cannot create " + db + ": " + std::strerror(errno));
+    ::close(fd);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string file = db + suffix;
+        if (fs::exists(file, error)) {
+            fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write,
+                            fs::perm_options::replace, error);
+        }
+        if (error) return std::unexpected("cannot make " + file + " private: " + error.message());
+    }
+    return {};
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
     const std::string& dir, const std::string& config_path) {
     std::error_code error;
-    std::filesystem::create_directories(dir, error);
+    const bool dir_created = std::filesystem::create_directories(dir, error);
     if (error) return std::unexpected("cannot create state_dir " + dir + ": " + error.message());
 
     const std::string lock_path = (std::filesystem::path(dir) / "lock").string();
@@ -111,6 +154,10 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
                                "one running config");
     }
 
+    if (auto private_files = make_private_files(dir, dir_created); !private_files) {
+        ::close(lock_fd);
+        return std::unexpected(private_files.error());
+    }
     const std::string path = database_path(dir);
     auto db = open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (!db) {
@@ -132,36 +179,54 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open(
     }
 
     const std::string canonical = std::filesystem::weakly_canonical(config_path, error).string();
-    sqlite3_stmt* owner = store->prepare("SELECT value FROM meta WHERE key = 'config'");
-    std::optional<std::string> recorded;
-    if (sqlite3_step(owner) == SQLITE_ROW) recorded = column_text(owner, 0);
-    sqlite3_finalize(owner);
-    if (recorded && *recorded != canonical) {
-        return std::unexpected("state_dir " + dir + " belongs to " + *recorded + ", not " +
-                               canonical + "; give each config its own state_dir (or delete " +
-                               path + " to start afresh)");
-    }
-    if (!recorded) {
-        sqlite3_stmt* record = store->prepare("INSERT INTO meta(key, value) VALUES('config', ?1)");
-        bind(record, 1, canonical);
-        const int rc = sqlite3_step(record);
-        sqlite3_finalize(record);
-        if (rc != SQLITE_DONE) return std::unexpected(sqlite_error(*db, "cannot write " + path));
-    }
-
-    store->upsert_slot_ = store->prepare(
-        "INSERT INTO slots(task, last_fired_us) VALUES(?1, ?2) "
-        "ON CONFLICT(task) DO UPDATE SET last_fired_us = excluded.last_fired_us");
-    store->insert_run_ = store->prepare(
-        "INSERT INTO runs(task, loop, scheduled_us, started_us, lateness_us, attempts, outcome) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, 1, 'running')");
-    store->trim_runs_ = store->prepare(
-        "DELETE FROM runs WHERE task = ?1 AND id <= "
-        "(SELECT id FROM runs WHERE task = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
-    store->end_run_ = store->prepare(
-        "UPDATE runs SET attempts = ?3, outcome = ?4, class = ?5, message = ?6, duration_us = ?7 "
-        "WHERE id = (SELECT id FROM runs WHERE task = ?1 AND loop = ?2 ORDER BY id DESC LIMIT 1)");
+    if (auto owned = store->claim_for(canonical, dir); !owned)
+        return std::unexpected(owned.error());
+    if (auto prepared = store->prepare_writes(); !prepared)
+        return std::unexpected(prepared.error());
     return store;
+}
+
+std::expected<void, std::string> StateStore::claim_for(const std::string& config,
+                                                       const std::string& dir) {
+    auto owner = prepare("SELECT value FROM meta WHERE key = 'config'");
+    if (!owner) return std::unexpected(owner.error());
+    std::optional<std::string> recorded;
+    auto read = each_row(db_, owner->get(), "cannot read " + path_,
+                         [&](sqlite3_stmt* row) { recorded = column_text(row, 0); });
+    if (!read) return read;
+    if (recorded && *recorded != config) {
+        return std::unexpected("state_dir " + dir + " belongs to " + *recorded + ", not " + config +
+                               "; give each config its own state_dir (or delete " + path_ +
+                               " to start afresh)");
+    }
+    if (recorded) return {};
+    auto record = prepare("INSERT INTO meta(key, value) VALUES('config', ?1)");
+    if (!record) return std::unexpected(record.error());
+    bind(record->get(), 1, config);
+    return run_in_transaction({record->get()});
+}
+
+std::expected<void, std::string> StateStore::prepare_writes() {
+    const std::pair<Statement*, const char*> statements[] = {
+        {&upsert_slot_,
+         "INSERT INTO slots(task, last_fired_us) VALUES(?1, ?2) "
+         "ON CONFLICT(task) DO UPDATE SET last_fired_us = excluded.last_fired_us"},
+        {&insert_run_,
+         "INSERT INTO runs(task, loop, scheduled_us, started_us, lateness_us, attempts, outcome) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, 1, 'running')"},
+        {&trim_runs_,
+         "DELETE FROM runs WHERE task = ?1 AND id <= "
+         "(SELECT id FROM runs WHERE task = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)"},
+        {&end_run_,
+         "UPDATE runs SET attempts = ?3, outcome = ?4, class = ?5, message = ?6, duration_us = ?7 "
+         "WHERE id = (SELECT id FROM runs WHERE task = ?1 AND loop = ?2 ORDER BY id DESC LIMIT 1)"},
+    };
+    for (const auto& [statement, sql] : statements) {
+        auto prepared = prepare(sql);
+        if (!prepared) return std::unexpected(prepared.error());
+        *statement = std::move(*prepared);
+    }
+    return {};
 }
 
 std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open_read_only(
@@ -174,22 +239,25 @@ std::expected<std::unique_ptr<StateStore>, std::string> StateStore::open_read_on
     return std::unique_ptr<StateStore>(new StateStore(*db, path, -1));
 }
 
-sqlite3_stmt* StateStore::prepare(const char* sql) const {
+std::expected<StateStore::Statement, std::string> StateStore::prepare(const char* sql) const {
     sqlite3_stmt* statement = nullptr;
+    // The SQL is ours and fixed: failing to prepare it means a database that is not ours, or
+    // corrupt.
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr) !=
         SQLITE_OK) {
-        // The SQL is ours and fixed; failing to prepare it is a broken build or database.
-        throw std::runtime_error(sqlite_error(db_, "state database " + path_));
+        return std::unexpected(sqlite_error(db_, "state database " + path_));
     }
-    return statement;
+    return Statement(statement);
 }
 
-std::map<std::string, Instant> StateStore::last_fired_slots() const {
+std::expected<std::map<std::string, Instant>, std::string> StateStore::last_fired_slots() const {
+    auto query = prepare("SELECT task, last_fired_us FROM slots");
+    if (!query) return std::unexpected(query.error());
     std::map<std::string, Instant> slots;
-    sqlite3_stmt* query = prepare("SELECT task, last_fired_us FROM slots");
-    while (sqlite3_step(query) == SQLITE_ROW)
-        slots.emplace(column_text(query, 0), column_instant(query, 1));
-    sqlite3_finalize(query);
+    auto read = each_row(
+        db_, query->get(), "cannot read the slots of " + path_,
+        [&](sqlite3_stmt* row) { slots.emplace(column_text(row, 0), column_instant(row, 1)); });
+    if (!read) return std::unexpected(read.error());
     return slots;
 }
 
@@ -218,18 +286,20 @@ std::expected<void, std::string> StateStore::iteration_started(std::string_view 
                                                                Instant scheduled, Instant started,
                                                                Duration lateness,
                                                                bool on_schedule) {
-    bind(insert_run_, 1, task);
-    bind(insert_run_, 2, static_cast<std::int64_t>(loop));
-    bind(insert_run_, 3, scheduled.time_since_epoch().count());
-    bind(insert_run_, 4, started.time_since_epoch().count());
-    bind(insert_run_, 5, lateness.count());
-    bind(trim_runs_, 1, task);
-    bind(trim_runs_, 2, static_cast<std::int64_t>(kHistoryPerTask));
-    std::vector<sqlite3_stmt*> statements{insert_run_, trim_runs_};
+    sqlite3_stmt* insert = insert_run_.get();
+    sqlite3_stmt* trim = trim_runs_.get();
+    bind(insert, 1, task);
+    bind(insert, 2, static_cast<std::int64_t>(loop));
+    bind(insert, 3, scheduled.time_since_epoch().count());
+    bind(insert, 4, started.time_since_epoch().count());
+    bind(insert, 5, lateness.count());
+    bind(trim, 1, task);
+    bind(trim, 2, static_cast<std::int64_t>(kHistoryPerTask));
+    std::vector<sqlite3_stmt*> statements{insert, trim};
     if (on_schedule) {
-        bind(upsert_slot_, 1, task);
-        bind(upsert_slot_, 2, scheduled.time_since_epoch().count());
-        statements.push_back(upsert_slot_);
+        bind(upsert_slot_.get(), 1, task);
+        bind(upsert_slot_.get(), 2, scheduled.time_since_epoch().count());
+        statements.push_back(upsert_slot_.get());
     }
     return run_in_transaction(statements);
 }
@@ -237,70 +307,76 @@ std::expected<void, std::string> StateStore::iteration_started(std::string_view 
 std::expected<void, std::string> StateStore::iteration_ended(
     std::string_view task, std::uint64_t loop, std::uint32_t attempt, std::string_view outcome,
     std::string_view failure_class, std::string_view message, Duration duration) {
-    bind(end_run_, 1, task);
-    bind(end_run_, 2, static_cast<std::int64_t>(loop));
-    bind(end_run_, 3, static_cast<std::int64_t>(attempt));
-    bind(end_run_, 4, outcome);
-    bind(end_run_, 5, failure_class);
-    bind(end_run_, 6, message.substr(0, kMessageLimit));
-    bind(end_run_, 7, duration.count());
-    return run_in_transaction({end_run_});
+    sqlite3_stmt* end = end_run_.get();
+    bind(end, 1, task);
+    bind(end, 2, static_cast<std::int64_t>(loop));
+    bind(end, 3, static_cast<std::int64_t>(attempt));
+    bind(end, 4, outcome);
+    bind(end, 5, failure_class);
+    bind(end, 6, message.substr(0, kMessageLimit));
+    bind(end, 7, duration.count());
+    return run_in_transaction({end});
 }
 
-std::optional<RebootStart> StateStore::last_reboot_start(std::string_view task) const {
-    sqlite3_stmt* query = prepare("SELECT boot_id, started_us FROM reboot_starts WHERE task = ?1");
-    bind(query, 1, task);
+std::expected<std::optional<RebootStart>, std::string> StateStore::last_reboot_start(
+    std::string_view task) const {
+    auto query = prepare("SELECT boot_id, started_us FROM reboot_starts WHERE task = ?1");
+    if (!query) return std::unexpected(query.error());
+    bind(query->get(), 1, task);
     std::optional<RebootStart> start;
-    if (sqlite3_step(query) == SQLITE_ROW)
-        start = RebootStart{column_text(query, 0), column_instant(query, 1)};
-    sqlite3_finalize(query);
+    auto read = each_row(db_, query->get(), "cannot read the @reboot starts of " + path_,
+                         [&](sqlite3_stmt* row) {
+                             start = RebootStart{column_text(row, 0), column_instant(row, 1)};
+                         });
+    if (!read) return std::unexpected(read.error());
     return start;
 }
 
 std::expected<void, std::string> StateStore::record_reboot_start(std::string_view task,
                                                                  std::string_view boot_id,
                                                                  Instant started) {
-    sqlite3_stmt* upsert = prepare(
+    auto upsert = prepare(
         "INSERT INTO reboot_starts(task, boot_id, started_us) VALUES(?1, ?2, ?3) "
         "ON CONFLICT(task) DO UPDATE SET boot_id = excluded.boot_id, "
         "started_us = excluded.started_us");
-    bind(upsert, 1, task);
-    bind(upsert, 2, boot_id);
-    bind(upsert, 3, started.time_since_epoch().count());
-    auto written = run_in_transaction({upsert});
-    sqlite3_finalize(upsert);
-    return written;
+    if (!upsert) return std::unexpected(upsert.error());
+    bind(upsert->get(), 1, task);
+    bind(upsert->get(), 2, boot_id);
+    bind(upsert->get(), 3, started.time_since_epoch().count());
+    return run_in_transaction({upsert->get()});
 }
 
-std::vector<RunRecord> StateStore::history(const std::optional<std::string>& task,
-                                           std::size_t limit) const {
+std::expected<std::vector<RunRecord>, std::string> StateStore::history(
+    const std::optional<std::string>& task, std::size_t limit) const {
     const char* sql =
         task ? "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
                "attempts, outcome, class, message FROM runs WHERE task = ?1 "
                "ORDER BY id DESC LIMIT ?2"
              : "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
                "attempts, outcome, class, message FROM runs ORDER BY id DESC LIMIT ?2";
-    sqlite3_stmt* query = prepare(sql);
+    auto prepared = prepare(sql);
+    if (!prepared) return std::unexpected(prepared.error());
+    sqlite3_stmt* query = prepared->get();
     if (task) bind(query, 1, *task);
     bind(query, 2, static_cast<std::int64_t>(limit));
     std::vector<RunRecord> runs;
-    while (sqlite3_step(query) == SQLITE_ROW) {
+    auto read = each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
         RunRecord run;
-        run.id = sqlite3_column_int64(query, 0);
-        run.task = column_text(query, 1);
-        run.loop = static_cast<std::uint64_t>(sqlite3_column_int64(query, 2));
-        run.scheduled = column_instant(query, 3);
-        run.started = column_instant(query, 4);
-        run.lateness = Duration{sqlite3_column_int64(query, 5)};
-        if (sqlite3_column_type(query, 6) != SQLITE_NULL)
-            run.duration = Duration{sqlite3_column_int64(query, 6)};
-        run.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(query, 7));
-        run.outcome = column_text(query, 8);
-        run.failure_class = column_text(query, 9);
-        run.message = column_text(query, 10);
+        run.id = sqlite3_column_int64(row, 0);
+        run.task = column_text(row, 1);
+        run.loop = static_cast<std::uint64_t>(sqlite3_column_int64(row, 2));
+        run.scheduled = column_instant(row, 3);
+        run.started = column_instant(row, 4);
+        run.lateness = Duration{sqlite3_column_int64(row, 5)};
+        if (sqlite3_column_type(row, 6) != SQLITE_NULL)
+            run.duration = Duration{sqlite3_column_int64(row, 6)};
+        run.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(row, 7));
+        run.outcome = column_text(row, 8);
+        run.failure_class = column_text(row, 9);
+        run.message = column_text(row, 10);
         runs.push_back(std::move(run));
-    }
-    sqlite3_finalize(query);
+    });
+    if (!read) return std::unexpected(read.error());
     return runs;
 }
 

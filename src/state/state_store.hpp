@@ -61,8 +61,8 @@ class StateStore {
     StateStore(const StateStore&) = delete;
     StateStore& operator=(const StateStore&) = delete;
 
-    // The last slot each task fired, by task name.
-    std::map<std::string, Instant> last_fired_slots() const;
+    // The last slot each task fired, by task name; an error when the database cannot be read.
+    std::expected<std::map<std::string, Instant>, std::string> last_fired_slots() const;
 
     // An iteration started: a "running" run is recorded, and when it is `on_schedule` its slot
     // becomes the task's last fired slot (`ctl run-now` runs are not slots). Returns an error
@@ -79,30 +79,41 @@ class StateStore {
                                                      std::string_view message, Duration duration);
 
     // @reboot tasks run once per boot (SPEC 12): the boot in which `task` last started, if
-    // any, and recording a start. record_reboot_start returns an error message when the write
-    // failed.
-    std::optional<RebootStart> last_reboot_start(std::string_view task) const;
+    // any (an error when the database cannot be read), and recording a start (an error when
+    // the write failed).
+    std::expected<std::optional<RebootStart>, std::string> last_reboot_start(
+        std::string_view task) const;
     std::expected<void, std::string> record_reboot_start(std::string_view task,
                                                          std::string_view boot_id, Instant started);
 
-    // The most recent runs, newest first; of one task when `task` is set.
-    std::vector<RunRecord> history(const std::optional<std::string>& task, std::size_t limit) const;
+    // The most recent runs, newest first; of one task when `task` is set. An error when the
+    // database cannot be read.
+    std::expected<std::vector<RunRecord>, std::string> history(
+        const std::optional<std::string>& task, std::size_t limit) const;
 
     const std::string& path() const { return path_; }
 
   private:
+    struct FinalizeStatement {
+        void operator()(sqlite3_stmt* statement) const;
+    };
+    using Statement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
+
     StateStore(sqlite3* db, std::string path, int lock_fd);
-    sqlite3_stmt* prepare(const char* sql) const;
+    std::expected<Statement, std::string> prepare(const char* sql) const;
+    // Records `config` as the database's owner, or refuses one that another config owns.
+    std::expected<void, std::string> claim_for(const std::string& config, const std::string& dir);
+    std::expected<void, std::string> prepare_writes();
     std::expected<void, std::string> run_in_transaction(
         const std::vector<sqlite3_stmt*>& statements);
 
     sqlite3* const db_;
     const std::string path_;
     const int lock_fd_;
-    sqlite3_stmt* upsert_slot_ = nullptr;
-    sqlite3_stmt* insert_run_ = nullptr;
-    sqlite3_stmt* trim_runs_ = nullptr;
-    sqlite3_stmt* end_run_ = nullptr;
+    Statement upsert_slot_;
+    Statement insert_run_;
+    Statement trim_runs_;
+    Statement end_run_;
 };
 
 }  // namespace tasksrun

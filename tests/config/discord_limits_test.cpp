@@ -13,7 +13,7 @@ std::size_t bytes(std::string_view s) {
 
 std::vector<std::string> problems(const Json& body) {
     std::vector<std::string> out;
-    for (const auto& p : check_discord_limits(body, bytes))
+    for (const auto& p : check_body_limits(WebhookKind::discord, body, bytes))
         out.push_back(to_string(p.path) + ": " + p.message);
     return out;
 }

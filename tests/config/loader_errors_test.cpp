@@ -73,7 +73,8 @@ std::vector<BadConfig> corpus() {
          {"t.toml:4:9: \"count\" must be greater than 0"}},
         {"negative max_retries",
          "[[task]]\nname = \"t\"\nseconds = 1\nmax_retries = -1\nrun = \"x\"\n",
-         {"t.toml:4:15: \"max_retries\" must not be negative"}},
+         {"t.toml:4:15: \"max_retries\" must be a number of retries (0 or more) or "
+          "\"unlimited\""}},
         {"malformed cron",
          "[[task]]\nname = \"t\"\ncron = \"0 25 * * *\"\nrun = \"x\"\n",
          {"t.toml:3:11: cron \"0 25 * * *\": hour field: 25 is out of range 0-23"}},
@@ -168,7 +169,7 @@ std::vector<BadConfig> corpus() {
                    "= \"/tmp\"\n",
          {"t.toml:10:1: \"cwd\" does not apply to a Discord webhook (its body keys are content, "
           "username, "
-          "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait)"}},
+          "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait, attach_output)"}},
         {"webhook keys on a command",
          "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\ncontent = \"hi\"\n",
          {"t.toml:5:1: \"content\" does not apply to a command action"}},
@@ -177,7 +178,7 @@ std::vector<BadConfig> corpus() {
          {"t.toml:5:1: a Discord message needs \"content\" or \"embeds\"",
           "t.toml:9:1: \"text\" does not apply to a Discord webhook (its body keys are content, "
           "username, "
-          "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait)"}},
+          "avatar_url, tts, embeds, allowed_mentions, thread_id, flags, wait, attach_output)"}},
         {"unknown webhook",
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"teem\"\ncontent = \"x\"\n",
          {"t.toml:8:11: no webhook named \"teem\" in [webhooks]; did you mean \"team\"?"}},
@@ -197,8 +198,7 @@ std::vector<BadConfig> corpus() {
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = \"exit "
                    "{{exit_code}}\"\n",
          {"t.toml:9:11: placeholder {{exit_code}} is only available in hooks (on_error, "
-          "on_success, after_loop, "
-          "before_loop)"}},
+          "on_success, on_recover, after_loop, before_loop)"}},
         {"unknown placeholder in a hook",
          kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = "
                    "\"team\"\n"
@@ -213,7 +213,63 @@ std::vector<BadConfig> corpus() {
          {"t.toml:5:12: \"on_error\" must be one of \"continue\", \"stop\", not \"halt\""}},
         {"webhook without a URL source",
          "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n",
-         {"t.toml:1:1: [webhooks.w] needs exactly one of url, url_env or url_file"}},
+         {"t.toml:1:1: [webhooks.w] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"webhook without a URL source, used by a task: one error, not a cascade",
+         "[webhooks.w]\nkind = \"discord\"\n[[task]]\nname = \"t\"\nseconds = 1\nwebhook = "
+         "\"w\"\ncontent = \"hi\"\n",
+         {"t.toml:1:1: [webhooks.w] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"ping without a URL source",
+         "[pings.hc]\n[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nping = \"hc\"\n",
+         {"t.toml:1:1: [pings.hc] has no URL: set url_env (a variable holding the URL), "
+          "url_file (a file holding it) or url"}},
+        {"unknown ping name with a suggestion",
+         "[pings.backup]\nurl_env = \"HC\"\n[[task]]\nname = \"t\"\nseconds = 1\nrun = "
+         "\"x\"\nping = \"bakup\"\n",
+         {"t.toml:7:8: no ping named \"bakup\" in [pings]; did you mean \"backup\"?"}},
+        {"unknown key in a ping",
+         "[pings.hc]\nurl_env = \"HC\"\ngrace = \"5m\"\n[[task]]\nname = \"t\"\nseconds = "
+         "1\nrun = \"x\"\n",
+         {"t.toml:3:1: unknown key \"grace\" in [pings.hc]"}},
+        {"max_retries neither a number nor unlimited",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\nmax_retries = \"forever\"\n",
+         {"t.toml:5:15: \"max_retries\" must be a number of retries (0 or more) or "
+          "\"unlimited\""}},
+        {"on_error when misspelt",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nrun = "
+         "\"y\"\nwhen = \"frist\"\n",
+         {"t.toml:7:8: \"when\" must be one of \"always\", \"first\", not \"frist\"; did "
+          "you mean \"first\"?"}},
+        {"recovery placeholders outside on_recover",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.on_error]\nwebhook = "
+                   "\"team\"\ncontent = \"down since {{down_since}}\"\n",
+         {"t.toml:11:11: placeholder {{down_since}} is only available in the on_recover hook"}},
+        {"a webhook task with a zero interval would flood",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 0\nwebhook = \"team\"\ncontent = \"hi\"\n",
+         {"t.toml:7:1: an interval of 0 on a webhook task would post again as soon as each post "
+          "ends, flooding the endpoint; give it an interval (seconds = 1 or more)"}},
+        {"attach_output on a webhook task's own action",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nwebhook = \"team\"\ncontent = "
+                   "\"hi\"\nattach_output = true\n",
+         {"t.toml:10:1: attach_output needs a command's output: put it in an on_error, "
+          "on_success or on_recover hook of a command task"}},
+        {"attach_output on a hook that follows no iteration",
+         kHeader + "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n[task.after_loop]\n"
+                   "webhook = \"team\"\ncontent = \"bye\"\nattach_output = true\n",
+         {"t.toml:12:1: attach_output needs a command's output: only on_error, on_success and "
+          "on_recover hooks have one"}},
+        {"output_limit out of range and misspelt",
+         "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\noutput_limit = \"1GiB\"\n[[task]]\n"
+         "name = \"u\"\nseconds = 1\nrun = \"x\"\noutput_limit = \"1 MB\"\n",
+         {"t.toml:5:16: \"output_limit\": must be between 8KiB and 64MiB",
+          "t.toml:10:16: \"output_limit\": \"1 MB\" has no unit tasksrun knows; use B, KiB, "
+          "MiB, GiB, kB, MB or GB"}},
+        {"Slack text over its limit",
+         "[webhooks.s]\nurl_env = \"S\"\nkind = \"slack\"\n[[task]]\nname = \"t\"\nseconds = "
+         "1\nwebhook = \"s\"\ntext = \"" +
+             std::string(40001, 'x') + "\"\n",
+         {"t.toml:8:8: text is 40001 characters; Slack allows at most 40000"}},
         {"webhook with two URL sources",
          "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "
          "1\nrun = \"x\"\n",

@@ -105,7 +105,9 @@ TEST_CASE("config: defaults of a task", "[config]") {
     CHECK(t.run_at_start);
     CHECK(t.reconnect);
     CHECK_FALSE(t.count.has_value());
-    CHECK_FALSE(t.max_retries.has_value());
+    CHECK(t.max_retries == 10U);  // retries end (SPEC 10.1)
+    CHECK_FALSE(t.on_error_first);
+    CHECK_FALSE(t.ping.has_value());
     CHECK(t.on_error == AfterError::continue_loop);
     CHECK(t.max_concurrent == 1U);
     CHECK(t.misfire == Misfire::skip);
@@ -296,15 +298,16 @@ then = "stop"
 
     const TaskConfig& backup = c.tasks[0];
     CHECK(backup.on_error == AfterError::continue_loop);
-    REQUIRE(backup.hooks.before_loop != nullptr);
-    CHECK(std::get<CommandAction>(backup.hooks.before_loop->action).shell == "echo starting");
-    REQUIRE(backup.hooks.after_loop != nullptr);
-    CHECK(backup.hooks.after_loop->timeout == Duration{5s});
-    REQUIRE(backup.hooks.on_success != nullptr);
-    const auto& success = std::get<WebhookAction>(backup.hooks.on_success->action);
+    REQUIRE(backup.hooks.get(HookKind::before_loop) != nullptr);
+    CHECK(std::get<CommandAction>(backup.hooks.get(HookKind::before_loop)->action).shell ==
+          "echo starting");
+    REQUIRE(backup.hooks.get(HookKind::after_loop) != nullptr);
+    CHECK(backup.hooks.get(HookKind::after_loop)->timeout == Duration{5s});
+    REQUIRE(backup.hooks.get(HookKind::on_success) != nullptr);
+    const auto& success = std::get<WebhookAction>(backup.hooks.get(HookKind::on_success)->action);
     CHECK(success.kind == WebhookKind::slack);
     CHECK(*success.json_body == nlohmann::json{{"text", "ok after {{duration}}"}});
-    CHECK(backup.hooks.on_success->timeout == Duration{30s});  // webhook default
+    CHECK(backup.hooks.get(HookKind::on_success)->timeout == Duration{30s});  // webhook default
 
     const TaskConfig& report = c.tasks[1];
     CHECK(report.timeout == Duration{30s});  // webhook default
@@ -313,8 +316,8 @@ then = "stop"
     CHECK(*post.json_body == nlohmann::json{{"text", "report {{loop}}"}});
     // The hook table form of on_error carries the policy in `then`.
     CHECK(report.on_error == AfterError::stop_loop);
-    REQUIRE(report.hooks.on_error != nullptr);
-    const auto& alert = std::get<WebhookAction>(report.hooks.on_error->action);
+    REQUIRE(report.hooks.get(HookKind::on_error) != nullptr);
+    const auto& alert = std::get<WebhookAction>(report.hooks.get(HookKind::on_error)->action);
     CHECK(alert.kind == WebhookKind::discord);  // inferred from the body keys: the URL is a secret
     CHECK(alert.json_body->at("content") == "failed (exit {{exit_code}}): {{output_tail}}");
 }

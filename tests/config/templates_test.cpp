@@ -22,7 +22,7 @@ TEST_CASE("placeholders: known names, hook-only names, typos", "[config][templat
     CHECK(messages("exit {{exit_code}}", TemplateScope::task) ==
           std::vector<std::string>{
               "5: placeholder {{exit_code}} is only available in hooks (on_error, "
-              "on_success, after_loop, before_loop)"});
+              "on_success, on_recover, after_loop, before_loop)"});
     CHECK(messages("{{lop}}", TemplateScope::task) ==
           std::vector<std::string>{"0: unknown placeholder {{lop}}; did you mean \"loop\"?"});
     CHECK(messages("a {{task", TemplateScope::task) ==

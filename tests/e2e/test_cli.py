@@ -91,11 +91,18 @@ class CheckTest(TasksrunTestCase):
             "/nonexistent.toml: cannot read the config file: No such file or directory\n"
             "/nonexistent.toml: 1 error; nothing was started\n")
 
+    def test_a_directory_given_as_config_says_so(self):
+        result = self.tasksrun("check", "-c", self.dir)
+        self.assertEqual(result.returncode, 78)
+        self.assertEqual(result.stderr,
+            f"{self.dir}: is a directory, not a config file; give the file itself "
+            f"({self.dir}/tasks.toml, say)\n{self.dir}: 1 error; nothing was started\n")
+
     def test_shipped_example_config_is_valid(self):
         result = self.tasksrun("check", "-c", os.path.join(SOURCE_DIR, "config", "tasks.toml"))
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "")
-        self.assertIn("5 tasks valid (2 disabled)", result.stdout)
+        self.assertIn("6 tasks valid (3 disabled)", result.stdout)
 
     def test_config_from_environment(self):
         path = self.write_config(SCHEDULES)
@@ -240,6 +247,26 @@ class CommandLineTest(TasksrunTestCase):
                 result = self.tasksrun(*args)
                 self.assertEqual(result.returncode, 0)
                 self.assertIn("Usage", result.stdout)
+
+    def test_history_of_an_unknown_task_is_a_usage_error(self):
+        path = self.write_config(f"""
+            [tasksrun]
+            state_dir = "{self.dir}/state"
+            [[task]]
+            name = "backup"
+            seconds = 1
+            run = "true"
+        """)
+        result = self.tasksrun("history", "-c", path, "bakup")
+        self.assertEqual(result.returncode, 64)
+        self.assertEqual(result.stderr,
+                         f'tasksrun history: no task named "bakup" in {path}; did you mean "backup"?\n')
+
+    def test_ctl_honours_the_global_control_socket(self):
+        socket_path = os.path.join(self.dir, "nobody-listens.sock")
+        result = self.tasksrun("--control-socket", socket_path, "ctl", "status")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(socket_path, result.stderr)
 
     def test_run_refuses_an_invalid_config(self):
         broken = self.write_config("[[task]]\n", name="broken.toml")

@@ -37,7 +37,12 @@ class LifecycleTest(TasksrunTestCase):
         gaps = [b - a for a, b in zip(times, times[1:])]
         self.assertTrue(all(0.1 < gap < 1.0 for gap in gaps), gaps)
         self.assertEqual(daemon.events("tick"),
-                         ["start", "before_loop"] + ["iteration_start", "iteration_end"] * 3 + ["after_loop", "finished"])
+                         ["start", "before_loop", "hook_start", "hook_end"]
+                         + ["iteration_start", "iteration_end"] * 3
+                         + ["after_loop", "hook_start", "hook_end", "finished"])
+        hooks = [(r["event"], r["hook"], r["loop"]) for r in daemon.records() if r.get("event", "").startswith("hook_")]
+        self.assertEqual(hooks, [("hook_start", "before_loop", 0), ("hook_end", "before_loop", 0),
+                                 ("hook_start", "after_loop", 3), ("hook_end", "after_loop", 3)])
 
     def test_a_zero_interval_runs_back_to_back(self):
         path = self.write_config("""
@@ -165,7 +170,10 @@ class FailureTest(TasksrunTestCase):
         daemon = Daemon(self, path)
         self.assertEqual(daemon.wait(timeout=20), 1)
         self.assertEqual(read_lines(out), ["after failed=1"])
-        self.assertEqual(daemon.events("guarded"), ["start", "before_loop", "error", "after_loop", "finished"])
+        self.assertEqual(daemon.events("guarded"), ["start", "before_loop", "hook_start", "hook_end", "error",
+                                                    "after_loop", "hook_start", "hook_end", "finished"])
+        failed_hook = [r for r in daemon.records() if r.get("event") == "hook_end" and r["hook"] == "before_loop"]
+        self.assertEqual((failed_hook[0]["class"], failed_hook[0]["level"]), ("exit:3", "warning"))
 
 
 class SignalTest(TasksrunTestCase):
@@ -183,7 +191,8 @@ class SignalTest(TasksrunTestCase):
         daemon.wait_for_event("slow", "iteration_start")
         self.assertEqual(daemon.stop(timeout=20), 0)
         self.assertEqual(read_lines(out), ["finished", "after cancelled=0"])
-        self.assertEqual(daemon.events("slow")[-4:], ["stop", "iteration_end", "after_loop", "finished"])
+        self.assertEqual(daemon.events("slow")[-6:],
+                         ["stop", "iteration_end", "after_loop", "hook_start", "hook_end", "finished"])
 
     def test_a_second_signal_cancels_and_leaves_no_process_behind(self):
         out = os.path.join(self.dir, "out.txt")

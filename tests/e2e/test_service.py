@@ -213,7 +213,7 @@ class ControlSocketTest(ServiceTestCase):
         # Between retries it waits in backoff; a retry attempt (exit 75, a millisecond) may be
         # running at the instant of the request.
         self.assertIn(tasks["flaky"]["state"], ("backoff", "running"))
-        self.assertEqual(tasks["flaky"]["last"]["outcome"], "failed")
+        self.assertEqual(tasks["flaky"]["last"]["outcome"], "retrying")
         self.assertEqual(tasks["flaky"]["last"]["class"], "exit:75")
         self.assertEqual(tasks["flaky"]["current_loop"], 0)  # a retry keeps the loop index
         for key in ("current_loop", "next_iteration", "is_running", "failed", "is_being_cancelled", "schedule", "last"):

@@ -159,6 +159,11 @@ content = "message from task {i}"
             for log_format in ("text", "json"):
                 with self.subTest(behaviour=behaviour, log_format=log_format):
                     os.environ["TEST_HOOK_URL"] = self.server.discord_url(behaviour, TOKEN)
+                    # The command cannot see $TEST_HOOK_URL (url_env variables are hidden from
+                    # commands), so it prints the URL from a file of its own.
+                    leak = os.path.join(self.dir, "leak.txt")
+                    with open(leak, "w") as f:
+                        f.write(os.environ["TEST_HOOK_URL"])
                     path = self.write_config(f"""
 [webhooks.team]
 url_env = "TEST_HOOK_URL"
@@ -175,7 +180,7 @@ content = "hi"
 name = "leaky"
 minutes = 10
 count = 1
-run = "echo the url is $TEST_HOOK_URL"
+run = "echo the url is $(cat {leak})"
 """)
                     result = self.tasksrun("--log-format", log_format, "--log-level", "trace", "-c", path, timeout=60)
                     self.assert_no_secret_in(result.stdout + result.stderr)

@@ -11,8 +11,13 @@ The first path segment after /webhooks/ chooses the behaviour (the rest is the t
   gone          404 {"message": "Unknown Webhook", "code": 10015}
   slow          answers after 3 s
   huge          200 with a 5 MB chunked body
+  down-long     503 with Retry-After: 600, always
+  retry-now     500 with Retry-After: 0, always
+Any other path (a health ping's, say) is answered 200 "OK" and recorded.
 Every request is recorded: method, path, query, headers, body and arrival time.
 """
+import email.parser
+import email.policy
 import json
 import sys
 import threading
@@ -25,12 +30,23 @@ LIMIT = 5
 
 
 class Recorded:
-    def __init__(self, method, path, query, headers, body):
-        self.method, self.path, self.query, self.headers, self.body = method, path, query, headers, body
+    def __init__(self, method, path, query, headers, raw):
+        self.method, self.path, self.query, self.headers, self.raw = method, path, query, headers, raw
+        self.body = raw.decode("utf-8", "replace")
         self.time = time.monotonic()
 
     def json(self):
+        """The JSON body: the request's own, or the payload_json part of a multipart one."""
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return json.loads(self.parts()["payload_json"][1])
         return json.loads(self.body)
+
+    def parts(self):
+        """A multipart/form-data body as {name: (filename, bytes)}, parsed by the email package."""
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + self.raw)
+        return {part.get_param("name", header="content-disposition"):
+                (part.get_filename(), part.get_payload(decode=True)) for part in message.iter_parts()}
 
 
 class WebhookServer:
@@ -105,12 +121,13 @@ class WebhookServer:
 
     def handle(self, handler):
         length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length).decode("utf-8", "replace") if length else ""
+        raw = handler.rfile.read(length) if length else b""
         url = urlsplit(handler.path)
         parts = url.path.split("/")
         webhook = parts[parts.index("webhooks") + 1] if "webhooks" in parts else url.path
         with self.lock:
-            self.requests.append(Recorded(handler.command, url.path, url.query, dict(handler.headers), body))
+            recorded = Recorded(handler.command, url.path, url.query, dict(handler.headers), raw)
+            self.requests.append(recorded)
             self.counts[webhook] = self.counts.get(webhook, 0) + 1
             count = self.counts[webhook]
         behaviour = webhook
@@ -129,6 +146,12 @@ class WebhookServer:
         if behaviour == "global-once" and count == 1:
             return self.reply(handler, 429, {"message": "You are being rate limited.", "retry_after": 0.75,
                                              "global": True}, {"X-RateLimit-Global": "true"})
+        if behaviour == "down-long":
+            return self.reply(handler, 503, {"message": "maintenance"}, {"Retry-After": "600"})
+        if behaviour == "retry-now":
+            return self.reply(handler, 500, {"message": "try again"}, {"Retry-After": "0"})
+        if "webhooks" not in parts:
+            return self.reply(handler, 200, "OK", {"Content-Type": "text/plain"})
         if behaviour == "huge":
             return self.reply_chunked(handler, 200, b"x" * (5 * 1024 * 1024))
         with self.lock:
@@ -145,7 +168,7 @@ class WebhookServer:
             return self.reply(handler, 429, {"message": "You are being rate limited.", "retry_after": retry_after,
                                              "global": False}, headers)
         if status == 200:
-            return self.reply(handler, 200, {"id": "1", "content": json.loads(body or "{}").get("content")}, headers)
+            return self.reply(handler, 200, {"id": "1", "content": recorded.json().get("content")}, headers)
         return self.reply(handler, 204, None, headers)
 
     def reply(self, handler, status, payload, headers=None):

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "support/temp_dir.hpp"
 #include "support/time.hpp"
@@ -27,14 +28,14 @@ TEST_CASE("state: the last fired slot survives closing and reopening", "[state]"
     const Instant slot = at("2025-03-02T09:00:00Z");
     {
         auto store = open_store(temp);
-        CHECK(store->last_fired_slots().empty());
+        CHECK(store->last_fired_slots().value().empty());
         REQUIRE(store->iteration_started("daily", 0, slot - 24h, slot - 24h, 1ms, true));
         REQUIRE(store->iteration_started("daily", 1, slot, slot + 2ms, 2ms, true));
         // A run-now run is history, not a slot.
         REQUIRE(store->iteration_started("daily", 2, slot + 1h, slot + 1h, 0ms, false));
     }
     auto store = open_store(temp);
-    const auto slots = store->last_fired_slots();
+    const auto slots = store->last_fired_slots().value();
     REQUIRE(slots.size() == 1);
     CHECK(slots.at("daily") == slot);
 }
@@ -44,13 +45,13 @@ TEST_CASE("state: a run is recorded at its start and completed at its end", "[st
     auto store = open_store(temp);
     const Instant t = at("2025-03-02T09:00:00Z");
     REQUIRE(store->iteration_started("backup", 0, t, t + 5ms, 5ms, true));
-    auto runs = store->history("backup", 10);
+    auto runs = store->history("backup", 10).value();
     REQUIRE(runs.size() == 1);
     CHECK(runs[0].outcome == "running");
     CHECK_FALSE(runs[0].duration.has_value());
 
     REQUIRE(store->iteration_ended("backup", 0, 2, "failed", "exit:3", "exit status 3", 1500ms));
-    runs = store->history(std::nullopt, 10);
+    runs = store->history(std::nullopt, 10).value();
     REQUIRE(runs.size() == 1);
     CHECK(runs[0].task == "backup");
     CHECK(runs[0].scheduled == t);
@@ -68,7 +69,7 @@ TEST_CASE("state: runs left running by a dead daemon read interrupted", "[state]
     const Instant t = at("2025-03-02T09:00:00Z");
     { REQUIRE(open_store(temp)->iteration_started("backup", 0, t, t, 0ms, true)); }
     auto store = open_store(temp);
-    CHECK(store->history("backup", 1).at(0).outcome == "interrupted");
+    CHECK(store->history("backup", 1).value().at(0).outcome == "interrupted");
 }
 
 TEST_CASE("state: history is newest first, per task, and bounded", "[state]") {
@@ -79,13 +80,13 @@ TEST_CASE("state: history is newest first, per task, and bounded", "[state]") {
         REQUIRE(store->iteration_started("often", i, t + i * 1s, t + i * 1s, 0ms, true));
     }
     REQUIRE(store->iteration_started("rare", 0, t, t, 0ms, true));
-    const auto often = store->history("often", 100000);
+    const auto often = store->history("often", 100000).value();
     CHECK(often.size() == kHistoryPerTask);
     CHECK(often.front().loop == kHistoryPerTask + 4);
     CHECK(often.back().loop == 5);
-    CHECK(store->history("rare", 10).size() == 1);
-    CHECK(store->history(std::nullopt, 3).size() == 3);
-    CHECK(store->history(std::nullopt, 3).front().task == "rare");
+    CHECK(store->history("rare", 10).value().size() == 1);
+    CHECK(store->history(std::nullopt, 3).value().size() == 3);
+    CHECK(store->history(std::nullopt, 3).value().front().task == "rare");
 }
 
 TEST_CASE("state: one directory is locked by one daemon and belongs to one config", "[state]") {
@@ -111,7 +112,27 @@ TEST_CASE("state: a reader needs no lock and a database to exist", "[state]") {
     REQUIRE(writer->iteration_started("x", 0, t, t, 0ms, true));
     auto reader = StateStore::open_read_only(temp.dir());
     REQUIRE(reader.has_value());
-    CHECK((*reader)->history("x", 5).size() == 1);
+    CHECK((*reader)->history("x", 5).value().size() == 1);
+}
+
+TEST_CASE("state: a file that is not a database is an error, not an empty answer", "[state]") {
+    TempDir temp;
+    std::filesystem::create_directory(temp.dir());
+    {
+        std::ofstream garbage(temp.dir() + "/state.db", std::ios::binary);
+        garbage << std::string(8192, '\x5a');
+        REQUIRE(garbage.good());
+    }
+    auto writer = StateStore::open(temp.dir(), "/etc/a.toml");
+    REQUIRE_FALSE(writer.has_value());
+    CHECK_THAT(writer.error(), Catch::Contains("not a database"));
+    auto reader = StateStore::open_read_only(temp.dir());
+    REQUIRE(reader.has_value());  // opening is lazy; the first read finds out
+    const auto runs = (*reader)->history(std::nullopt, 5);
+    REQUIRE_FALSE(runs.has_value());
+    CHECK_THAT(runs.error(), Catch::Contains("not a database"));
+    const auto slots = (*reader)->last_fired_slots();
+    REQUIRE_FALSE(slots.has_value());
 }
 
 TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]") {
@@ -119,16 +140,21 @@ TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]")
     const Instant started = at("2025-03-02T09:00:00Z");
     {
         auto store = open_store(temp);
-        CHECK_FALSE(store->last_reboot_start("boot").has_value());
+        const auto none = store->last_reboot_start("boot");
+        REQUIRE(none.has_value());
+        CHECK_FALSE(none->has_value());
         REQUIRE(store->record_reboot_start("boot", "8a1e-first", started - 24h));
         REQUIRE(store->record_reboot_start("boot", "77c2-second", started));
     }
     auto store = open_store(temp);
     const auto last = store->last_reboot_start("boot");
     REQUIRE(last.has_value());
-    CHECK(last->boot_id == "77c2-second");
-    CHECK(last->started == started);
-    CHECK_FALSE(store->last_reboot_start("other").has_value());
+    REQUIRE(last->has_value());
+    CHECK((*last)->boot_id == "77c2-second");
+    CHECK((*last)->started == started);
+    const auto other = store->last_reboot_start("other");
+    REQUIRE(other.has_value());
+    CHECK_FALSE(other->has_value());
 }
 
 }  // namespace
