@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "log/logger.hpp"
-#include "runtime/clock.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {
@@ -27,10 +26,10 @@ RebootDecision decide_reboot_start(StateStore& store, std::string_view task,
 }
 
 std::optional<Instant> reboot_resume_point(StateStore* store, Logger& logger, std::string_view task,
-                                           std::optional<Instant> handed_over) {
+                                           std::optional<Instant> handed_over, Instant now) {
     const auto boot_id = store != nullptr ? read_boot_id() : std::nullopt;
     if (!boot_id) return handed_over;
-    const RebootDecision decision = decide_reboot_start(*store, task, *boot_id, wall_clock_now());
+    const RebootDecision decision = decide_reboot_start(*store, task, *boot_id, now);
     if (decision.error) {
         logger.message(LogLevel::warn,
                        "@reboot: the state database failed, so this boot's starts may not be "

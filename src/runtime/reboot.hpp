@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
@@ -32,10 +32,10 @@ struct RebootDecision {
 RebootDecision decide_reboot_start(StateStore& store, std::string_view task,
                                    std::string_view boot_id, Instant now);
 
-// The decision for a starting runner. Without a store, or without a readable boot id, only a
-// loop that a reload replaced hands over a start (`handed_over`): the task runs once per start
-// of its loop otherwise. Logs a failed write as a warning.
+// The decision for a runner starting at `now`. Without a store, or without a readable boot id,
+// only a loop that a reload replaced hands over a start (`handed_over`): the task runs once per
+// start of its loop otherwise. Logs a failed read or write as a warning.
 std::optional<Instant> reboot_resume_point(StateStore* store, Logger& logger, std::string_view task,
-                                           std::optional<Instant> handed_over);
+                                           std::optional<Instant> handed_over, Instant now);
 
 }  // namespace tasksrun

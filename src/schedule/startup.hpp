@@ -3,7 +3,7 @@
 // Whether a start counts (once per boot when state persists) is the runtime's decision.
 #include <optional>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

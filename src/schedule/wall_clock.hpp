@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "schedule/cron.hpp"
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 #include "schedule/times_of_day.hpp"
 #include "schedule/zone.hpp"
 

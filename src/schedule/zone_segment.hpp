@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
