@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/temp_dir.hpp"
 #include "support/time.hpp"
 
 namespace tasksrun {
@@ -13,16 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::at;
 
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char name[] = "/tmp/tasksrun-state-XXXXXX";
-        path = mkdtemp(name);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string dir() const { return (path / "state").string(); }
-};
+using test::TempDir;
 
 std::unique_ptr<StateStore> open_store(const TempDir& temp,
                                        const std::string& config = "/etc/a.toml") {
@@ -141,6 +133,28 @@ TEST_CASE("state: a file that is not a database is an error, not an empty answer
     CHECK_THAT(runs.error(), Catch::Contains("not a database"));
     const auto slots = (*reader)->last_fired_slots();
     REQUIRE_FALSE(slots.has_value());
+}
+
+TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]") {
+    TempDir temp;
+    const Instant started = at("2025-03-02T09:00:00Z");
+    {
+        auto store = open_store(temp);
+        const auto none = store->last_reboot_start("boot");
+        REQUIRE(none.has_value());
+        CHECK_FALSE(none->has_value());
+        REQUIRE(store->record_reboot_start("boot", "8a1e-first", started - 24h));
+        REQUIRE(store->record_reboot_start("boot", "77c2-second", started));
+    }
+    auto store = open_store(temp);
+    const auto last = store->last_reboot_start("boot");
+    REQUIRE(last.has_value());
+    REQUIRE(last->has_value());
+    CHECK((*last)->boot_id == "77c2-second");
+    CHECK((*last)->started == started);
+    const auto other = store->last_reboot_start("other");
+    REQUIRE(other.has_value());
+    CHECK_FALSE(other->has_value());
 }
 
 }  // namespace
