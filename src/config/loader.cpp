@@ -360,6 +360,17 @@ std::optional<ConfigBuilder::TimeEntry> ConfigBuilder::parse_time_entry(const to
                           std::string(type_name(entry)));
         return std::nullopt;
     }
+    if (const auto* text = entry.as_string(); text && hour < 0) {
+        // "9:00": the everyday way to write it, one digit short of the format.
+        static const std::regex kOneDigitHour(R"((\d):(\d\d)((?::\d\d)?(?: +\S+)?))");
+        std::smatch parts;
+        if (std::regex_match(text->get(), parts, kOneDigitHour)) {
+            reader_.error(entry, "\"time\" entry \"" + text->get() +
+                                     "\" needs two digits for the hour: write \"0" +
+                                     text->get() + "\"");
+            return std::nullopt;
+        }
+    }
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
         reader_.error(entry,
                       "\"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "schedule/cron.hpp"
+#include "util/suggest.hpp"
 
 namespace tasksrun {
 namespace {
@@ -190,7 +191,8 @@ class FieldParser {
             for (std::size_t i = 0; i < spec_.names.size(); ++i) {
                 if (spec_.names[i] == text) return spec_.min + static_cast<unsigned>(i);
             }
-            return error(at, "unknown name " + written(text));
+            return error(at, "unknown name " + written(text) +
+                                 did_you_mean(closest_match(text, spec_.names)));
         }
         const auto parsed = number(text);
         if (!parsed) return error(at, written(text) + " is not a number");

@@ -91,8 +91,7 @@ std::vector<BadConfig> corpus() {
          "[[task]]\nname = \"t\"\ntime = [\"10:00\", \"24:00\", \"9:00\"]\nrun = \"x\"\n",
          {"t.toml:3:18: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
           "(00:00 to 23:59:59), optionally followed by a zone (\"09:00 Europe/Berlin\")",
-          "t.toml:3:27: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
-          "(00:00 to 23:59:59), optionally followed by a zone (\"09:00 Europe/Berlin\")"}},
+          "t.toml:3:27: \"time\" entry \"9:00\" needs two digits for the hour: write \"09:00\""}},
         {"unknown zone in a time entry, pointed at the zone",
          "[[task]]\nname = \"t\"\ntime = [\"09:00\", \"09:00 Europe/Berln\"]\nrun = \"x\"\n",
          {"t.toml:3:25: unknown time zone \"Europe/Berln\"; did you mean \"Europe/Berlin\"?"}},
@@ -270,6 +269,11 @@ std::vector<BadConfig> corpus() {
          "1\nwebhook = \"s\"\ntext = \"" +
              std::string(40001, 'x') + "\"\n",
          {"t.toml:8:8: text is 40001 characters; Slack allows at most 40000"}},
+        {"a time of day with a one-digit hour",
+         "[[task]]\nname = \"t\"\ntime = [\"9:00\", \"7:30 Europe/Berlin\"]\nrun = \"x\"\n",
+         {"t.toml:3:9: \"time\" entry \"9:00\" needs two digits for the hour: write \"09:00\"",
+          "t.toml:3:17: \"time\" entry \"7:30 Europe/Berlin\" needs two digits for the hour: "
+          "write \"07:30 Europe/Berlin\""}},
         {"webhook with two URL sources",
          "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "
          "1\nrun = \"x\"\n",

@@ -404,6 +404,8 @@ TEST_CASE("cron: malformed expressions say what and where", "[schedule][cron]") 
         {"0 0 * * 8", "day-of-week field: 8 is out of range 0-7", 8},
         {"0 0 * FOO *", "month field: unknown name \"FOO\"", 6},
         {"0 0 * * MON-FOO", "day-of-week field: unknown name \"FOO\"", 12},
+        {"0 9 * * MON-FRY", "day-of-week field: unknown name \"FRY\"; did you mean \"FRI\"?", 12},
+        {"0 9 * JUNE *", "month field: unknown name \"JUNE\"; did you mean \"JUN\"?", 6},
         {"*/0 * * * *", "minute field: step \"0\" must be a positive number", 2},
         {"1,,2 * * * *", "minute field: empty list item", 2},
         {"x * * * *", "minute field: \"x\" is not a number", 0},
