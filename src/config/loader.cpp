@@ -634,7 +634,7 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
                           "on_recover hooks have one");
             ok = false;
         }
-        hooks.set(kind, std::make_shared<const Hook>(std::move(hook)));
+        hooks.set(kind, std::move(hook));
     }
     if (!ok) return std::nullopt;
     return hooks;

@@ -32,6 +32,22 @@ std::string_view to_string(HookKind kind) {
     return "on_recover";
 }
 
+std::string_view Loop::describe(EndReason reason) {
+    switch (reason) {
+        case EndReason::stopped:
+            return "stopped";
+        case EndReason::count:
+            return "count reached";
+        case EndReason::no_slots:
+            return "no further slots";
+        case EndReason::error_policy:
+            return "stopped by an unhandled failure (on_error = \"stop\")";
+        case EndReason::before_loop:
+            break;
+    }
+    return "before_loop hook failed";
+}
+
 std::string_view to_string(LifecycleEvent event) {
     static constexpr std::string_view kNames[] = {
         "start",   "before_loop", "iteration_start", "iteration_end",    "retry",
@@ -197,7 +213,7 @@ bool Loop::start(const Now& now, Commands& out, std::optional<Instant> last_fire
     before_loop_in_backoff_ = false;
     failed_in_a_row_ = 0;
     down_since_.reset();
-    end_reason_.clear();
+    end_reason_ = EndReason::stopped;
     stopping_ = dropping_retries_ = cancelling_ = failed_ = false;
     backoff_.reset();
     log(out, {.event = LifecycleEvent::start,
@@ -285,7 +301,7 @@ void Loop::arm_slot(std::optional<SlotTime> slot, const Now& now, Commands& out)
     next_slot_ = slot;
     if (!slot) {
         // Nothing will ever fire again (a wall-clock schedule past the tz library's range).
-        end_reason_ = "no further slots";
+        end_reason_ = EndReason::no_slots;
         request_end(now, out, false);
         maybe_end(now, out);
         return;
@@ -416,7 +432,7 @@ void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands
     // `count` counts iterations started, so that overlapping ones cannot run past it; the last
     // ones still finish, retries included.
     if (on_schedule && settings_.count && ++started_on_schedule_ >= *settings_.count) {
-        end_reason_ = "count reached";
+        end_reason_ = EndReason::count;
         request_end(now, out, false);
     }
 }
@@ -543,7 +559,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
     }
     if (settings_.stop_on_error) {
         failed_ = true;
-        end_reason_ = "stopped by an unhandled failure (on_error = \"stop\")";
+        end_reason_ = EndReason::error_policy;
         request_end(now, out, true);
     }
     after_iteration(now, out);
@@ -622,11 +638,9 @@ void Loop::end_loop(const Now& now, Commands& out) {
 
 void Loop::finish(const Now& now, Commands& out) {
     phase_ = failed_ ? Phase::failed : Phase::finished;
-    std::string reason = end_reason_;
-    if (cancelling_) reason = "cancelled";
     log(out, {.event = LifecycleEvent::finished,
               .loop = current_loop(),
-              .message = reason.empty() ? "stopped" : reason});
+              .message = std::string(cancelling_ ? "cancelled" : describe(end_reason_))});
     cancelling_ = false;
     if (restart_pending_) {
         restart_pending_ = false;
@@ -638,7 +652,7 @@ void Loop::stop(const Now& now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (dropping_retries_) return;  // already stopping; `count` alone lets retries finish
     log(out, {.event = LifecycleEvent::stop, .loop = current_loop()});
-    end_reason_ = "stopped";
+    end_reason_ = EndReason::stopped;
     request_end(now, out, true);
     if (phase_ == Phase::before_loop && before_loop_in_backoff_) {
         // before_loop waits to retry: nothing runs, so the loop ends now.
@@ -738,7 +752,7 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, const Now& now, 
                   outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
               .message = std::move(message)});
     failed_ = true;
-    end_reason_ = "before_loop hook failed";
+    end_reason_ = EndReason::before_loop;
     stopping_ = true;
     end_loop(now, out);
 }

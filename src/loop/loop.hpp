@@ -9,7 +9,6 @@
 // instants, recomputed from the wall clock as it is. Every slot is also reported as a wall-clock
 // label ("scheduled"), the instant it corresponds to when the iteration starts.
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <random>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "loop/backoff.hpp"
 #include "loop/events.hpp"
 #include "schedule/schedule.hpp"
+#include "util/flat_map.hpp"
 
 namespace tasksrun {
 
@@ -180,7 +180,7 @@ class Loop {
     std::optional<Instant> last_scheduled_ = std::nullopt;
     std::optional<SlotTime> last_scheduled_slot_ = std::nullopt;  // the same, on the slot clock
     std::optional<SlotTime> pending_late_ = std::nullopt;  // a missed slot to run once, late
-    std::map<std::uint64_t, Flight> flights_;
+    FlatMap<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t started_on_schedule_ = 0;  // what `count` counts
     std::uint64_t before_loop_retries_ = 0;
@@ -189,7 +189,10 @@ class Loop {
     // and on_recover; reset by a success and by start.
     std::uint64_t failed_in_a_row_ = 0;
     std::optional<Instant> down_since_ = std::nullopt;
-    std::string end_reason_ = {};
+    // Why the loop ends, for its `finished` line.
+    enum class EndReason : std::uint8_t { stopped, count, no_slots, error_policy, before_loop };
+    static std::string_view describe(EndReason reason);
+    EndReason end_reason_ = EndReason::stopped;
 
     bool stopping_ = false;
     bool dropping_retries_ = false;  // stopping for a stop (not for count): no retry starts

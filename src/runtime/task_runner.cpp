@@ -274,7 +274,7 @@ void TaskRunner::run_next_hook() {
         if (!hook_) run_next_hook();
         after_event();
     };
-    hook_.emplace(HookRun{kind, Running{nullptr, env().now().mono, generation_}});
+    hook_ = std::make_unique<HookRun>(HookRun{kind, Running{nullptr, env().now().mono, generation_}});
     hook_->running.run = env().launch(hook.action, context, std::move(done));
 }
 

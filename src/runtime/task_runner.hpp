@@ -16,6 +16,7 @@
 #include "loop/loop.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/runtime_env.hpp"
+#include "util/flat_map.hpp"
 
 namespace tasksrun {
 
@@ -121,12 +122,12 @@ class TaskRunner {
     const TaskConfig* task_;
     Loop loop_;
     SettleListener* const listener_;
-    std::map<std::pair<int, std::uint64_t>, EventSource> timers_;
-    std::map<std::uint64_t, Running> attempts_;
+    FlatMap<std::pair<int, std::uint64_t>, EventSource> timers_;
+    FlatMap<std::uint64_t, Running> attempts_;
     // A vector, not a deque: a deque allocates ~600 bytes up front, in every task, for a queue
     // that is nearly always empty.
     std::vector<RunHook> hook_queue_;
-    std::optional<HookRun> hook_;
+    std::unique_ptr<HookRun> hook_;  // a pointer: 8 bytes in each idle task
     std::unique_ptr<LastRun> last_run_;  // a pointer: most idle tasks never need one
     std::uint32_t pings_in_flight_ = 0;
 };

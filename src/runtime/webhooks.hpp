@@ -44,9 +44,7 @@ void for_each_webhook_action(const TaskConfig& task, Visit visit, EndpointUse us
     };
     one(task.action);
     if (!use.hooks) return;
-    for (const auto& hook : task.hooks.by_kind) {
-        if (hook) one(hook->action);
-    }
+    task.hooks.for_each([&](const Hook& hook) { one(hook.action); });
 }
 
 // The endpoints that the given tasks use, with `redactor` (which learns their secrets). Each error
