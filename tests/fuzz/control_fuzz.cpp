@@ -8,13 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "actions/pinger.hpp"
-#include "actions/webhook_sender.hpp"
 #include "config/loader.hpp"
 #include "log/logger.hpp"
 #include "runtime/control_commands.hpp"
 #include "runtime/control_server.hpp"
 #include "runtime/event_loop.hpp"
+#include "runtime/event_loop_env.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/task_runner.hpp"
 
@@ -52,8 +51,8 @@ run = "true"
 struct Daemonish {
     EventLoop events;
     Logger logger{LogFormat::json, LogLevel::error};
-    WebhookSender webhooks{events, logger};
-    Pinger pinger{events, logger};
+    EventLoopEnv env{events, logger, "fuzz"};
+    const TaskServices services{.env = env, .logger = logger, .store = nullptr, .send_pings = false};
     std::shared_ptr<const Generation> generation;
     std::vector<std::unique_ptr<TaskRunner>> runners;
     TaskIndex index;
@@ -62,13 +61,13 @@ struct Daemonish {
         block_child_signals();
         LoadResult loaded = parse_config(kConfig, "fuzz.toml");
         if (!loaded.config) std::abort();
-        const SharedServices shared{events, logger, webhooks, pinger, "fuzz", nullptr};
         generation = std::make_shared<const Generation>(std::move(*loaded.config),
-                                                        ResolvedEndpoints{}, shared);
+                                                        ResolvedEndpoints{});
         std::vector<TaskRunner*> listed;
         std::uint64_t seed = 1;
         for (const TaskConfig& task : generation->config.tasks) {
-            runners.push_back(std::make_unique<TaskRunner>(generation, task, seed++, nullptr));
+            runners.push_back(std::make_unique<TaskRunner>(services, generation, task,
+                                                           loop_settings(task), seed++, nullptr));
             if (task.name != "stopped") runners.back()->start();
             listed.push_back(runners.back().get());
         }
