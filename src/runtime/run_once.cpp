@@ -43,7 +43,10 @@ class OneShot final : private SettleListener {
         runner_ = std::make_unique<TaskRunner>(services_, std::move(generation), task,
                                                run_once_settings(task, with_hooks), 1, listener);
         runner_->start();
-        events_.run();
+        if (const auto ran = events_.run(); !ran) {
+            services_.logger.message(LogLevel::error, "tasksrun must stop: " + ran.error());
+            return false;
+        }
         const LastRun* last = runner_->last_run();
         return last != nullptr && last->outcome == "ok";
     }
