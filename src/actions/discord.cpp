@@ -92,7 +92,7 @@ TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_
 }
 
 DiscordRateLimiter::Decision DiscordRateLimiter::may_send(const std::string& key,
-                                                          Instant now) const {
+                                                          MonoInstant now) const {
     using Kind = Decision::Kind;
     if (global_blocked_until_ > now) return {Kind::wait_until, global_blocked_until_};
     const auto it = buckets_.find(key);
@@ -114,7 +114,7 @@ void DiscordRateLimiter::sent(const std::string& key) {
 }
 
 void DiscordRateLimiter::answered(const std::string& key, const RateLimitHeaders& headers,
-                                  Instant now) {
+                                  MonoInstant now) {
     Bucket& bucket = buckets_[key];
     if (bucket.in_flight > 0) --bucket.in_flight;
     if (!headers.remaining || !headers.reset_after) return;
@@ -129,7 +129,7 @@ void DiscordRateLimiter::answered(const std::string& key, const RateLimitHeaders
 }
 
 void DiscordRateLimiter::limited(const std::string& key, Duration retry_after, bool global,
-                                 Instant now) {
+                                 MonoInstant now) {
     Bucket& bucket = buckets_[key];
     if (bucket.in_flight > 0) --bucket.in_flight;
     bucket.blocked_until = now + retry_after;

@@ -42,20 +42,22 @@ struct TooManyRequests {
 // the next usable source is used, else retry_after stays nullopt.
 TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_view body);
 
-// Per-webhook buckets, shared by every task that posts to the same webhook.
+// Per-webhook buckets, shared by every task that posts to the same webhook. Its time is the
+// monotonic clock: every limit is a wait ("reset after", "retry after"), which a step of the wall
+// clock must not lengthen or shorten.
 class DiscordRateLimiter {
   public:
     struct Decision {
         enum class Kind { send, wait_until, wait_for_answer } kind;
-        Instant at{};  // for wait_until
+        MonoInstant at{};  // for wait_until
     };
 
-    Decision may_send(const std::string& key, Instant now) const;
+    Decision may_send(const std::string& key, MonoInstant now) const;
     void sent(const std::string& key);
     // A response other than 429 arrived (success or not).
-    void answered(const std::string& key, const RateLimitHeaders& headers, Instant now);
+    void answered(const std::string& key, const RateLimitHeaders& headers, MonoInstant now);
     // A 429 arrived: nothing goes to this webhook (or, if global, to any) until `retry_after`.
-    void limited(const std::string& key, Duration retry_after, bool global, Instant now);
+    void limited(const std::string& key, Duration retry_after, bool global, MonoInstant now);
     // The request ended without an answer (network error, timeout, cancel).
     void abandoned(const std::string& key);
 
@@ -63,12 +65,12 @@ class DiscordRateLimiter {
     struct Bucket {
         std::optional<int> limit;
         std::optional<int> remaining;
-        Instant reset_at{};
-        Instant blocked_until{};
+        MonoInstant reset_at{};
+        MonoInstant blocked_until{};
         int in_flight = 0;
     };
     std::unordered_map<std::string, Bucket> buckets_;
-    Instant global_blocked_until_{};
+    MonoInstant global_blocked_until_{};
 };
 
 }  // namespace tasksrun

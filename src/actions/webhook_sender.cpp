@@ -88,11 +88,11 @@ std::unique_ptr<ActionRun> WebhookSender::send(WebhookSend send, Done done) {
 void WebhookSender::pump(const std::string& key) {
     auto& queue = queues_[key];
     while (!queue.empty()) {
-        const auto decision = limiter_.may_send(key, wall_clock_now());
+        const auto decision = limiter_.may_send(key, boot_clock_now());
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_for_answer) return;
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_until) {
             wake_timers_[key] =
-                events_.elapsed_timer(decision.at - wall_clock_now(), [this, key] { pump(key); });
+                events_.timer(decision.at, [this, key] { pump(key); });
             return;
         }
         const Id id = queue.front();
@@ -146,7 +146,7 @@ void WebhookSender::transmit(Id id) {
 Outcome WebhookSender::classify(const Pending& pending, const HttpResponse& response) {
     const ResolvedWebhook& webhook = *pending.send.webhook;
     const std::string& key = pending.bucket_key;
-    const Instant now = wall_clock_now();
+    const MonoInstant now = boot_clock_now();
     if (response.error != CURLE_OK) {
         if (!key.empty()) limiter_.abandoned(key);
         if (response.error == CURLE_OPERATION_TIMEDOUT) {

@@ -9,7 +9,8 @@ namespace {
 using namespace std::chrono_literals;
 using Kind = DiscordRateLimiter::Decision::Kind;
 
-const Instant kT0{std::chrono::seconds{1'700'000'000}};
+// The limiter runs on the monotonic clock: waits, not wall-clock times.
+const MonoInstant kT0{std::chrono::seconds{1'700'000}};
 
 TEST_CASE("Discord URLs are rewritten to API v10 with their query parameters",
           "[actions][discord]") {
@@ -145,6 +146,63 @@ TEST_CASE("rate limiter: a late answer from earlier in the window cannot raise w
     limiter.sent(hook);
     limiter.answered(hook, {.limit = 5, .remaining = 4, .reset_after = Duration{2s}}, kT0 + 2200ms);
     CHECK(limiter.may_send(hook, kT0 + 2300ms).kind == Kind::send);
+}
+
+// Discord's bucket as the e2e imitation serves it: 5 requests per 2 s window, the window
+// opening with its first request and resetting whole; a request over the limit gets a 429.
+class BucketServer {
+  public:
+    // Answers a request that arrives at `now`: the headers, or nullopt for a 429.
+    std::optional<RateLimitHeaders> answer(MonoInstant now) {
+        if (!opened_ || now - *opened_ >= kWindow) {
+            opened_ = now;
+            used_ = 0;
+        }
+        const Duration reset_after = kWindow - (now - *opened_);
+        if (used_ == kLimit) return std::nullopt;
+        ++used_;
+        return RateLimitHeaders{.limit = kLimit, .remaining = kLimit - used_,
+                                .reset_after = reset_after};
+    }
+
+  private:
+    static constexpr int kLimit = 5;
+    static constexpr Duration kWindow = std::chrono::seconds{2};
+    std::optional<MonoInstant> opened_;
+    int used_ = 0;
+};
+
+TEST_CASE("rate limiter: twenty tasks sharing a webhook pace themselves without a 429",
+          "[actions][discord]") {
+    // Each task wants to post every second for 7 s; answers take 20 ms. The limiter decides
+    // when each request may go, as WebhookSender asks it.
+    DiscordRateLimiter limiter;
+    BucketServer server;
+    const std::string hook = "shared";
+    std::vector<MonoInstant> due;  // when each waiting request became due
+    for (int second = 0; second < 7; ++second) {
+        for (int task = 0; task < 20; ++task) due.push_back(kT0 + std::chrono::seconds{second});
+    }
+    std::size_t sent = 0;
+    std::size_t refused = 0;
+    std::size_t next = 0;  // requests are sent in the order they became due
+    for (MonoInstant now = kT0; now < kT0 + 7s; now += 10ms) {
+        while (next < due.size() && due[next] <= now) {
+            const auto decision = limiter.may_send(hook, now);
+            if (decision.kind != DiscordRateLimiter::Decision::Kind::send) break;
+            limiter.sent(hook);
+            if (const auto headers = server.answer(now)) {
+                limiter.answered(hook, *headers, now + 20ms);
+                ++sent;
+            } else {
+                limiter.limited(hook, 1s, false, now + 20ms);
+                ++refused;
+            }
+            ++next;
+        }
+    }
+    CHECK(refused == 0);
+    CHECK(sent >= 15);  // 5 per 2 s window over 7 s, the last window partly
 }
 
 }  // namespace
