@@ -73,7 +73,8 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
       pinger_(events_, logger),
       store_(std::move(options.store)),
       redactor_(std::move(options.redactor)),
-      shared_{events_, logger, webhooks_, pinger_, host_name(), store_.get()},
+      metrics_(config.settings.http ? std::make_unique<MetricsRegistry>() : nullptr),
+      shared_{events_, logger, webhooks_, pinger_, host_name(), store_.get(), metrics_.get()},
       generation_(
           std::make_shared<const Generation>(std::move(config), std::move(endpoints), shared_)) {
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
@@ -85,6 +86,7 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
         if (!server) throw std::runtime_error(server.error());
         control_ = std::move(*server);
     }
+    if (metrics_) start_observing();
     block_child_signals();
     std::signal(SIGPIPE, SIG_IGN);
     for (const int signal : {SIGTERM, SIGINT}) {
@@ -129,6 +131,10 @@ int Daemon::run() {
                         "while tasksrun is down go unnoticed and `tasksrun history` is empty");
     }
     if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
+    if (status_server_) {
+        logger_.message(LogLevel::info,
+                        "http: /metrics, /healthz and / on " + status_server_->where());
+    }
     const auto stored = stored_slots();
     {
         const Batch batch(*this);
@@ -214,6 +220,7 @@ void Daemon::reload() {
     if (!resolved) {
         logger_.message(LogLevel::error,
                         "reload refused: the new config is not valid; the running one stays");
+        if (shared_.observer != nullptr) shared_.observer->config_reloaded(false);
         service_manager::ready(status_line());
         return;
     }
@@ -221,10 +228,13 @@ void Daemon::reload() {
         logger_.message(LogLevel::warn,
                         "reload: state_dir changes take effect when tasksrun restarts");
     }
+    if (loaded.config->settings.http != generation_->config.settings.http)
+        logger_.message(LogLevel::warn, "reload: http changes take effect when tasksrun restarts");
     redactor_ = redactor;
     logger_.set_redactor(std::move(redactor));
     apply(std::make_shared<const Generation>(std::move(*loaded.config), std::move(*resolved),
                                              shared_));
+    if (shared_.observer != nullptr) shared_.observer->config_reloaded(true);
     logger_.message(LogLevel::info,
                     "reload applied in " + milliseconds_text(wall_clock_now() - began));
     // The replaced config's memory is free now, but malloc would keep it from the system.
@@ -371,6 +381,46 @@ std::string Daemon::status_line() const {
             format_utc(std::chrono::floor<std::chrono::seconds>(*soonest->loop().next_iteration()));
     }
     return line;
+}
+
+// --- Observability: /metrics, /healthz and the status page (src/observe, src/http) ---
+
+void Daemon::start_observing() {
+    webhooks_.set_observer(metrics_.get());
+    if (store_) {
+        auto successes = store_->last_successes();
+        if (successes) {
+            metrics_->seed_last_successes(*successes);
+        } else {
+            logger_.message(LogLevel::error, successes.error() + "; /metrics starts without the "
+                                                                 "last successes it remembers");
+        }
+    }
+    auto server = StatusServer::listen(events_, logger_, *generation_->config.settings.http,
+                                       *metrics_, *this);
+    if (!server) throw std::runtime_error(server.error());
+    status_server_ = std::move(*server);
+}
+
+DaemonSnapshot Daemon::snapshot() const {
+    DaemonSnapshot snapshot{.now = wall_clock_now(), .stopping = stopping()};
+    snapshot.tasks.reserve(tasks_.size());
+    for (const Slot& slot : tasks_) snapshot.tasks.push_back(slot.runner->snapshot());
+    for (const auto& [name, webhook] : generation_->config.webhooks)
+        snapshot.webhooks.push_back(name);
+    return snapshot;
+}
+
+PageHistory Daemon::recent_runs(Instant since) const {
+    if (!store_) {
+        return {.unavailable = "no state_dir and no $STATE_DIRECTORY, so runs are not recorded"};
+    }
+    auto runs = store_->runs_since(since);
+    if (!runs) {
+        logger_.message(LogLevel::error, "status page: " + runs.error());
+        return {.unavailable = "the state database could not be read (the log says why)"};
+    }
+    return {.runs = std::move(*runs)};
 }
 
 void Daemon::refresh_status() {

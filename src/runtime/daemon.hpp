@@ -2,7 +2,8 @@
 // The foreground daemon: one TaskRunner per enabled task on one event loop, and the signals of
 // SPEC 4.2: SIGTERM/SIGINT stop every loop gracefully (past shutdown_timeout, or on a second
 // signal, running actions are cancelled); SIGHUP reloads the config by difference (SPEC 6).
-// Optionally serves the control socket and records runs in the state store.
+// Optionally serves the control socket, records runs in the state store, and serves /metrics,
+// /healthz and the status page ([tasksrun] http).
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,7 +12,9 @@
 
 #include "actions/webhook_sender.hpp"
 #include "config/config.hpp"
+#include "http/status_server.hpp"
 #include "log/logger.hpp"
+#include "observe/metrics_registry.hpp"
 #include "runtime/control_commands.hpp"
 #include "runtime/control_server.hpp"
 #include "runtime/event_loop.hpp"
@@ -34,7 +37,7 @@ struct DaemonOptions {
     std::shared_ptr<const Redactor> redactor;
 };
 
-class Daemon final : private SettleListener {
+class Daemon final : private SettleListener, private StatusSource {
   public:
     // Precondition: `endpoints` holds every endpoint the enabled tasks use (resolve_endpoints).
     // Throws std::runtime_error if the control socket cannot be set up (one in use, say).
@@ -81,6 +84,11 @@ class Daemon final : private SettleListener {
     void rebuild_index();
     std::string status_line() const;
     void refresh_status();
+    // Observability ([tasksrun] http): the registry is told of runs, the listener opened.
+    void start_observing();
+    DaemonSnapshot snapshot() const override;
+    bool stopping() const override { return stop_signals_ > 0; }
+    PageHistory recent_runs(Instant since) const override;
 
     Logger& logger_;
     EventLoop events_;
@@ -88,12 +96,14 @@ class Daemon final : private SettleListener {
     Pinger pinger_;
     std::unique_ptr<StateStore> store_;
     std::shared_ptr<const Redactor> redactor_;
+    std::unique_ptr<MetricsRegistry> metrics_;  // null without [tasksrun] http
     const SharedServices shared_;
     std::shared_ptr<const Generation> generation_;
     std::vector<Slot> tasks_;                           // file order
     std::vector<std::unique_ptr<TaskRunner>> removed_;  // stopping, dropped once settled
     TaskIndex index_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<StatusServer> status_server_;
     std::optional<OrphanReaper> reaper_;
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;

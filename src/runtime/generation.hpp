@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "observe/observer.hpp"
 #include "runtime/action_launcher.hpp"
 #include "runtime/webhooks.hpp"
 
@@ -19,6 +20,7 @@ struct SharedServices {
     Pinger& pinger;
     std::string hostname;
     StateStore* store;
+    Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
 };
 
 struct Generation {
@@ -26,13 +28,15 @@ struct Generation {
         : config(std::move(loaded)),
           endpoints(std::move(resolved_endpoints)),
           services{shared.events,   shared.logger,   shared.webhooks, shared.pinger,
-                   this->endpoints, shared.hostname, shared.store} {}
+                   this->endpoints, shared.hostname, shared.store},
+          observer(shared.observer) {}
     Generation(const Generation&) = delete;
     Generation& operator=(const Generation&) = delete;
 
     const Config config;
     const ResolvedEndpoints endpoints;
     const RuntimeServices services;  // refers to `endpoints`
+    Observer* const observer;        // told of runs (TaskRunner), when not null
 };
 
 }  // namespace tasksrun

@@ -12,6 +12,7 @@
 #include "actions/action_run.hpp"
 #include "config/config.hpp"
 #include "loop/loop.hpp"
+#include "observe/snapshot.hpp"
 #include "runtime/generation.hpp"
 
 namespace tasksrun {
@@ -67,6 +68,9 @@ class TaskRunner {
     const LastRun* last_run() const { return last_run_.get(); }
     // Nothing runs and nothing will: the loop has ended and every action has reported back.
     bool settled() const;
+    // Observability: the task as /metrics and the status page show it. Views into the task's
+    // config: valid until the runner is rebound or destroyed.
+    TaskSnapshot snapshot() const;
 
   private:
     struct Running {

@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS runs(
 CREATE INDEX IF NOT EXISTS runs_by_task ON runs(task, id);
 )sql";
 
+// The columns of a RunRecord, in the order StateStore::read_runs reads them.
+constexpr std::string_view kSelectRuns =
+    "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, attempts, "
+    "outcome, class, message FROM runs ";
+
 // Long command errors are for the log; the history keeps their start.
 constexpr std::size_t kMessageLimit = 1000;
 
@@ -318,17 +323,19 @@ std::expected<void, std::string> StateStore::iteration_ended(
 
 std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     const std::optional<std::string>& task, std::size_t limit) const {
-    const char* sql =
-        task ? "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
-               "attempts, outcome, class, message FROM runs WHERE task = ?1 "
-               "ORDER BY id DESC LIMIT ?2"
-             : "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
-               "attempts, outcome, class, message FROM runs ORDER BY id DESC LIMIT ?2";
-    auto prepared = prepare(sql);
+    const std::string sql = std::string(kSelectRuns) +
+                            (task ? "WHERE task = ?1 ORDER BY id DESC LIMIT ?2"
+                                  : "ORDER BY id DESC LIMIT ?2");
+    auto prepared = prepare(sql.c_str());
     if (!prepared) return std::unexpected(prepared.error());
     sqlite3_stmt* query = prepared->get();
     if (task) bind(query, 1, *task);
     bind(query, 2, static_cast<std::int64_t>(limit));
+    return read_runs(query);
+}
+
+std::expected<std::vector<RunRecord>, std::string> StateStore::read_runs(
+    sqlite3_stmt* query) const {
     std::vector<RunRecord> runs;
     auto read = each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
         RunRecord run;
@@ -348,6 +355,28 @@ std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     });
     if (!read) return std::unexpected(read.error());
     return runs;
+}
+
+// --- For the status page and /metrics (src/observe) ---
+
+std::expected<std::vector<RunRecord>, std::string> StateStore::runs_since(Instant since) const {
+    const std::string sql = std::string(kSelectRuns) + "WHERE started_us >= ?1 ORDER BY id";
+    auto prepared = prepare(sql.c_str());
+    if (!prepared) return std::unexpected(prepared.error());
+    bind(prepared->get(), 1, static_cast<std::int64_t>(since.time_since_epoch().count()));
+    return read_runs(prepared->get());
+}
+
+std::expected<std::map<std::string, Instant>, std::string> StateStore::last_successes() const {
+    auto prepared = prepare(
+        "SELECT task, MAX(started_us + duration_us) FROM runs "
+        "WHERE outcome = 'ok' AND duration_us IS NOT NULL GROUP BY task");
+    if (!prepared) return std::unexpected(prepared.error());
+    std::map<std::string, Instant> ended;
+    auto read = each_row(db_, prepared->get(), "cannot read the runs of " + path_,
+                         [&](sqlite3_stmt* row) { ended[column_text(row, 0)] = column_instant(row, 1); });
+    if (!read) return std::unexpected(read.error());
+    return ended;
 }
 
 }  // namespace tasksrun

@@ -77,6 +77,13 @@ class StateStore {
     std::expected<std::vector<RunRecord>, std::string> history(
         const std::optional<std::string>& task, std::size_t limit) const;
 
+    // Runs that started at or after `since`, oldest first: the status page's timelines. An
+    // error when the database cannot be read.
+    std::expected<std::vector<RunRecord>, std::string> runs_since(Instant since) const;
+    // When each task's latest successful run ended, by task name: /metrics' last success
+    // survives a restart. An error when the database cannot be read.
+    std::expected<std::map<std::string, Instant>, std::string> last_successes() const;
+
     const std::string& path() const { return path_; }
 
   private:
@@ -87,6 +94,8 @@ class StateStore {
 
     StateStore(sqlite3* db, std::string path, int lock_fd);
     std::expected<Statement, std::string> prepare(const char* sql) const;
+    // The rows of a query that selects the RunRecord columns.
+    std::expected<std::vector<RunRecord>, std::string> read_runs(sqlite3_stmt* query) const;
     // Records `config` as the database's owner, or refuses one that another config owns.
     std::expected<void, std::string> claim_for(const std::string& config, const std::string& dir);
     std::expected<void, std::string> prepare_writes();

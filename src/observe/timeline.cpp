@@ -1,0 +1,187 @@
+#include "observe/timeline.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "observe/html_text.hpp"
+
+namespace tasksrun {
+namespace {
+
+constexpr Duration kColumn = kTimelineSpan / kTimelineColumns;
+constexpr std::string_view kHeight = "14";
+
+struct Column {
+    MarkKind kind = MarkKind::none;
+    std::uint32_t runs = 0;  // runs that started in this column
+    std::uint32_t late_runs = 0;
+    Duration max_lateness{0};
+};
+
+// The strip ends with the 5-minute column that holds `now`, so that columns fall on round
+// minutes of the clock.
+Instant strip_end(Instant now) {
+    return now - now.time_since_epoch() % kColumn + kColumn;
+}
+
+std::size_t column_of(Instant t, Instant from) {
+    const auto index = (t - from) / kColumn;
+    return static_cast<std::size_t>(
+        std::clamp<std::int64_t>(index, 0, static_cast<std::int64_t>(kTimelineColumns) - 1));
+}
+
+// Runs of columns alike; `key` tells which columns belong to a mark and which are alike.
+template <typename Key, typename Fill>
+std::vector<TimelineMark> merge_columns(const std::array<Column, kTimelineColumns>& columns,
+                                        Key key, Fill fill) {
+    std::vector<TimelineMark> marks;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const auto k = key(columns[i]);
+        if (!k) continue;
+        if (marks.empty() || marks.back().first_column + marks.back().columns != i ||
+            key(columns[i - 1]) != k) {
+            marks.push_back(TimelineMark{.first_column = i});
+        }
+        TimelineMark& mark = marks.back();
+        ++mark.columns;
+        fill(mark, columns[i]);
+    }
+    return marks;
+}
+
+void append_number(std::string& out, std::size_t n) {
+    out += std::to_string(n);
+}
+
+void append_span_title(std::string& out, const TimelineMark& mark, Instant from) {
+    out += "<title>";
+    out += utc_hours_minutes(from + mark.first_column * kColumn);
+    out += "\xe2\x80\x93";  // en dash
+    out += utc_hours_minutes(from + (mark.first_column + mark.columns) * kColumn);
+    out += " UTC: ";
+}
+
+}  // namespace
+
+MarkKind mark_kind(const RunRecord& run) {
+    const std::string_view outcome = run.outcome;
+    if (outcome == "ok") return run.attempts > 1 ? MarkKind::retried : MarkKind::ok;
+    if (outcome == "failed") return MarkKind::failed;
+    if (outcome == "retrying") return MarkKind::retried;
+    if (outcome == "running") return MarkKind::running;
+    return MarkKind::stopped;  // cancelled, stopped, interrupted
+}
+
+std::string_view mark_class(MarkKind kind) {
+    switch (kind) {
+        case MarkKind::ok:
+            return "ok";
+        case MarkKind::running:
+            return "running";
+        case MarkKind::stopped:
+            return "stopped";
+        case MarkKind::retried:
+            return "retried";
+        case MarkKind::failed:
+            return "failed";
+        case MarkKind::none:
+            break;
+    }
+    return "none";
+}
+
+Timeline build_timeline(std::span<const RunRecord* const> runs, Instant now) {
+    const Instant end = strip_end(now);
+    const Instant from = end - kTimelineSpan;
+    std::array<Column, kTimelineColumns> columns{};
+    for (const RunRecord* run : runs) {
+        const Instant finished = run->duration ? run->started + *run->duration : now;
+        if (run->started > now || finished < from) continue;
+        const std::size_t first = column_of(std::max(run->started, from), from);
+        const std::size_t last = column_of(std::min(finished, now), from);
+        const MarkKind kind = mark_kind(*run);
+        for (std::size_t i = first; i <= last; ++i) columns[i].kind = std::max(columns[i].kind, kind);
+        if (run->started < from) continue;  // began before the strip: counted where it began
+        Column& start = columns[first];
+        ++start.runs;
+        if (run->lateness >= kTimelineLate) {
+            ++start.late_runs;
+            start.max_lateness = std::max(start.max_lateness, run->lateness);
+        }
+    }
+    Timeline timeline;
+    timeline.outcomes = merge_columns(
+        columns, [](const Column& c) { return c.kind == MarkKind::none ? 0 : static_cast<int>(c.kind); },
+        [](TimelineMark& mark, const Column& c) {
+            mark.kind = c.kind;
+            mark.runs += c.runs;
+        });
+    timeline.late = merge_columns(
+        columns, [](const Column& c) { return c.late_runs > 0 ? 1 : 0; },
+        [](TimelineMark& mark, const Column& c) {
+            mark.runs += c.late_runs;
+            mark.max_lateness = std::max(mark.max_lateness, c.max_lateness);
+        });
+    return timeline;
+}
+
+void append_timeline_svg(std::string& out, const Timeline& timeline, std::string_view task,
+                         Instant now) {
+    const Instant end = strip_end(now);
+    const Instant from = end - kTimelineSpan;
+    out += "<svg class=\"timeline\" viewBox=\"0 0 ";
+    append_number(out, kTimelineColumns);
+    out += ' ';
+    out += kHeight;
+    out += "\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"runs of ";
+    append_html_escaped(out, task);
+    out += " in the last 24 hours\">";
+    // Lines at 00:00, 06:00, 12:00 and 18:00 UTC.
+    out += "<path class=\"grid\" d=\"";
+    const auto six_hours = std::chrono::hours{6};
+    for (Instant line = std::chrono::ceil<std::chrono::hours>(from); line < end;
+         line += std::chrono::hours{1}) {
+        if (line.time_since_epoch() % six_hours != Duration::zero()) continue;
+        out += 'M';
+        append_number(out, static_cast<std::size_t>((line - from) / kColumn));
+        out += " 0V";
+        out += kHeight;
+    }
+    out += "\"/>";
+    for (const TimelineMark& mark : timeline.outcomes) {
+        out += "<rect class=\"";
+        out += mark_class(mark.kind);
+        out += "\" x=\"";
+        append_number(out, mark.first_column);
+        out += "\" y=\"1\" width=\"";
+        append_number(out, mark.columns);
+        out += "\" height=\"9\">";
+        append_span_title(out, mark, from);
+        if (mark.runs == 0) {
+            out += "a run goes on, ";
+        } else {
+            append_number(out, mark.runs);
+            out += mark.runs == 1 ? " run, " : " runs, ";
+        }
+        out += mark.kind == MarkKind::retried ? "with retries" : mark_class(mark.kind);
+        if (mark.kind == MarkKind::retried || mark.kind == MarkKind::failed ||
+            mark.kind == MarkKind::stopped)
+            out += " at worst";
+        out += "</title></rect>";
+    }
+    for (const TimelineMark& mark : timeline.late) {
+        out += "<rect class=\"late\" x=\"";
+        append_number(out, mark.first_column);
+        out += "\" y=\"11\" width=\"";
+        append_number(out, mark.columns);
+        out += "\" height=\"3\">";
+        append_span_title(out, mark, from);
+        append_number(out, mark.runs);
+        out += mark.runs == 1 ? " late start, up to " : " late starts, up to ";
+        out += approximate_duration(mark.max_lateness);
+        out += " late</title></rect>";
+    }
+    out += "</svg>";
+}
+
+}  // namespace tasksrun
