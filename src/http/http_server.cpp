@@ -75,10 +75,13 @@ HttpServer::HttpServer(EventLoop& events, Logger& logger, Handler handler, std::
 
 bool HttpServer::start(int listen_fd, const ListenAddress& address) {
     daemon_ = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr, &HttpServerCallbacks::on_request, this,
-        MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_CONNECTION_LIMIT, kMaxConnections,
-        MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds, MHD_OPTION_EXTERNAL_LOGGER,
-        &log_library_message, &logger_, MHD_OPTION_END);
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr, &HttpServerCallbacks::on_request,
+        this,
+        // First, so that libmicrohttpd's messages about the options go to the log too.
+        MHD_OPTION_EXTERNAL_LOGGER, &log_library_message, &logger_,  //
+        MHD_OPTION_LISTEN_SOCKET, listen_fd,                         //
+        MHD_OPTION_CONNECTION_LIMIT, kMaxConnections,                //
+        MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds, MHD_OPTION_END);
     if (daemon_ == nullptr) {
         ::close(listen_fd);
         return false;

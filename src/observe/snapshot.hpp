@@ -36,6 +36,7 @@ struct TaskSnapshot {
 
 struct DaemonSnapshot {
     Instant now{};
+    std::string_view host = {};            // the machine's name, for people
     std::vector<TaskSnapshot> tasks = {};  // the enabled tasks of the loaded config, in file order
     std::vector<std::string_view> webhooks = {};  // the names of the config's [webhooks]
     bool stopping = false;                 // a stop signal arrived: the daemon is shutting down

@@ -39,6 +39,9 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem .7rem;margin:.45rem 0 .
 dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
 svg.timeline{display:block;width:100%;height:30px;background:var(--bg);border-radius:3px}
 .timeline .grid{stroke:var(--muted);stroke-width:1;vector-effect:non-scaling-stroke;opacity:.5}
+.timeline rect{stroke-width:2px;vector-effect:non-scaling-stroke}
+rect.ok{stroke:var(--ok)}rect.retried{stroke:var(--retried)}rect.failed{stroke:var(--failed)}
+rect.stopped{stroke:var(--stopped)}rect.running{stroke:var(--running)}rect.late{stroke:var(--late)}
 .ok{fill:var(--ok);background:var(--ok)}.retried{fill:var(--retried);background:var(--retried)}
 .failed{fill:var(--failed);background:var(--failed)}.stopped{fill:var(--stopped);background:var(--stopped)}
 .running{fill:var(--running);background:var(--running)}.late{fill:var(--late);background:var(--late)}
@@ -62,11 +65,19 @@ std::string when(Instant at) {
     return format_utc(std::chrono::floor<std::chrono::seconds>(at));
 }
 
+// "2025-03-02 09:30:00 UTC": RFC 3339 with room to wrap, for people.
+std::string shown(Instant at) {
+    std::string text = when(at);
+    text[10] = ' ';
+    text.back() = ' ';
+    return text + "UTC";
+}
+
 void append_time(std::string& out, Instant at, Instant now) {
     out += "<time datetime=\"";
     out += when(at);
     out += "\">";
-    out += when(at);
+    out += shown(at);
     out += "</time> (";
     out += at >= now ? "in " + approximate_duration(at - now) : approximate_duration(now - at) + " ago";
     out += ')';
@@ -95,7 +106,9 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
                    std::string_view version) {
     const std::size_t running = std::ranges::count_if(
         snapshot.tasks, [](const TaskSnapshot& task) { return task.running > 0; });
-    out += "<header><h1>tasksrun</h1><p class=\"summary\">";
+    out += "<header><h1>tasksrun on ";
+    text(out, snapshot.host);
+    out += "</h1><p class=\"summary\">";
     out += std::to_string(snapshot.tasks.size());
     out += snapshot.tasks.size() == 1 ? " task, " : " tasks, ";
     out += std::to_string(running);
@@ -104,7 +117,7 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
     out += ". Version ";
     text(out, version);
     out += ", at ";
-    out += when(snapshot.now);
+    out += shown(snapshot.now);
     out += ".</p>";
     bool first = true;
     for (const TaskSnapshot& task : snapshot.tasks) {
@@ -201,9 +214,9 @@ std::string render_status_page(const DaemonSnapshot& snapshot, const PageHistory
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            "<meta http-equiv=\"refresh\" content=\"";
     out += std::to_string(kRefreshSeconds);
-    out += "\"><title>tasksrun: ";
-    out += std::to_string(snapshot.tasks.size());
-    out += " tasks</title><style>";
+    out += "\"><title>tasksrun on ";
+    text(out, snapshot.host);
+    out += "</title><style>";
     out += kStyle;
     out += "</style></head><body>";
     append_header(out, snapshot, history, version);

@@ -403,7 +403,7 @@ void Daemon::start_observing() {
 }
 
 DaemonSnapshot Daemon::snapshot() const {
-    DaemonSnapshot snapshot{.now = wall_clock_now(), .stopping = stopping()};
+    DaemonSnapshot snapshot{.now = wall_clock_now(), .host = shared_.hostname, .stopping = stopping()};
     snapshot.tasks.reserve(tasks_.size());
     for (const Slot& slot : tasks_) snapshot.tasks.push_back(slot.runner->snapshot());
     for (const auto& [name, webhook] : generation_->config.webhooks)

@@ -10,13 +10,20 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-from prometheus_client.parser import text_string_to_metric_families
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    # Debian's python3-prometheus-client installs for the system's Python; the tests may run on
+    # another interpreter of the same version.
+    sys.path.append("/usr/lib/python3/dist-packages")
+    from prometheus_client.parser import text_string_to_metric_families
 
 from support import SOURCE_DIR, Daemon, TasksrunTestCase
 from webhook_server import WebhookServer
@@ -75,8 +82,8 @@ class ObserveTestCase(TasksrunTestCase):
         """ + tasks)
         args = ("--control-socket", self.socket) if control else ()
         self.daemon = Daemon(self, self.config, *args, log_name=log_name)
-        self.daemon.wait_for(lambda records: any("http: " in r.get("message", "") for r in records))
-        line = next(r["message"] for r in self.daemon.records() if "http: " in r.get("message", ""))
+        self.daemon.wait_for(lambda records: any("http: /metrics" in r.get("message", "") for r in records))
+        line = next(r["message"] for r in self.daemon.records() if "http: /metrics" in r.get("message", ""))
         self.address = re.search(r" on (127\.0\.0\.1:\d+)$", line).group(1)
 
     def history(self):

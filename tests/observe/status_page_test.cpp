@@ -16,7 +16,7 @@ const Instant kNow = parse_rfc3339("2025-03-02T12:02:30Z").value();
 const std::string kSecretUrl = "https://discord.com/api/webhooks/123/SECRET-TOKEN";
 
 DaemonSnapshot snapshot() {
-    DaemonSnapshot s{.now = kNow};
+    DaemonSnapshot s{.now = kNow, .host = "box<1>"};
     s.tasks.push_back(TaskSnapshot{.name = "backup",
                                    .state = "waiting",
                                    .schedule = "at 03:00 (Europe/Berlin)",
@@ -71,10 +71,10 @@ TEST_CASE("status page: every task with its state, schedule, next run and last o
     const std::string page = render_status_page(snapshot(), history(), "1.2.3");
     CHECK(page.find("<h2>backup</h2><span class=\"state\">waiting</span>") != std::string::npos);
     CHECK(page.find("<dd>at 03:00 (Europe/Berlin)</dd>") != std::string::npos);
-    CHECK(page.find("<time datetime=\"2025-03-03T02:00:00Z\">2025-03-03T02:00:00Z</time> (in "
+    CHECK(page.find("<time datetime=\"2025-03-03T02:00:00Z\">2025-03-03 02:00:00 UTC</time> (in "
                     "13h57m)") != std::string::npos);
     CHECK(page.find("<span class=\"o-failed\">failed</span> (exit:3), ended <time "
-                    "datetime=\"2025-03-02T11:59:30Z\">2025-03-02T11:59:30Z</time> (3m ago), took "
+                    "datetime=\"2025-03-02T11:59:30Z\">2025-03-02 11:59:30 UTC</time> (3m ago), took "
                     "12.0s") != std::string::npos);
     CHECK(page.find("<h2>report</h2><span class=\"state\">idle</span>") != std::string::npos);
     CHECK(page.find("<dd>cron &quot;0 9 * * MON-FRI&quot; &lt;UTC&gt; &amp; more</dd>") !=
@@ -83,8 +83,10 @@ TEST_CASE("status page: every task with its state, schedule, next run and last o
     // The daemon has not seen `report` run; its newest run in the database stands in.
     CHECK(page.find("<span class=\"o-ok\">ok</span>, ended") != std::string::npos);
     CHECK(page.find("Failing: <a href=\"#task-backup\">backup</a></p>") != std::string::npos);
-    CHECK(page.find("2 tasks, 0 running. Version 1.2.3, at 2025-03-02T12:02:30Z.") !=
+    CHECK(page.find("2 tasks, 0 running. Version 1.2.3, at 2025-03-02 12:02:30 UTC.") !=
           std::string::npos);
+    CHECK(page.find("<title>tasksrun on box&lt;1&gt;</title>") != std::string::npos);
+    CHECK(page.find("<h1>tasksrun on box&lt;1&gt;</h1>") != std::string::npos);
 }
 
 TEST_CASE("status page: a timeline per task, drawn from history", "[observe]") {
