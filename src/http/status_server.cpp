@@ -2,7 +2,6 @@
 
 #include "observe/metrics_exposition.hpp"
 #include "observe/prometheus_text.hpp"
-#include "observe/timeline.hpp"
 
 namespace tasksrun {
 
@@ -10,17 +9,16 @@ HttpAnswer status_answer(std::string_view path, const MetricsRegistry& registry,
                          const StatusSource& source) {
     if (path == "/metrics") {
         return {.content_type = kPrometheusContentType,
-                .body = write_metrics(registry, source.snapshot(), TASKSRUN_VERSION)};
+                .body = write_metrics(registry, source.snapshot(false), TASKSRUN_VERSION)};
     }
     if (path == "/healthz") {
         if (source.stopping()) return {.status = 503, .body = "stopping\n"};
         return {.body = "ok\n"};
     }
     if (path == "/" || path == "/index.html") {
-        const DaemonSnapshot snapshot = source.snapshot();
+        const DaemonSnapshot snapshot = source.snapshot(true);
         return {.content_type = "text/html; charset=utf-8",
-                .body = render_status_page(snapshot,
-                                           source.recent_runs(snapshot.now - kTimelineSpan),
+                .body = render_status_page(snapshot, source.recent_runs(snapshot.now),
                                            TASKSRUN_VERSION)};
     }
     return {.status = 404, .body = "not found: this server has /, /metrics and /healthz\n"};

@@ -19,10 +19,11 @@ namespace tasksrun {
 // What the endpoints read from the daemon, on the event loop's thread.
 class StatusSource {
   public:
-    virtual DaemonSnapshot snapshot() const = 0;
+    // `for_people`: with each task's schedule described (the page); /metrics needs none.
+    virtual DaemonSnapshot snapshot(bool for_people) const = 0;
     virtual bool stopping() const = 0;
-    // The runs that started since `since`, from the state database.
-    virtual PageHistory recent_runs(Instant since) const = 0;
+    // The timelines of the strip that ends at `now`, from the state database.
+    virtual PageHistory recent_runs(Instant now) const = 0;
 
   protected:
     ~StatusSource() = default;

@@ -126,7 +126,11 @@ std::string write_metrics(const MetricsRegistry& registry, const DaemonSnapshot&
     std::vector<const TaskMetrics*> metrics;
     metrics.reserve(snapshot.tasks.size());
     for (const TaskSnapshot& task : snapshot.tasks) metrics.push_back(registry.task(task.name));
+    // About 2.2 KiB for a task that has run, 0.4 KiB for one that has not.
+    std::size_t bytes = 4096;
+    for (const TaskMetrics* task : metrics) bytes += task != nullptr ? 2304 : 384;
     PrometheusText out;
+    out.reserve(bytes);
     write_daemon(out, registry, version);
     write_task_counters(out, snapshot, metrics);
     write_task_gauges(out, registry, snapshot);

@@ -11,17 +11,16 @@ namespace {
 constexpr double kExactIntegers = 9007199254740992.0;
 
 void append_escaped(std::string& out, std::string_view text, bool escape_quotes) {
-    for (const char c : text) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '"' && escape_quotes) {
-            out += "\\\"";
-        } else {
-            out += c;
-        }
+    // Names and classes hardly ever need escaping: runs of plain text are copied whole.
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != '\\' && c != '\n' && (c != '"' || !escape_quotes)) continue;
+        out.append(text.substr(plain, i - plain));
+        out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+        plain = i + 1;
     }
+    out.append(text.substr(plain));
 }
 
 void append_number(std::string& out, double value) {
@@ -110,13 +109,11 @@ void PrometheusText::sample(std::string_view name, std::initializer_list<Label> 
 
 void PrometheusText::histogram(std::string_view name, std::initializer_list<Label> labels,
                                const Histogram& histogram) {
+    const std::vector<std::string>& bounds = bound_labels(histogram.bounds());
     std::uint64_t cumulative = 0;
-    std::string bound;
     for (std::size_t i = 0; i <= kHistogramBounds; ++i) {
         cumulative += histogram.in_bucket(i);
-        bound.clear();
-        append_number(bound, i < kHistogramBounds ? histogram.bounds()[i] : HUGE_VAL);
-        const Label le{"le", bound};
+        const Label le{"le", bounds[i]};
         start_sample(name, "_bucket", labels, &le);
         append_number(out_, cumulative);
         out_ += '\n';
@@ -127,6 +124,17 @@ void PrometheusText::histogram(std::string_view name, std::initializer_list<Labe
     start_sample(name, "_count", labels);
     append_number(out_, histogram.count());
     out_ += '\n';
+}
+
+const std::vector<std::string>& PrometheusText::bound_labels(const HistogramBounds& bounds) {
+    // Written for every task's histograms: formatted once per set of bounds.
+    if (bounds_ != &bounds) {
+        bounds_ = &bounds;
+        bound_labels_.clear();
+        for (const double bound : bounds) bound_labels_.push_back(format_sample_value(bound));
+        bound_labels_.push_back("+Inf");
+    }
+    return bound_labels_;
 }
 
 }  // namespace tasksrun

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "observe/histogram.hpp"
 
@@ -35,14 +36,19 @@ class PrometheusText {
     void histogram(std::string_view name, std::initializer_list<Label> labels,
                    const Histogram& histogram);
 
+    // Room for `bytes` of text, so that a large exposition is not copied as it grows.
+    void reserve(std::size_t bytes) { out_.reserve(bytes); }
     const std::string& text() const { return out_; }
     std::string take() { return std::move(out_); }
 
   private:
     void start_sample(std::string_view name, std::string_view suffix,
                       std::initializer_list<Label> labels, const Label* extra = nullptr);
+    const std::vector<std::string>& bound_labels(const HistogramBounds& bounds);
 
     std::string out_;
+    const HistogramBounds* bounds_ = nullptr;  // whose `le` labels bound_labels_ holds
+    std::vector<std::string> bound_labels_;
 };
 
 }  // namespace tasksrun

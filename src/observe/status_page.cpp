@@ -1,7 +1,6 @@
 #include "observe/status_page.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "observe/html_text.hpp"
 #include "observe/timeline.hpp"
@@ -88,18 +87,15 @@ bool failing(const TaskSnapshot& task) {
 }
 
 // The task's last outcome: from the running daemon, else the newest run in the database.
-std::optional<LastOutcome> last_outcome(const TaskSnapshot& task,
-                                        const std::vector<const RunRecord*>* runs) {
+std::optional<LastOutcome> last_outcome(const TaskSnapshot& task, const TaskHistory* history) {
     if (task.last) return task.last;
-    if (runs == nullptr || runs->empty()) return std::nullopt;
-    const RunRecord* newest = *std::ranges::max_element(
-        *runs, {}, [](const RunRecord* run) { return run->id; });
-    if (!newest->duration) return std::nullopt;  // still running, or interrupted while it ran
-    return LastOutcome{.loop = newest->loop,
-                       .outcome = newest->outcome,
-                       .failure_class = newest->failure_class,
-                       .ended = newest->started + *newest->duration,
-                       .duration = *newest->duration};
+    if (history == nullptr || !history->newest) return std::nullopt;
+    const RecentOutcome& newest = *history->newest;
+    return LastOutcome{.loop = newest.loop,
+                       .outcome = newest.outcome,
+                       .failure_class = newest.failure_class,
+                       .ended = newest.ended,
+                       .duration = newest.duration};
 }
 
 void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageHistory& history,
@@ -149,9 +145,9 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
            "</span></p></header>";
 }
 
-void append_task(std::string& out, const TaskSnapshot& task,
-                 const std::vector<const RunRecord*>* runs, bool with_timeline, Instant now) {
-    const auto last = last_outcome(task, runs);
+void append_task(std::string& out, const TaskSnapshot& task, const TaskHistory* history,
+                 bool with_timeline, Instant now) {
+    const auto last = last_outcome(task, history);
     out += "<section class=\"task";
     if (last) {
         out += " last-";
@@ -193,9 +189,8 @@ void append_task(std::string& out, const TaskSnapshot& task,
     }
     out += "</dd></dl>";
     if (with_timeline) {
-        const Timeline timeline =
-            runs != nullptr ? build_timeline(*runs, now) : Timeline{};
-        append_timeline_svg(out, timeline, task.name, now);
+        append_timeline_svg(out, history != nullptr ? history->timeline : Timeline{}, task.name,
+                            now);
         out += "<div class=\"axis\"><span>24 h ago</span><span>12 h</span><span>now</span></div>";
     }
     out += "</section>";
@@ -205,9 +200,6 @@ void append_task(std::string& out, const TaskSnapshot& task,
 
 std::string render_status_page(const DaemonSnapshot& snapshot, const PageHistory& history,
                                std::string_view version) {
-    std::unordered_map<std::string_view, std::vector<const RunRecord*>> by_task;
-    for (const RunRecord& run : history.runs) by_task[run.task].push_back(&run);
-
     std::string out;
     out.reserve(2048 + snapshot.tasks.size() * 1500);
     out += "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -222,8 +214,8 @@ std::string render_status_page(const DaemonSnapshot& snapshot, const PageHistory
     append_header(out, snapshot, history, version);
     out += "<main>";
     for (const TaskSnapshot& task : snapshot.tasks) {
-        const auto found = by_task.find(task.name);
-        append_task(out, task, found == by_task.end() ? nullptr : &found->second,
+        const auto found = history.tasks.find(task.name);
+        append_task(out, task, found == history.tasks.end() ? nullptr : &found->second,
                     !history.unavailable, snapshot.now);
     }
     if (snapshot.tasks.empty()) out += "<p>No task is enabled in the loaded config.</p>";

@@ -10,14 +10,13 @@
 #include <vector>
 
 #include "observe/snapshot.hpp"
-#include "state/state_store.hpp"
+#include "observe/timeline.hpp"
 
 namespace tasksrun {
 
-// What the state database gave for the timelines.
+// What the state database gave for the timelines (TimelineCollector).
 struct PageHistory {
-    // Runs that started in the last 24 hours, any task, any order.
-    std::vector<RunRecord> runs = {};
+    TaskHistories tasks = {};
     // Set when there are no timelines to draw, saying why (no state_dir; the database could not
     // be read).
     std::optional<std::string> unavailable = std::nullopt;

@@ -11,13 +11,6 @@ namespace {
 constexpr Duration kColumn = kTimelineSpan / kTimelineColumns;
 constexpr std::string_view kHeight = "14";
 
-struct Column {
-    MarkKind kind = MarkKind::none;
-    std::uint32_t runs = 0;  // runs that started in this column
-    std::uint32_t late_runs = 0;
-    Duration max_lateness{0};
-};
-
 // The strip ends with the 5-minute column that holds `now`, so that columns fall on round
 // minutes of the clock.
 Instant strip_end(Instant now) {
@@ -31,9 +24,8 @@ std::size_t column_of(Instant t, Instant from) {
 }
 
 // Runs of columns alike; `key` tells which columns belong to a mark and which are alike.
-template <typename Key, typename Fill>
-std::vector<TimelineMark> merge_columns(const std::array<Column, kTimelineColumns>& columns,
-                                        Key key, Fill fill) {
+template <typename Columns, typename Key, typename Fill>
+std::vector<TimelineMark> merge_columns(const Columns& columns, Key key, Fill fill) {
     std::vector<TimelineMark> marks;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         const auto k = key(columns[i]);
@@ -90,39 +82,60 @@ std::string_view mark_class(MarkKind kind) {
     return "none";
 }
 
-Timeline build_timeline(std::span<const RunRecord* const> runs, Instant now) {
-    const Instant end = strip_end(now);
-    const Instant from = end - kTimelineSpan;
-    std::array<Column, kTimelineColumns> columns{};
-    for (const RunRecord* run : runs) {
-        const Instant finished = run->duration ? run->started + *run->duration : now;
-        if (run->started > now || finished < from) continue;
-        const std::size_t first = column_of(std::max(run->started, from), from);
-        const std::size_t last = column_of(std::min(finished, now), from);
-        const MarkKind kind = mark_kind(*run);
-        for (std::size_t i = first; i <= last; ++i) columns[i].kind = std::max(columns[i].kind, kind);
-        if (run->started < from) continue;  // began before the strip: counted where it began
-        Column& start = columns[first];
-        ++start.runs;
-        if (run->lateness >= kTimelineLate) {
-            ++start.late_runs;
-            start.max_lateness = std::max(start.max_lateness, run->lateness);
-        }
+TimelineCollector::TimelineCollector(Instant now)
+    : now_(now), end_(strip_end(now)), from_(end_ - kTimelineSpan) {}
+
+void TimelineCollector::add(const RunRecord& run) {
+    if (run.task != task_) {
+        close_task();
+        task_ = run.task;
     }
-    Timeline timeline;
-    timeline.outcomes = merge_columns(
-        columns, [](const Column& c) { return c.kind == MarkKind::none ? 0 : static_cast<int>(c.kind); },
+    if (run.id > newest_id_ && run.duration) {
+        newest_id_ = run.id;
+        newest_ = RecentOutcome{run.loop, run.outcome, run.failure_class,
+                                run.started + *run.duration, *run.duration};
+    }
+    const Instant finished = run.duration ? run.started + *run.duration : now_;
+    if (run.started > now_ || finished < from_) return;
+    const std::size_t first = column_of(std::max(run.started, from_), from_);
+    const std::size_t last = column_of(std::min(finished, now_), from_);
+    const MarkKind kind = mark_kind(run);
+    for (std::size_t i = first; i <= last; ++i) columns_[i].kind = std::max(columns_[i].kind, kind);
+    if (run.started < from_) return;  // began before the strip: counted where it began
+    Column& start = columns_[first];
+    ++start.runs;
+    if (run.lateness >= kTimelineLate) {
+        ++start.late_runs;
+        start.max_lateness = std::max(start.max_lateness, run.lateness);
+    }
+}
+
+void TimelineCollector::close_task() {
+    if (task_.empty()) return;
+    TaskHistory& history = done_[task_];
+    history.timeline.outcomes = merge_columns(
+        columns_,
+        [](const Column& c) { return c.kind == MarkKind::none ? 0 : static_cast<int>(c.kind); },
         [](TimelineMark& mark, const Column& c) {
             mark.kind = c.kind;
             mark.runs += c.runs;
         });
-    timeline.late = merge_columns(
-        columns, [](const Column& c) { return c.late_runs > 0 ? 1 : 0; },
+    history.timeline.late = merge_columns(
+        columns_, [](const Column& c) { return c.late_runs > 0 ? 1 : 0; },
         [](TimelineMark& mark, const Column& c) {
             mark.runs += c.late_runs;
             mark.max_lateness = std::max(mark.max_lateness, c.max_lateness);
         });
-    return timeline;
+    history.newest = std::move(newest_);
+    columns_ = {};
+    newest_.reset();
+    newest_id_ = 0;
+    task_.clear();
+}
+
+TaskHistories TimelineCollector::finish() {
+    close_task();
+    return std::move(done_);
 }
 
 void append_timeline_svg(std::string& out, const Timeline& timeline, std::string_view task,

@@ -1,13 +1,16 @@
 #pragma once
-// One task's runs over the last 24 hours, drawn as an inline SVG strip for the status page.
+// Each task's runs over the last 24 hours, drawn as an inline SVG strip for the status page.
 // Time is cut into 288 columns of 5 minutes; a column shows the most serious outcome of the runs
 // that touched it, and adjacent columns alike are drawn as one mark. So a strip costs at most
 // a few hundred marks, whatever the task's rate, and a one-minute run is still wide enough to
-// see on a phone.
+// see on a phone. Runs are folded into columns as the state database yields them, one task at a
+// time: a day of history is never held in memory, only the marks drawn from it.
+#include <array>
 #include <cstdint>
-#include <span>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "schedule/instant.hpp"
@@ -43,9 +46,59 @@ struct Timeline {
     std::vector<TimelineMark> late;  // columns with a run that started kTimelineLate or later
 };
 
-// `runs` are one task's, in any order; those outside (now - kTimelineSpan, now] are left out. A
-// run without a duration (running) lasts until `now`.
-Timeline build_timeline(std::span<const RunRecord* const> runs, Instant now);
+// How the newest finished run of a task in the database ended.
+struct RecentOutcome {
+    std::uint64_t loop = 0;
+    std::string outcome;
+    std::string failure_class;
+    Instant ended{};
+    Duration duration{0};
+};
+
+struct TaskHistory {
+    Timeline timeline;
+    std::optional<RecentOutcome> newest = std::nullopt;  // nullopt: none finished
+};
+
+struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+        return std::hash<std::string_view>{}(name);
+    }
+};
+using TaskHistories = std::unordered_map<std::string, TaskHistory, NameHash, std::equal_to<>>;
+
+class TimelineCollector final : public RunSink {
+  public:
+    // The strip ends with the 5-minute column that holds `now`.
+    explicit TimelineCollector(Instant now);
+
+    // Where the strip begins: runs that started earlier are not asked for.
+    Instant since() const { return from_; }
+    // Precondition: the runs of one task come together (in any order among themselves), as
+    // StateStore::runs_since gives them. A run without a duration (running) lasts until now.
+    void add(const RunRecord& run) override;
+    TaskHistories finish();
+
+  private:
+    struct Column {
+        MarkKind kind = MarkKind::none;
+        std::uint32_t runs = 0;  // runs that started in this column
+        std::uint32_t late_runs = 0;
+        Duration max_lateness{0};
+    };
+
+    void close_task();
+
+    const Instant now_;
+    const Instant end_;
+    const Instant from_;
+    std::string task_;  // whose runs the columns hold
+    std::array<Column, kTimelineColumns> columns_{};
+    std::optional<RecentOutcome> newest_;
+    std::int64_t newest_id_ = 0;
+    TaskHistories done_;
+};
 
 // <svg>...</svg>, with a <title> on each mark. `task` names it for screen readers.
 void append_timeline_svg(std::string& out, const Timeline& timeline, std::string_view task,

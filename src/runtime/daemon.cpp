@@ -402,25 +402,26 @@ void Daemon::start_observing() {
     status_server_ = std::move(*server);
 }
 
-DaemonSnapshot Daemon::snapshot() const {
+DaemonSnapshot Daemon::snapshot(bool for_people) const {
     DaemonSnapshot snapshot{.now = wall_clock_now(), .host = shared_.hostname, .stopping = stopping()};
     snapshot.tasks.reserve(tasks_.size());
-    for (const Slot& slot : tasks_) snapshot.tasks.push_back(slot.runner->snapshot());
+    for (const Slot& slot : tasks_) snapshot.tasks.push_back(slot.runner->snapshot(for_people));
     for (const auto& [name, webhook] : generation_->config.webhooks)
         snapshot.webhooks.push_back(name);
     return snapshot;
 }
 
-PageHistory Daemon::recent_runs(Instant since) const {
+PageHistory Daemon::recent_runs(Instant now) const {
     if (!store_) {
         return {.unavailable = "no state_dir and no $STATE_DIRECTORY, so runs are not recorded"};
     }
-    auto runs = store_->runs_since(since);
-    if (!runs) {
-        logger_.message(LogLevel::error, "status page: " + runs.error());
+    TimelineCollector timelines(now);
+    auto read = store_->runs_since(timelines.since(), timelines);
+    if (!read) {
+        logger_.message(LogLevel::error, "status page: " + read.error());
         return {.unavailable = "the state database could not be read (the log says why)"};
     }
-    return {.runs = std::move(*runs)};
+    return {.tasks = timelines.finish()};
 }
 
 void Daemon::refresh_status() {

@@ -86,9 +86,9 @@ class Daemon final : private SettleListener, private StatusSource {
     void refresh_status();
     // Observability ([tasksrun] http): the registry is told of runs, the listener opened.
     void start_observing();
-    DaemonSnapshot snapshot() const override;
+    DaemonSnapshot snapshot(bool for_people) const override;
     bool stopping() const override { return stop_signals_ > 0; }
-    PageHistory recent_runs(Instant since) const override;
+    PageHistory recent_runs(Instant now) const override;
 
     Logger& logger_;
     EventLoop events_;

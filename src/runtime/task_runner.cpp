@@ -123,10 +123,10 @@ bool TaskRunner::settled() const {
            pings_in_flight_ == 0;
 }
 
-TaskSnapshot TaskRunner::snapshot() const {
+TaskSnapshot TaskRunner::snapshot(bool describe_schedule) const {
     TaskSnapshot snapshot{.name = task_->name,
                           .state = to_string(loop_.state()),
-                          .schedule = loop_.schedule().describe(),
+                          .schedule = describe_schedule ? loop_.schedule().describe() : "",
                           .next_run = loop_.next_iteration(),
                           .running = static_cast<unsigned>(attempts_.size()),
                           .failed = loop_.failed()};

@@ -68,9 +68,10 @@ class TaskRunner {
     const LastRun* last_run() const { return last_run_.get(); }
     // Nothing runs and nothing will: the loop has ended and every action has reported back.
     bool settled() const;
-    // Observability: the task as /metrics and the status page show it. Views into the task's
-    // config: valid until the runner is rebound or destroyed.
-    TaskSnapshot snapshot() const;
+    // Observability: the task as /metrics and the status page show it, its schedule described
+    // when `describe_schedule`. Views into the task's config: valid until the runner is rebound
+    // or destroyed.
+    TaskSnapshot snapshot(bool describe_schedule) const;
 
   private:
     struct Running {

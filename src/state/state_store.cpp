@@ -331,40 +331,44 @@ std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     sqlite3_stmt* query = prepared->get();
     if (task) bind(query, 1, *task);
     bind(query, 2, static_cast<std::int64_t>(limit));
-    return read_runs(query);
+    struct Collect final : RunSink {
+        std::vector<RunRecord> runs;
+        void add(const RunRecord& run) override { runs.push_back(run); }
+    } collect;
+    auto read = read_runs(query, collect);
+    if (!read) return std::unexpected(read.error());
+    return std::move(collect.runs);
 }
 
-std::expected<std::vector<RunRecord>, std::string> StateStore::read_runs(
-    sqlite3_stmt* query) const {
-    std::vector<RunRecord> runs;
-    auto read = each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
-        RunRecord run;
+std::expected<void, std::string> StateStore::read_runs(sqlite3_stmt* query,
+                                                       RunSink& sink) const {
+    RunRecord run;
+    return each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
         run.id = sqlite3_column_int64(row, 0);
         run.task = column_text(row, 1);
         run.loop = static_cast<std::uint64_t>(sqlite3_column_int64(row, 2));
         run.scheduled = column_instant(row, 3);
         run.started = column_instant(row, 4);
         run.lateness = Duration{sqlite3_column_int64(row, 5)};
-        if (sqlite3_column_type(row, 6) != SQLITE_NULL)
-            run.duration = Duration{sqlite3_column_int64(row, 6)};
+        run.duration = sqlite3_column_type(row, 6) == SQLITE_NULL
+                           ? std::nullopt
+                           : std::optional(Duration{sqlite3_column_int64(row, 6)});
         run.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(row, 7));
         run.outcome = column_text(row, 8);
         run.failure_class = column_text(row, 9);
         run.message = column_text(row, 10);
-        runs.push_back(std::move(run));
+        sink.add(run);
     });
-    if (!read) return std::unexpected(read.error());
-    return runs;
 }
 
 // --- For the status page and /metrics (src/observe) ---
 
-std::expected<std::vector<RunRecord>, std::string> StateStore::runs_since(Instant since) const {
-    const std::string sql = std::string(kSelectRuns) + "WHERE started_us >= ?1 ORDER BY id";
+std::expected<void, std::string> StateStore::runs_since(Instant since, RunSink& sink) const {
+    const std::string sql = std::string(kSelectRuns) + "WHERE started_us >= ?1 ORDER BY task, id";
     auto prepared = prepare(sql.c_str());
     if (!prepared) return std::unexpected(prepared.error());
     bind(prepared->get(), 1, static_cast<std::int64_t>(since.time_since_epoch().count()));
-    return read_runs(prepared->get());
+    return read_runs(prepared->get(), sink);
 }
 
 std::expected<std::map<std::string, Instant>, std::string> StateStore::last_successes() const {

@@ -14,16 +14,16 @@ using namespace std::chrono_literals;
 
 struct FakeSource final : StatusSource {
     bool is_stopping = false;
-    mutable std::optional<Instant> asked_since;
+    mutable std::optional<Instant> asked_at;
 
-    DaemonSnapshot snapshot() const override {
+    DaemonSnapshot snapshot(bool) const override {
         DaemonSnapshot s{.now = test::at("2025-03-02T12:00:00Z"), .stopping = is_stopping};
         s.tasks.push_back(TaskSnapshot{.name = "backup", .state = "waiting", .schedule = "every 1h"});
         return s;
     }
     bool stopping() const override { return is_stopping; }
-    PageHistory recent_runs(Instant since) const override {
-        asked_since = since;
+    PageHistory recent_runs(Instant now) const override {
+        asked_at = now;
         return {.unavailable = "test"};
     }
 };
@@ -50,7 +50,8 @@ TEST_CASE("status endpoints: /healthz is 200 while running, 503 once stopping", 
     CHECK(answer.body == "stopping\n");
 }
 
-TEST_CASE("status endpoints: / is the page, drawn from the last 24 hours", "[http]") {
+TEST_CASE("status endpoints: / is the page, with the timelines up to the snapshot's time",
+          "[http]") {
     MetricsRegistry registry;
     FakeSource source;
     for (const char* path : {"/", "/index.html"}) {
@@ -58,7 +59,7 @@ TEST_CASE("status endpoints: / is the page, drawn from the last 24 hours", "[htt
         CHECK(answer.status == 200);
         CHECK(answer.content_type == "text/html; charset=utf-8");
         CHECK(answer.body.find("<h2>backup</h2>") != std::string::npos);
-        CHECK(source.asked_since == test::at("2025-03-01T12:00:00Z"));
+        CHECK(source.asked_at == test::at("2025-03-02T12:00:00Z"));
     }
 }
 

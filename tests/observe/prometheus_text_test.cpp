@@ -45,21 +45,18 @@ TEST_CASE("prometheus text: a family is its HELP and TYPE lines, then its sample
 TEST_CASE("prometheus text: histogram buckets are cumulative, with +Inf, sum and count",
           "[observe]") {
     Histogram histogram(kLatenessBounds);
-    histogram.observe(0us);       // le 0.001
-    histogram.observe(3ms);       // le 0.005
+    histogram.observe(0us);  // le 0.001
+    histogram.observe(3ms);  // le 0.005
     histogram.observe(3ms);
-    histogram.observe(2h);        // +Inf only
+    histogram.observe(2h);   // +Inf only
     PrometheusText out;
     out.histogram("late_seconds", {{"task", "t\"q"}}, histogram);
+    out.histogram("late_seconds", {{"task", "u"}}, histogram);  // the `le` labels again
     CHECK(out.text() ==
           "late_seconds_bucket{task=\"t\\\"q\",le=\"0.001\"} 1\n"
-          "late_seconds_bucket{task=\"t\\\"q\",le=\"0.0025\"} 1\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"0.005\"} 3\n"
-          "late_seconds_bucket{task=\"t\\\"q\",le=\"0.01\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"0.025\"} 3\n"
-          "late_seconds_bucket{task=\"t\\\"q\",le=\"0.05\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"0.1\"} 3\n"
-          "late_seconds_bucket{task=\"t\\\"q\",le=\"0.25\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"0.5\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"1\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"5\"} 3\n"
@@ -68,7 +65,20 @@ TEST_CASE("prometheus text: histogram buckets are cumulative, with +Inf, sum and
           "late_seconds_bucket{task=\"t\\\"q\",le=\"3600\"} 3\n"
           "late_seconds_bucket{task=\"t\\\"q\",le=\"+Inf\"} 4\n"
           "late_seconds_sum{task=\"t\\\"q\"} 7200.006\n"
-          "late_seconds_count{task=\"t\\\"q\"} 4\n");
+          "late_seconds_count{task=\"t\\\"q\"} 4\n"
+          "late_seconds_bucket{task=\"u\",le=\"0.001\"} 1\n"
+          "late_seconds_bucket{task=\"u\",le=\"0.005\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"0.025\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"0.1\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"0.5\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"1\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"5\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"30\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"300\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"3600\"} 3\n"
+          "late_seconds_bucket{task=\"u\",le=\"+Inf\"} 4\n"
+          "late_seconds_sum{task=\"u\"} 7200.006\n"
+          "late_seconds_count{task=\"u\"} 4\n");
 }
 
 }  // namespace

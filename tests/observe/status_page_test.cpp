@@ -48,7 +48,10 @@ PageHistory history() {
     report_run.outcome = "ok";
     report_run.failure_class = "";
     report_run.started = kNow - 2h;
-    return {.runs = {failed, report_run}};
+    TimelineCollector timelines(kNow);
+    timelines.add(failed);
+    timelines.add(report_run);
+    return {.tasks = timelines.finish()};
 }
 
 TEST_CASE("status page: a self-contained document that a phone can show", "[observe]") {

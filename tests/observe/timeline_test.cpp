@@ -29,9 +29,11 @@ RunRecord run(Instant started, std::string outcome, Duration duration = 10s,
 }
 
 Timeline timeline_of(const std::vector<RunRecord>& runs) {
-    std::vector<const RunRecord*> pointers;
-    for (const RunRecord& r : runs) pointers.push_back(&r);
-    return build_timeline(pointers, kNow);
+    TimelineCollector collector(kNow);
+    for (const RunRecord& r : runs) collector.add(r);
+    TaskHistories histories = collector.finish();
+    REQUIRE(histories.size() == (runs.empty() ? 0U : 1U));
+    return runs.empty() ? Timeline{} : histories.at("t").timeline;
 }
 
 TEST_CASE("timeline: how a run from history is drawn", "[observe]") {
@@ -118,6 +120,44 @@ TEST_CASE("timeline: a running run lasts until now", "[observe]") {
     REQUIRE(timeline.outcomes.size() == 1);
     CHECK(timeline.outcomes[0].kind == MarkKind::running);
     CHECK(timeline.outcomes[0].first_column + timeline.outcomes[0].columns == kTimelineColumns);
+}
+
+TEST_CASE("timeline: the strip starts 24 hours before the end of the column that holds now",
+          "[observe]") {
+    CHECK(TimelineCollector(kNow).since() == at("2025-03-01T12:05:00Z"));
+    CHECK(TimelineCollector(at("2025-03-02T12:05:00Z")).since() == at("2025-03-01T12:10:00Z"));
+}
+
+TEST_CASE("timeline: runs are collected task by task, with each task's newest finished run",
+          "[observe]") {
+    TimelineCollector collector(kNow);
+    RunRecord a1 = run(at("2025-03-02T10:00:00Z"), "failed");
+    a1.task = "a";
+    a1.id = 1;
+    a1.failure_class = "exit:3";
+    RunRecord a2 = run(at("2025-03-02T11:00:00Z"), "running");
+    a2.task = "a";
+    a2.id = 5;
+    a2.duration.reset();  // the newest, but not finished
+    RunRecord b1 = run(at("2025-03-02T09:00:00Z"), "ok");
+    b1.task = "b";
+    b1.id = 3;
+    b1.loop = 7;
+    for (const RunRecord* r : {&a1, &a2, &b1}) collector.add(*r);
+    const TaskHistories histories = collector.finish();
+    REQUIRE(histories.size() == 2);
+    const TaskHistory& a = histories.at("a");
+    CHECK(a.timeline.outcomes.size() == 2);
+    REQUIRE(a.newest.has_value());
+    CHECK(a.newest->outcome == "failed");
+    CHECK(a.newest->failure_class == "exit:3");
+    CHECK(a.newest->ended == at("2025-03-02T10:00:10Z"));
+    const TaskHistory& b = histories.at("b");
+    REQUIRE(b.newest.has_value());
+    CHECK(b.newest->loop == 7);
+    CHECK(b.newest->duration == 10s);
+    CHECK(b.timeline.outcomes.size() == 1);
+    CHECK(b.timeline.outcomes[0].kind == MarkKind::ok);
 }
 
 TEST_CASE("timeline: the SVG draws each mark with its class and a title", "[observe]") {

@@ -143,7 +143,7 @@ TEST_CASE("state: a file that is not a database is an error, not an empty answer
     REQUIRE_FALSE(slots.has_value());
 }
 
-TEST_CASE("state: the runs since an instant, oldest first, for the status page", "[state]") {
+TEST_CASE("state: the runs since an instant, by task, for the status page", "[state]") {
     TempDir temp;
     auto store = open_store(temp);
     const Instant t = at("2025-03-02T09:00:00Z");
@@ -152,8 +152,14 @@ TEST_CASE("state: the runs since an instant, oldest first, for the status page",
     REQUIRE(store->iteration_started("a", 1, t - 1h, t - 1h + 3ms, 3ms, true));
     REQUIRE(store->iteration_ended("a", 1, 2, "failed", "exit:3", "exit status 3", 2s));
     REQUIRE(store->iteration_started("b", 0, t, t, 0ms, true));
-    const auto runs = store->runs_since(t - 24h).value();
-    REQUIRE(runs.size() == 2);
+    REQUIRE(store->iteration_started("a", 2, t + 1min, t + 1min, 0ms, true));
+    struct Collect final : RunSink {
+        std::vector<RunRecord> runs;
+        void add(const RunRecord& run) override { runs.push_back(run); }
+    } collect;
+    REQUIRE(store->runs_since(t - 24h, collect));
+    const std::vector<RunRecord>& runs = collect.runs;
+    REQUIRE(runs.size() == 3);
     CHECK(runs[0].task == "a");
     CHECK(runs[0].loop == 1);
     CHECK(runs[0].lateness == 3ms);
@@ -161,8 +167,10 @@ TEST_CASE("state: the runs since an instant, oldest first, for the status page",
     CHECK(runs[0].outcome == "failed");
     CHECK(runs[0].failure_class == "exit:3");
     CHECK(runs[0].duration == 2s);
-    CHECK(runs[1].task == "b");
-    CHECK(runs[1].outcome == "running");
+    CHECK(runs[1].task == "a");  // grouped by task, oldest first within it
+    CHECK(runs[1].loop == 2);
+    CHECK(runs[2].task == "b");
+    CHECK(runs[2].outcome == "running");
 }
 
 TEST_CASE("state: when each task last succeeded", "[state]") {
