@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

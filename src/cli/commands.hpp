@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

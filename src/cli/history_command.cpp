@@ -14,10 +14,6 @@
 namespace tasksrun {
 namespace {
 
-std::string short_duration(Duration duration) {
-    return fmt::format("{:.1f}ms", to_milliseconds(duration));
-}
-
 nlohmann::json to_json(const RunRecord& run) {
     return {
         {"task", run.task},
@@ -76,17 +72,17 @@ int history_command(const HistoryOptions& options) {
     std::ranges::reverse(runs);
     std::size_t width = 4;
     for (const RunRecord& run : runs) width = std::max(width, run.task.size());
-    std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<11}  {:>8}  {:>10}  {:>9}  {}\n",
+    std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<16}  {:>8}  {:>12}  {:>12}  {}\n",
                              "STARTED (UTC)", "TASK", width, "LOOP", "OUTCOME", "ATTEMPTS",
                              "DURATION", "LATENESS", "MESSAGE");
     for (const RunRecord& run : runs) {
         std::string outcome = run.outcome;
         if (!run.failure_class.empty()) outcome += " " + run.failure_class;
-        std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<11}  {:>8}  {:>10}  {:>9}  {}\n",
+        std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<16}  {:>8}  {:>12}  {:>12}  {}\n",
                                  format_utc(std::chrono::floor<std::chrono::seconds>(run.started)),
                                  run.task, width, run.loop, outcome, run.attempts,
-                                 run.duration ? short_duration(*run.duration) : "-",
-                                 short_duration(run.lateness), run.message);
+                                 run.duration ? format_milliseconds(*run.duration) : "-",
+                                 format_milliseconds(run.lateness), run.message);
     }
     return exit_code::ok;
 }

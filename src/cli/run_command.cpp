@@ -65,7 +65,7 @@ int run_command(const RunOptions& options) {
 }
 
 int run_once_command(const RunOnceOptions& options) {
-    const auto config = load_config_reporting(options.config_path);
+    auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
     const TaskConfig* task = find_task_reporting(*config, options.task, "run-once");
     if (task == nullptr) return exit_code::usage;
@@ -75,9 +75,9 @@ int run_once_command(const RunOnceOptions& options) {
         prepare(*config, {task}, options.log, EndpointUse{.hooks = options.hooks, .ping = false});
     if (!prepared) return exit_code::config;
     try {
-        const Outcome outcome =
-            run_once(*task, *prepared->logger, prepared->endpoints, options.hooks);
-        return outcome.ok() ? exit_code::ok : exit_code::failure;
+        const bool ok = run_once(std::move(*config), options.task, *prepared->logger,
+                                 std::move(prepared->endpoints), options.hooks);
+        return ok ? exit_code::ok : exit_code::failure;
     } catch (const std::exception& error) {
         prepared->logger->message(LogLevel::error, std::string("fatal: ") + error.what());
         return exit_code::failure;

@@ -73,20 +73,6 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void append_milliseconds(std::string& out, Duration value) {
-    const auto micros = value.count();
-    if (micros < 0) out += '-';
-    const auto magnitude = static_cast<std::uint64_t>(micros < 0 ? -micros : micros);
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, magnitude / 1000).ptr;
-    out.append(digits, end);
-    const auto thousandths = magnitude % 1000;
-    out += '.';
-    out += static_cast<char>('0' + thousandths / 100);
-    out += static_cast<char>('0' + thousandths / 10 % 10);
-    out += static_cast<char>('0' + thousandths % 10);
-}
-
 JsonLine::JsonLine() {
     text_.reserve(256);
     text_ += '{';

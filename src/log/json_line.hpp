@@ -6,16 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/instant.hpp"
+#include "util/duration.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
 // `text` as a JSON string, quotes included: '"', '\' and control characters escaped, bytes that
 // are not UTF-8 replaced with U+FFFD (as nlohmann's error_handler_t::replace does).
 void append_json_string(std::string& out, std::string_view text);
-
-// Milliseconds with three decimals: "12.345" (a JSON number, and logfmt's).
-void append_milliseconds(std::string& out, Duration value);
 
 class JsonLine {
   public:

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <random>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

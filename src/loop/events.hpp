@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "loop/failure_class.hpp"
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
@@ -94,9 +94,13 @@ struct TimerKey {
     bool operator==(const TimerKey&) const = default;
 };
 
+// When a timer is due, on its own clock: a wall-clock instant (time and cron slots) or a
+// monotonic one (interval slots, retries). The runtime arms it absolute on that clock.
+using TimerDeadline = std::variant<Instant, MonoInstant>;
+
 struct ArmTimer {
     TimerKey key;
-    Instant at;
+    TimerDeadline at;
 };
 struct DisarmTimer {
     TimerKey key;

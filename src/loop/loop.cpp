@@ -107,9 +107,44 @@ std::uint64_t Loop::current_loop() const {
     return flights_.empty() ? next_index_ : flights_.begin()->first;
 }
 
-std::optional<Instant> Loop::next_iteration() const {
-    if (phase_ != Phase::active || stopping_) return std::nullopt;
-    return next_slot_;
+std::optional<Instant> Loop::next_iteration(const Now& now) const {
+    if (phase_ != Phase::active || stopping_ || !next_slot_) return std::nullopt;
+    return wall_label(*next_slot_, now);
+}
+
+Loop::SlotTime Loop::slot_now(const Now& now) const {
+    return SlotTime{monotonic_slots() ? now.mono.time_since_epoch() : now.wall.time_since_epoch()};
+}
+
+Duration Loop::wall_ahead(const Now& now) const {
+    const Duration ahead = now.wall.time_since_epoch() - now.mono.time_since_epoch();
+    // Reading two clocks one after the other puts a microsecond or so between them: a label
+    // must not change with that, only with a real step of the wall clock.
+    return std::chrono::abs(ahead - wall_ahead_) <= kClockReadingSpread ? wall_ahead_ : ahead;
+}
+
+Instant Loop::wall_label(SlotTime slot, const Now& now) const {
+    if (!monotonic_slots()) return Instant{slot.time_since_epoch()};
+    return Instant{slot.time_since_epoch() + wall_ahead(now)};
+}
+
+Loop::SlotTime Loop::slot_at(Instant wall, const Now& now) const {
+    if (!monotonic_slots()) return SlotTime{wall.time_since_epoch()};
+    return SlotTime{wall.time_since_epoch() - wall_ahead(now)};
+}
+
+TimerDeadline Loop::deadline(SlotTime at) const {
+    if (monotonic_slots()) return MonoInstant{at.time_since_epoch()};
+    return Instant{at.time_since_epoch()};
+}
+
+std::optional<Loop::SlotTime> Loop::slot_after(SlotTime after) const {
+    // The schedule speaks Instant; an interval's grid is plain arithmetic on it, so its
+    // monotonic slots pass through unchanged.
+    const auto next = settings_.schedule.next_after(Instant{after.time_since_epoch()},
+                                                    Instant{anchor_.time_since_epoch()});
+    if (!next) return std::nullopt;
+    return SlotTime{next->time_since_epoch()};
 }
 
 bool Loop::is_running() const {
@@ -138,19 +173,22 @@ HookContext Loop::hook_context(std::uint64_t iteration, const Flight& flight,
     return context;
 }
 
-bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) {
+bool Loop::start(const Now& now, Commands& out, std::optional<Instant> last_fired) {
     if (is_running()) return false;
     phase_ = Phase::before_loop;
     next_slot_.reset();
     std::string resumed;
-    if (last_fired && *last_fired > now) {
+    if (last_fired && *last_fired > now.wall) {
         // Recorded by a clock that ran ahead, or since set back: resuming after it could leave
         // the task waiting for as long as the clock was off.
         resumed = "; the last recorded slot is in the future, so the schedule starts afresh";
         last_fired.reset();
     }
+    wall_ahead_ = now.wall.time_since_epoch() - now.mono.time_since_epoch();
     // A resumed loop's most recent slot is the one its previous run fired last.
     last_scheduled_ = last_fired;
+    last_scheduled_slot_.reset();
+    if (last_fired) last_scheduled_slot_ = slot_at(*last_fired, now);
     pending_late_.reset();
     flights_.clear();
     next_index_ = 0;
@@ -162,7 +200,8 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     end_reason_.clear();
     stopping_ = dropping_retries_ = cancelling_ = failed_ = false;
     backoff_.reset();
-    log(out, {.event = LifecycleEvent::start, .message = settings_.schedule.describe() + resumed});
+    log(out, {.event = LifecycleEvent::start,
+              .message = (settings_.once ? "once, now" : settings_.schedule.describe()) + resumed});
     log(out, {.event = LifecycleEvent::before_loop});
     if (settings_.has_before_loop) {
         out.push_back(RunHook{HookKind::before_loop, hook_context()});
@@ -172,73 +211,76 @@ bool Loop::start(Instant now, Commands& out, std::optional<Instant> last_fired) 
     return true;
 }
 
-void Loop::begin_iterations(Instant now, Commands& out) {
+void Loop::begin_iterations(const Now& now, Commands& out) {
     phase_ = Phase::active;
     if (stopping_) {
         end_loop(now, out);
         return;
     }
-    anchor_ = now;
-    if (last_scheduled_ && !back_to_back()) {
-        resume_after(*last_scheduled_, now, out);
+    const SlotTime at = slot_now(now);
+    anchor_ = at;
+    if (last_scheduled_slot_ && !back_to_back()) {
+        resume_after(*last_scheduled_slot_, now, out);
         return;
     }
-    std::optional<Instant> first;
+    std::optional<SlotTime> first;
     if (const auto* interval = settings_.schedule.interval(); interval && settings_.run_at_start) {
-        first = now;
+        first = at;
     } else {
-        first = settings_.schedule.next_after(now, anchor_);
+        first = slot_after(at);
     }
     arm_slot(first, now, out);
 }
 
-void Loop::resume_after(Instant last_fired, Instant now, Commands& out) {
+void Loop::resume_after(SlotTime last_fired, const Now& now, Commands& out) {
     if (settings_.schedule.interval() != nullptr) anchor_ = last_fired;  // the same grid
-    const std::optional<Instant> first_missed = settings_.schedule.next_after(last_fired, anchor_);
-    if (!first_missed || *first_missed > now) {
+    const SlotTime at = slot_now(now);
+    const std::optional<SlotTime> first_missed = slot_after(last_fired);
+    if (!first_missed || *first_missed > at) {
         arm_slot(first_missed, now, out);
         return;
     }
     // Slots passed while no tasksrun ran this task: as with an overrun, never a burst of
     // catch-up runs; misfire = "run-once" runs the latest one late if it is within grace.
-    const std::optional<Instant> late =
-        settings_.misfire_run_once ? latest_slot_within_grace(last_fired, now) : std::nullopt;
+    const std::optional<SlotTime> late =
+        settings_.misfire_run_once ? latest_slot_within_grace(last_fired, at) : std::nullopt;
     if (late) {
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
-                  .scheduled = *late,
+                  .scheduled = wall_label(*late, now),
                   .message = "missed while tasksrun was not running; will run once, late"});
         start_iteration(*late, *late, now, out);
     } else {
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
-                  .scheduled = *first_missed,
+                  .scheduled = wall_label(*first_missed, now),
                   .message = settings_.misfire_run_once
                                  ? "missed while tasksrun was not running, longer ago than "
                                    "misfire_grace; skipped"
                                  : "missed while tasksrun was not running; skipped"});
     }
-    arm_slot(settings_.schedule.next_after(now, anchor_), now, out);
+    arm_slot(slot_after(at), now, out);
 }
 
-std::optional<Instant> Loop::latest_slot_within_grace(Instant after, Instant now) const {
-    const Instant window_start = std::max(after, now - settings_.misfire_grace);
+std::optional<Loop::SlotTime> Loop::latest_slot_within_grace(SlotTime after, SlotTime now) const {
+    const SlotTime window_start = std::max(after, now - settings_.misfire_grace);
     if (const IntervalSchedule* interval = settings_.schedule.interval()) {
-        const Instant latest =
+        const SlotTime latest =
             anchor_ + ((now - anchor_) / interval->period()) * interval->period();
         return latest > after && latest >= window_start ? std::optional(latest) : std::nullopt;
     }
     // Walks only the grace window; a bound keeps a pathological window finite.
-    std::optional<Instant> latest;
-    std::optional<Instant> slot = settings_.schedule.next_after(window_start, anchor_);
+    std::optional<SlotTime> latest;
+    std::optional<SlotTime> slot = slot_after(window_start);
     for (int steps = 0; slot && *slot <= now && steps < 1'000'000; ++steps) {
         latest = slot;
-        slot = settings_.schedule.next_after(*slot, anchor_);
+        slot = slot_after(*slot);
     }
     return latest;
 }
 
-void Loop::arm_slot(std::optional<Instant> slot, Instant now, Commands& out) {
+void Loop::arm_slot(std::optional<SlotTime> slot, const Now& now, Commands& out) {
+    wall_ahead_ = wall_ahead(now);
     next_slot_ = slot;
     if (!slot) {
         // Nothing will ever fire again (a wall-clock schedule past the tz library's range).
@@ -247,21 +289,22 @@ void Loop::arm_slot(std::optional<Instant> slot, Instant now, Commands& out) {
         maybe_end(now, out);
         return;
     }
-    Instant fire_at = *slot;
+    SlotTime fire_at = *slot;
     if (settings_.jitter > Duration::zero()) {
         std::uniform_int_distribution<Duration::rep> pick(0, settings_.jitter.count());
         fire_at += Duration{pick(random_)};
     }
     slot_fire_at_ = fire_at;
-    out.push_back(ArmTimer{kSlotTimer, fire_at});
+    out.push_back(ArmTimer{kSlotTimer, deadline(fire_at)});
 }
 
-void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
+void Loop::timer_fired(TimerKey key, const Now& now, Commands& out) {
     switch (key.kind) {
         case TimerKey::Kind::slot:
             if (phase_ != Phase::active || stopping_ || !next_slot_) return;
-            if (now < slot_fire_at_) {
-                out.push_back(ArmTimer{kSlotTimer, slot_fire_at_});  // woke early: never run early
+            if (slot_now(now) < slot_fire_at_) {
+                // Woke early: never run early.
+                out.push_back(ArmTimer{kSlotTimer, deadline(slot_fire_at_)});
                 return;
             }
             on_slot_due(now, out);
@@ -271,13 +314,13 @@ void Loop::timer_fired(TimerKey key, Instant now, Commands& out) {
             if (it == flights_.end() || !it->second.in_backoff || cancelling_ || dropping_retries_)
                 return;
             Flight& flight = it->second;
-            if (now < flight.retry_at) {
+            if (now.mono < flight.retry_at) {
                 out.push_back(ArmTimer{key, flight.retry_at});
                 return;
             }
             flight.in_backoff = false;
             ++flight.attempt;
-            const Duration lateness = now - flight.retry_at;
+            const Duration lateness = now.mono - flight.retry_at;
             log(out, {.event = LifecycleEvent::iteration_start,
                       .loop = key.iteration,
                       .scheduled = flight.scheduled,
@@ -304,36 +347,37 @@ bool Loop::back_to_back() const {
     return interval != nullptr && interval->period() == Duration::zero();
 }
 
-void Loop::on_slot_due(Instant now, Commands& out) {
-    const Instant slot = *next_slot_;
+void Loop::on_slot_due(const Now& now, Commands& out) {
+    const SlotTime slot = *next_slot_;
+    const SlotTime at = slot_now(now);
     if (back_to_back()) {
         // Every instant is a slot, so the next one is "as soon as there is room": armed now if
         // there is, else by after_iteration. Never a timer that fires while there is none.
         next_slot_.reset();
         if (flights_.size() < settings_.max_concurrent)
             start_iteration(slot, slot_fire_at_, now, out);
-        if (!stopping_ && flights_.size() < settings_.max_concurrent) arm_slot(now, now, out);
+        if (!stopping_ && flights_.size() < settings_.max_concurrent) arm_slot(at, now, out);
         return;
     }
-    std::optional<Instant> following = settings_.schedule.next_after(slot, anchor_);
-    if (following && *following <= now && *following != slot) {
-        // The process woke long after the slot (suspend, clock step, a stalled host): never a
-        // burst of catch-up runs.
+    std::optional<SlotTime> following = slot_after(slot);
+    if (following && *following <= at && *following != slot) {
+        // The process woke long after the slot (suspend, a wall clock stepped forward, a stalled
+        // host): never a burst of catch-up runs.
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
-                  .scheduled = *following,
+                  .scheduled = wall_label(*following, now),
                   .message = "slots passed while the timer could not fire; skipped"});
-        following = settings_.schedule.next_after(now, anchor_);
+        following = slot_after(at);
     }
     if (flights_.size() < settings_.max_concurrent) {
         start_iteration(slot, slot_fire_at_, now, out);
     } else {
-        record_overrun(slot, out);
+        record_overrun(slot, now, out);
     }
     if (!stopping_) arm_slot(following, now, out);
 }
 
-void Loop::record_overrun(Instant slot, Commands& out) {
+void Loop::record_overrun(SlotTime slot, const Now& now, Commands& out) {
     const bool retrying = std::ranges::all_of(
         flights_, [](const auto& f) { return f.second.in_backoff || f.second.attempt > 1; });
     std::string what;
@@ -347,16 +391,20 @@ void Loop::record_overrun(Instant slot, Commands& out) {
     }
     log(out, {.event = LifecycleEvent::misfire,
               .loop = next_index_,
-              .scheduled = slot,
+              .scheduled = wall_label(slot, now),
               .message = std::move(what)});
 }
 
-void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
+void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands& out,
                            bool on_schedule) {
     const std::uint64_t iteration = next_index_++;
-    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled, .started = now};
-    if (on_schedule) last_scheduled_ = scheduled;
-    const Duration lateness = std::max(Duration::zero(), now - due);
+    const Instant scheduled = wall_label(slot, now);
+    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled, .started = now.mono};
+    if (on_schedule) {
+        last_scheduled_ = scheduled;
+        last_scheduled_slot_ = slot;
+    }
+    const Duration lateness = std::max(Duration::zero(), slot_now(now) - due);
     log(out, {.event = LifecycleEvent::iteration_start,
               .loop = iteration,
               .scheduled = scheduled,
@@ -372,18 +420,18 @@ void Loop::start_iteration(Instant scheduled, Instant due, Instant now, Commands
     }
 }
 
-std::optional<std::string> Loop::run_now(Instant now, Commands& out) {
+std::optional<std::string> Loop::run_now(const Now& now, Commands& out) {
     if (phase_ != Phase::active || stopping_) {
         return "the loop is not running its iterations (state " + std::string(to_string(state())) +
                (stopping_ && phase_ == Phase::active ? ", stopping" : "") + ")";
     }
     if (flights_.size() >= settings_.max_concurrent)
         return "an iteration is already running and overlap leaves no room for another";
-    start_iteration(now, now, now, out, false);
+    start_iteration(slot_now(now), slot_now(now), now, out, false);
     return std::nullopt;
 }
 
-void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now,
+void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, const Now& now,
                             Commands& out) {
     const auto it = flights_.find(iteration);
     if (it == flights_.end() || it->second.in_backoff) return;
@@ -397,7 +445,7 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
         end.message = "cancelled";
         log(out, std::move(end));
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::cancelled,
-                                now - flight.started, outcome.failure, "cancelled"});
+                                now.mono - flight.started, outcome.failure, "cancelled"});
         flights_.erase(it);
         maybe_end(now, out);
         return;
@@ -417,8 +465,8 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, Ins
 }
 
 void Loop::iteration_succeeded(std::uint64_t iteration, const Flight& flight,
-                               const Outcome& outcome, Instant now, Commands& out) {
-    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now - flight.started});
+                               const Outcome& outcome, const Now& now, Commands& out) {
+    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now.mono - flight.started});
     backoff_.reset();
     if (settings_.has_on_success) {
         out.push_back(RunHook{HookKind::on_success, hook_context(iteration, flight, outcome)});
@@ -449,7 +497,7 @@ bool Loop::is_handled(const FailureClass& failure, std::uint64_t retries_so_far)
 }
 
 void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
-                          Instant now, Commands& out) {
+                          const Now& now, Commands& out) {
     const FailureClass& failure = *outcome.failure;
     const bool handled = is_handled(failure, flight.retries);
     if (handled && !dropping_retries_) {
@@ -457,7 +505,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
         const Duration delay = retry_delay(outcome);
         ++flight.retries;
         flight.in_backoff = true;
-        flight.retry_at = now + delay;
+        flight.retry_at = now.mono + delay;
         flight.last_failure = failure;
         flight.last_error = outcome.error;
         log(out, {.event = LifecycleEvent::retry,
@@ -468,7 +516,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
                   .delay = delay,
                   .message = outcome.error});
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::retrying,
-                                now - flight.started, failure, outcome.error});
+                                now.mono - flight.started, failure, outcome.error});
         out.push_back(ArmTimer{retry_timer(iteration), flight.retry_at});
         return;
     }
@@ -484,11 +532,11 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
               .attempt = flight.attempt,
               .failure_class = to_string(failure),
               .message = message});
-    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::failed, now - flight.started,
+    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::failed, now.mono - flight.started,
                             failure, message});
     const HookContext context = hook_context(iteration, flight, outcome);
     flights_.erase(iteration);  // `flight` is gone from here on
-    if (++failed_in_a_row_ == 1) down_since_ = now;
+    if (++failed_in_a_row_ == 1) down_since_ = now.wall;
     if (settings_.has_on_error && (!settings_.on_error_first || failed_in_a_row_ == 1)) {
         out.push_back(RunHook{HookKind::on_error, context});
     }
@@ -500,29 +548,29 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
     after_iteration(now, out);
 }
 
-void Loop::after_iteration(Instant now, Commands& out) {
+void Loop::after_iteration(const Now& now, Commands& out) {
     if (stopping_) {
         maybe_end(now, out);
         return;
     }
     if (back_to_back() && !next_slot_) {
-        arm_slot(now, now, out);
+        arm_slot(slot_now(now), now, out);
         return;
     }
     if (!pending_late_ || flights_.size() >= settings_.max_concurrent) return;
-    const Instant late = *pending_late_;
+    const SlotTime late = *pending_late_;
     pending_late_.reset();
-    if (now - late <= settings_.misfire_grace) {
+    if (slot_now(now) - late <= settings_.misfire_grace) {
         start_iteration(late, late, now, out);
     } else {
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
-                  .scheduled = late,
+                  .scheduled = wall_label(late, now),
                   .message = "older than misfire_grace; skipped"});
     }
 }
 
-void Loop::request_end(Instant now, Commands& out, bool drop_retries) {
+void Loop::request_end(const Now& now, Commands& out, bool drop_retries) {
     if (!stopping_) out.push_back(DisarmTimer{kSlotTimer});
     stopping_ = true;
     pending_late_.reset();
@@ -532,7 +580,7 @@ void Loop::request_end(Instant now, Commands& out, bool drop_retries) {
     }
 }
 
-void Loop::drop_pending_retries(RunStatus status, Instant now, Commands& out) {
+void Loop::drop_pending_retries(RunStatus status, const Now& now, Commands& out) {
     for (auto it = flights_.begin(); it != flights_.end();) {
         const Flight& flight = it->second;
         if (!flight.in_backoff) {
@@ -549,18 +597,18 @@ void Loop::drop_pending_retries(RunStatus status, Instant now, Commands& out) {
              .failure_class = flight.last_failure ? std::optional(to_string(*flight.last_failure))
                                                   : std::nullopt,
              .message = what + " while waiting to retry; the retry is dropped"});
-        out.push_back(RecordRun{it->first, flight.attempt, status, now - flight.started,
+        out.push_back(RecordRun{it->first, flight.attempt, status, now.mono - flight.started,
                                 flight.last_failure,
                                 what + " while waiting to retry after: " + flight.last_error});
         it = flights_.erase(it);
     }
 }
 
-void Loop::maybe_end(Instant now, Commands& out) {
+void Loop::maybe_end(const Now& now, Commands& out) {
     if (phase_ == Phase::active && stopping_ && flights_.empty()) end_loop(now, out);
 }
 
-void Loop::end_loop(Instant now, Commands& out) {
+void Loop::end_loop(const Now& now, Commands& out) {
     next_slot_.reset();
     phase_ = Phase::after_loop;
     log(out, {.event = LifecycleEvent::after_loop, .loop = current_loop()});
@@ -571,7 +619,7 @@ void Loop::end_loop(Instant now, Commands& out) {
     }
 }
 
-void Loop::finish(Instant now, Commands& out) {
+void Loop::finish(const Now& now, Commands& out) {
     phase_ = failed_ ? Phase::failed : Phase::finished;
     std::string reason = end_reason_;
     if (cancelling_) reason = "cancelled";
@@ -585,7 +633,7 @@ void Loop::finish(Instant now, Commands& out) {
     }
 }
 
-void Loop::stop(Instant now, Commands& out) {
+void Loop::stop(const Now& now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (dropping_retries_) return;  // already stopping; `count` alone lets retries finish
     log(out, {.event = LifecycleEvent::stop, .loop = current_loop()});
@@ -601,7 +649,7 @@ void Loop::stop(Instant now, Commands& out) {
     maybe_end(now, out);
 }
 
-void Loop::cancel(Instant now, Commands& out) {
+void Loop::cancel(const Now& now, Commands& out) {
     if (phase_ != Phase::before_loop && phase_ != Phase::active) return;
     if (cancelling_) return;
     log(out, {.event = LifecycleEvent::cancel, .loop = current_loop()});
@@ -623,7 +671,7 @@ void Loop::cancel(Instant now, Commands& out) {
     maybe_end(now, out);
 }
 
-void Loop::restart(Instant now, Commands& out) {
+void Loop::restart(const Now& now, Commands& out) {
     if (!is_running()) {
         start(now, out);
         return;
@@ -632,25 +680,32 @@ void Loop::restart(Instant now, Commands& out) {
     cancel(now, out);
 }
 
-void Loop::change_schedule(Schedule schedule, Instant now, Commands& out) {
+void Loop::change_schedule(Schedule schedule, const Now& now, Commands& out) {
+    const bool was_monotonic = monotonic_slots();
     settings_.schedule = std::move(schedule);
+    if (was_monotonic != monotonic_slots()) {
+        // From an interval to time or cron, or back: the slots move to the other clock.
+        last_scheduled_slot_.reset();
+        if (last_scheduled_) last_scheduled_slot_ = slot_at(*last_scheduled_, now);
+        anchor_ = slot_now(now);
+        pending_late_.reset();
+    }
     log(out, {.event = LifecycleEvent::interval_changed,
               .loop = current_loop(),
               .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
-    std::optional<Instant> next;
+    std::optional<SlotTime> next;
     if (const auto* interval = settings_.schedule.interval()) {
         // The grid restarts at the last scheduled slot, with the new period.
-        anchor_ = last_scheduled_.value_or(anchor_);
-        next = last_scheduled_ ? anchor_ + interval->period()
-                               : settings_.schedule.next_after(now, anchor_);
+        anchor_ = last_scheduled_slot_.value_or(anchor_);
+        next = last_scheduled_slot_ ? anchor_ + interval->period() : slot_after(slot_now(now));
     } else {
-        next = settings_.schedule.next_after(now, anchor_);
+        next = slot_after(slot_now(now));
     }
     arm_slot(next, now, out);
 }
 
-void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out) {
+void Loop::hook_finished(HookKind kind, const Outcome& outcome, const Now& now, Commands& out) {
     // The runtime logs every hook's end with its outcome; only a failed before_loop matters here.
     if (kind == HookKind::after_loop && phase_ == Phase::after_loop) {
         finish(now, out);
@@ -670,7 +725,7 @@ void Loop::hook_finished(HookKind kind, const Outcome& outcome, Instant now, Com
                   .failure_class = to_string(*outcome.failure),
                   .delay = delay,
                   .message = "before_loop: " + outcome.error});
-        out.push_back(ArmTimer{kHookRetryTimer, now + delay});
+        out.push_back(ArmTimer{kHookRetryTimer, now.mono + delay});
         return;
     }
     std::string message = "before_loop hook failed: " + outcome.error;

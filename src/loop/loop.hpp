@@ -1,8 +1,13 @@
 #pragma once
 // The Loop of discord.ext.tasks as SPEC section 4 defines it, as a pure state machine: it is told
-// events with the current time and answers with Commands (arm a timer, start an attempt, run a
-// hook, log). It never reads a clock, sleeps or does I/O; runtime/ carries its commands out and
+// events with both clocks' readings and answers with Commands (arm a timer, start an attempt, run
+// a hook, log). It never reads a clock, sleeps or does I/O; runtime/ carries its commands out and
 // reports back. Not thread-safe: one runtime thread drives it.
+//
+// Two clocks, never mixed (SPEC 11): an interval's grid, retries and jitter are monotonic
+// instants, so a step of the wall clock moves none of them; time and cron slots are wall-clock
+// instants, recomputed from the wall clock as it is. Every slot is also reported as a wall-clock
+// label ("scheduled"), the instant it corresponds to when the iteration starts.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -17,6 +22,8 @@ namespace tasksrun {
 
 struct LoopSettings {
     Schedule schedule;
+    // `run-once`: one iteration at start, whatever the schedule says (with count = 1).
+    bool once = false;
     bool run_at_start = true;
     // Iterations to start on the schedule before the loop ends (run-now ones do not count).
     std::optional<std::uint64_t> count = std::nullopt;
@@ -53,76 +60,102 @@ class Loop {
     // `last_fired` is the last slot a previous run of this task fired (from the state database,
     // or from the loop a reload replaced): the schedule resumes after it, run_at_start does not
     // apply, and the slots missed since are a misfire (SPEC 6).
-    bool start(Instant now, Commands& out, std::optional<Instant> last_fired = std::nullopt);
-    void stop(Instant now, Commands& out);
-    void cancel(Instant now, Commands& out);
-    void restart(Instant now, Commands& out);
+    bool start(const Now& now, Commands& out, std::optional<Instant> last_fired = std::nullopt);
+    void stop(const Now& now, Commands& out);
+    void cancel(const Now& now, Commands& out);
+    void restart(const Now& now, Commands& out);
     // change_interval: the next slot is recomputed at once, from the last scheduled slot for an
     // interval and from now for time and cron.
-    void change_schedule(Schedule schedule, Instant now, Commands& out);
+    void change_schedule(Schedule schedule, const Now& now, Commands& out);
 
     // `ctl run-now`: one extra iteration now, outside the schedule (the next slot stays). Returns
     // why it cannot when the loop is not running its iterations or overlap leaves no room.
-    std::optional<std::string> run_now(Instant now, Commands& out);
+    std::optional<std::string> run_now(const Now& now, Commands& out);
 
-    void timer_fired(TimerKey key, Instant now, Commands& out);
-    void attempt_finished(std::uint64_t iteration, const Outcome& outcome, Instant now,
+    void timer_fired(TimerKey key, const Now& now, Commands& out);
+    void attempt_finished(std::uint64_t iteration, const Outcome& outcome, const Now& now,
                           Commands& out);
-    void hook_finished(HookKind kind, const Outcome& outcome, Instant now, Commands& out);
+    void hook_finished(HookKind kind, const Outcome& outcome, const Now& now, Commands& out);
 
     LoopState state() const;
     // The iteration in progress (the oldest, with overlap), else the next one; a retry keeps it.
     std::uint64_t current_loop() const;
-    std::optional<Instant> next_iteration() const;
+    // The next slot, as a wall-clock instant (an interval's as it stands on the clock `now`).
+    std::optional<Instant> next_iteration(const Now& now) const;
     bool is_running() const;
     bool failed() const { return failed_; }
     bool is_being_cancelled() const { return cancelling_; }
-    // The slot of the most recent iteration started, in this run of the loop.
+    // The slot of the most recent iteration started, in this run of the loop, as a wall-clock
+    // label.
     std::optional<Instant> last_scheduled() const { return last_scheduled_; }
     const Schedule& schedule() const { return settings_.schedule; }
 
   private:
     enum class Phase { idle, before_loop, active, after_loop, finished, failed };
 
+    // An instant on the clock this loop's slots live on: the monotonic clock for an interval, the
+    // wall clock for time and cron (see slot_now). Kept apart from both so that neither is mixed
+    // with the other by accident.
+    struct SlotClock {
+        using duration = Duration;
+        using rep = duration::rep;
+        using period = duration::period;
+        using time_point = std::chrono::time_point<SlotClock, Duration>;
+        static constexpr bool is_steady = false;
+    };
+    using SlotTime = SlotClock::time_point;
+
     struct Flight {
         std::uint32_t attempt = 1;
-        Instant scheduled{};
-        Instant started{};
+        Instant scheduled{};  // the slot's wall-clock label
+        MonoInstant started{};
         std::uint64_t retries = 0;
         bool in_backoff = false;
-        Instant retry_at{};
+        MonoInstant retry_at{};
         std::optional<FailureClass> last_failure = std::nullopt;  // while in backoff
         std::string last_error = {};
     };
 
-    void begin_iterations(Instant now, Commands& out);
-    void resume_after(Instant last_fired, Instant now, Commands& out);
+    // Whether slots live on the monotonic clock (an interval) or the wall clock.
+    bool monotonic_slots() const { return settings_.schedule.interval() != nullptr; }
+    SlotTime slot_now(const Now& now) const;
+    // The wall-clock label of a slot, and the slot a wall-clock instant corresponds to.
+    Instant wall_label(SlotTime slot, const Now& now) const;
+    // How far the wall clock is ahead of the monotonic one: as last seen, unless it has stepped.
+    Duration wall_ahead(const Now& now) const;
+    SlotTime slot_at(Instant wall, const Now& now) const;
+    TimerDeadline deadline(SlotTime at) const;
+    // The schedule's next slot strictly after `after`.
+    std::optional<SlotTime> slot_after(SlotTime after) const;
+
+    void begin_iterations(const Now& now, Commands& out);
+    void resume_after(SlotTime last_fired, const Now& now, Commands& out);
     // The latest slot in (after, now] that is within misfire_grace of now.
-    std::optional<Instant> latest_slot_within_grace(Instant after, Instant now) const;
-    void arm_slot(std::optional<Instant> slot, Instant now, Commands& out);
-    void on_slot_due(Instant now, Commands& out);
+    std::optional<SlotTime> latest_slot_within_grace(SlotTime after, SlotTime now) const;
+    void arm_slot(std::optional<SlotTime> slot, const Now& now, Commands& out);
+    void on_slot_due(const Now& now, Commands& out);
     // A zero interval: the next iteration starts as soon as the previous one ends.
     bool back_to_back() const;
-    void record_overrun(Instant slot, Commands& out);
+    void record_overrun(SlotTime slot, const Now& now, Commands& out);
     // `due` is when the timer aimed to start it (the slot plus its jitter); lateness is measured
     // from there.
-    void start_iteration(Instant scheduled, Instant due, Instant now, Commands& out,
+    void start_iteration(SlotTime scheduled, SlotTime due, const Now& now, Commands& out,
                          bool on_schedule = true);
-    void after_iteration(Instant now, Commands& out);
+    void after_iteration(const Now& now, Commands& out);
     void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
-                        Instant now, Commands& out);
+                        const Now& now, Commands& out);
     void iteration_succeeded(std::uint64_t iteration, const Flight& flight, const Outcome& outcome,
-                             Instant now, Commands& out);
+                             const Now& now, Commands& out);
     bool is_handled(const FailureClass& failure, std::uint64_t retries_so_far) const;
     Duration retry_delay(const Outcome& outcome);
     // `drop_retries`: a stop ends iterations waiting to retry at once; reaching `count` lets
     // them finish.
-    void request_end(Instant now, Commands& out, bool drop_retries);
+    void request_end(const Now& now, Commands& out, bool drop_retries);
     // Ends every iteration waiting to retry, recorded with `status` (stopped or cancelled).
-    void drop_pending_retries(RunStatus status, Instant now, Commands& out);
-    void maybe_end(Instant now, Commands& out);
-    void end_loop(Instant now, Commands& out);
-    void finish(Instant now, Commands& out);
+    void drop_pending_retries(RunStatus status, const Now& now, Commands& out);
+    void maybe_end(const Now& now, Commands& out);
+    void end_loop(const Now& now, Commands& out);
+    void finish(const Now& now, Commands& out);
     void log(Commands& out, LifecycleRecord record) const;
     HookContext hook_context() const;
     // For on_success, on_error and on_recover: the iteration that triggered the hook, and how it
@@ -137,12 +170,16 @@ class Loop {
     Backoff backoff_;
     Phase phase_ = Phase::idle;
 
-    Instant anchor_{};                                 // interval grid origin
-    std::optional<Instant> next_slot_ = std::nullopt;  // next slot not yet started or skipped
-    Instant slot_fire_at_{};  // next_slot_ plus its jitter: when the timer is due
+    // Readings of the two clocks taken together differ by at most this, short of a step.
+    static constexpr Duration kClockReadingSpread = std::chrono::milliseconds{1};
+    Duration wall_ahead_{0};                            // see wall_ahead()
+    SlotTime anchor_{};                                 // interval grid origin
+    std::optional<SlotTime> next_slot_ = std::nullopt;  // next slot not yet started or skipped
+    SlotTime slot_fire_at_{};  // next_slot_ plus its jitter: when the timer is due
     // The slot of the most recent iteration started; at start, the resumed run's last fired slot.
     std::optional<Instant> last_scheduled_ = std::nullopt;
-    std::optional<Instant> pending_late_ = std::nullopt;  // a missed slot to run once, late
+    std::optional<SlotTime> last_scheduled_slot_ = std::nullopt;  // the same, on the slot clock
+    std::optional<SlotTime> pending_late_ = std::nullopt;  // a missed slot to run once, late
     std::map<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t started_on_schedule_ = 0;  // what `count` counts

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "loop/events.hpp"
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

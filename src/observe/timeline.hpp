@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {

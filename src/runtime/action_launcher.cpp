@@ -69,13 +69,13 @@ std::vector<std::pair<std::string, std::string>> task_environment(const LaunchCo
     return env;
 }
 
-std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const Action& action,
+std::unique_ptr<ActionRun> launch_action(const ActionServices& services, const Action& action,
                                          const LaunchContext& context,
                                          std::function<void(Outcome)> done) {
     if (const auto* command = std::get_if<CommandAction>(&action)) {
         CommandLaunch launch{.action = command,
                              .environment = task_environment(context),
-                             .hidden_variables = &services.endpoints.secret_variables,
+                             .hidden_variables = &context.endpoints->secret_variables,
                              .timeout = context.timeout,
                              .task = context.task->name,
                              .hook = context.hook,
@@ -85,9 +85,9 @@ std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const 
     }
     const auto& webhook = std::get<WebhookAction>(action);
     WebhookSend send{.action = &webhook,
-                     .webhook = &services.endpoints.webhooks.at(webhook.webhook),
+                     .webhook = &context.endpoints->webhooks.at(webhook.webhook),
                      .values = scrubbed(template_values(context, services.hostname),
-                                        *services.endpoints.redactor),
+                                        *context.endpoints->redactor),
                      .timeout = context.timeout.value_or(std::chrono::seconds{30}),
                      .task = context.task->name};
     return services.webhooks.send(std::move(send), std::move(done));

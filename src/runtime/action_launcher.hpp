@@ -14,30 +14,17 @@
 #include "log/logger.hpp"
 #include "loop/events.hpp"
 #include "runtime/event_loop.hpp"
+#include "runtime/runtime_env.hpp"
 #include "runtime/webhooks.hpp"
 
 namespace tasksrun {
 
-class StateStore;
-
-struct RuntimeServices {
+// What starting a command or a webhook takes.
+struct ActionServices {
     EventLoop& events;
     Logger& logger;
     WebhookSender& webhooks;
-    Pinger& pinger;
-    const ResolvedEndpoints& endpoints;
-    std::string hostname;
-    StateStore* store = nullptr;  // null: nothing persists
-};
-
-struct LaunchContext {
-    const TaskConfig* task;
-    std::uint64_t loop = 0;
-    std::optional<Instant> scheduled = std::nullopt;
-    std::uint32_t attempt = 1;
-    std::optional<HookKind> hook = std::nullopt;  // set when launching a hook
-    const HookContext* hook_context = nullptr;
-    std::optional<Duration> timeout = std::nullopt;
+    const std::string& hostname;
 };
 
 // The TASKSRUN_* variables a command sees (SPEC 3); hooks get their context too.
@@ -46,7 +33,7 @@ std::vector<std::pair<std::string, std::string>> task_environment(const LaunchCo
 TemplateValues template_values(const LaunchContext& context, const std::string& hostname);
 
 // `done` is called exactly once, later, from the event loop.
-std::unique_ptr<ActionRun> launch_action(const RuntimeServices& services, const Action& action,
+std::unique_ptr<ActionRun> launch_action(const ActionServices& services, const Action& action,
                                          const LaunchContext& context,
                                          std::function<void(Outcome)> done);
 

@@ -98,7 +98,7 @@ json task_status(const TaskRunner& runner) {
                 {"state", to_string(loop.state())},
                 {"schedule", loop.schedule().describe()},
                 {"current_loop", loop.current_loop()},
-                {"next_iteration", optional_instant(loop.next_iteration())},
+                {"next_iteration", optional_instant(runner.next_iteration())},
                 {"is_running", loop.is_running()},
                 {"failed", loop.failed()},
                 {"is_being_cancelled", loop.is_being_cancelled()},

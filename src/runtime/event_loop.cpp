@@ -137,6 +137,21 @@ EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callb
     return source;
 }
 
+EventSource EventLoop::timer(TimerDeadline at, std::function<void()> callback,
+                             Duration accuracy) {
+    if (const auto* wall = std::get_if<Instant>(&at))
+        return wall_clock_timer(*wall, std::move(callback), accuracy);
+    EventSource source;
+    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
+    source.callbacks_->callback = std::move(callback);
+    const auto usec = std::max<Duration::rep>(0, std::get<MonoInstant>(at).time_since_epoch().count());
+    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, static_cast<std::uint64_t>(usec),
+                            static_cast<std::uint64_t>(accuracy.count()), on_time,
+                            source.callbacks_.get()),
+          "sd_event_add_time");
+    return source;
+}
+
 EventSource EventLoop::io(int fd, std::uint32_t events,
                           std::function<void(std::uint32_t)> callback) {
     EventSource source;

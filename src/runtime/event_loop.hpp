@@ -12,7 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "schedule/instant.hpp"
+#include "loop/events.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
@@ -63,6 +64,10 @@ class EventLoop {
                                  Duration accuracy = Duration{1});
     EventSource elapsed_timer(Duration delay, std::function<void()> callback,
                               Duration accuracy = Duration{1});
+    // A one-shot timer due at an absolute instant of its own clock: CLOCK_REALTIME for an
+    // Instant, CLOCK_BOOTTIME for a MonoInstant.
+    EventSource timer(TimerDeadline at, std::function<void()> callback,
+                      Duration accuracy = Duration{1});
     EventSource io(int fd, std::uint32_t events,
                    std::function<void(std::uint32_t revents)> callback);
     // Precondition: SIGCHLD is blocked. The child is reaped once the callback returns.

@@ -1,16 +1,21 @@
 #pragma once
-// `tasksrun run-once`: fire one task's action now, like awaiting the Loop itself in discord.py.
+// `tasksrun run-once`: fire one task's action now, like awaiting the Loop itself in discord.py,
+// through a TaskRunner as the daemon runs it: one iteration, at once, no schedule, no retries,
+// no health ping, nothing recorded in the state store.
+#include <string>
+
 #include "config/config.hpp"
 #include "log/logger.hpp"
-#include "loop/events.hpp"
 #include "runtime/webhooks.hpp"
 
 namespace tasksrun {
 
-// Runs the action once (no retries). With `with_hooks`: before_loop first (the action is skipped
-// if it fails), then on_success or on_error, then after_loop. SIGINT/SIGTERM cancel it.
-// Returns the action's outcome. Precondition: `endpoints` holds every endpoint the task uses.
-Outcome run_once(const TaskConfig& task, Logger& logger, const ResolvedEndpoints& endpoints,
-                 bool with_hooks);
+// With `with_hooks`: before_loop first (the action is skipped if it fails), then on_success or
+// on_error (and on_recover, which never follows a first iteration), then after_loop; the hooks
+// see what they would see in the daemon. SIGINT/SIGTERM cancel it. Returns whether the action
+// ran and succeeded. Precondition: `endpoints` holds every endpoint the task (and, with hooks,
+// its hooks) use.
+bool run_once(Config config, const std::string& task, Logger& logger, ResolvedEndpoints endpoints,
+              bool with_hooks);
 
 }  // namespace tasksrun

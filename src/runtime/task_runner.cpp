@@ -2,17 +2,16 @@
 
 #include <type_traits>
 
-#include "runtime/clock.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {
 namespace {
 
-// How late sd-event may fire a task's timers, so that timers due close together share one wake
-// of the process. A webhook task may be up to 1 ms late: at a thousand webhooks a second, each
-// timer waking the process on its own made context switches the largest single cost in a
-// profile, and a post's own round trip is far longer. A command task is exact: spawning its
-// process costs more than the wake, and its lateness budget is smaller.
+// How late a task's timers may fire, so that timers due close together share one wake of the
+// process. A webhook task may be up to 1 ms late: at a thousand webhooks a second, each timer
+// waking the process on its own made context switches the largest single cost in a profile,
+// and a post's own round trip is far longer. A command task is exact: spawning its process
+// costs more than the wake, and its lateness budget is smaller.
 constexpr Duration kWebhookTimerAccuracy = std::chrono::milliseconds{1};
 constexpr Duration kCommandTimerAccuracy = Duration{1};
 
@@ -37,6 +36,7 @@ std::optional<Duration> slot_interval(const Schedule& schedule, std::optional<In
 }  // namespace
 
 LoopSettings loop_settings(const TaskConfig& task) {
+    const auto has = [&](HookKind kind) { return task.hooks.get(kind) != nullptr; };
     return LoopSettings{.schedule = task.schedule,
                         .run_at_start = task.run_at_start,
                         .count = task.count,
@@ -49,33 +49,36 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .misfire_run_once = task.misfire == Misfire::run_once,
                         .misfire_grace = task.misfire_grace,
                         .jitter = task.jitter,
-                        .has_before_loop = task.hooks.get(HookKind::before_loop) != nullptr,
-                        .has_after_loop = task.hooks.get(HookKind::after_loop) != nullptr,
-                        .has_on_error = task.hooks.get(HookKind::on_error) != nullptr,
-                        .has_on_success = task.hooks.get(HookKind::on_success) != nullptr,
-                        .has_on_recover = task.hooks.get(HookKind::on_recover) != nullptr};
+                        .has_before_loop = has(HookKind::before_loop),
+                        .has_after_loop = has(HookKind::after_loop),
+                        .has_on_error = has(HookKind::on_error),
+                        .has_on_success = has(HookKind::on_success),
+                        .has_on_recover = has(HookKind::on_recover)};
 }
 
-TaskRunner::TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
-                       std::uint64_t seed, SettleListener* listener)
-    : generation_(std::move(generation)),
+TaskRunner::TaskRunner(const TaskServices& services, std::shared_ptr<const Generation> generation,
+                       const TaskConfig& task, LoopSettings settings, std::uint64_t seed,
+                       SettleListener* listener)
+    : services_(services),
+      generation_(std::move(generation)),
       task_(&task),
-      loop_(loop_settings(task), seed),
+      loop_(std::move(settings), seed),
       listener_(listener) {}
 
 TaskRunner::~TaskRunner() {
-    if (pings_in_flight_ > 0) services().pinger.cancel_all(this);
+    if (pings_in_flight_ > 0) env().cancel_pings(this);
 }
 
 template <typename Tell>
 auto TaskRunner::drive(Tell tell) {
     Commands out;
-    if constexpr (std::is_void_v<std::invoke_result_t<Tell, Instant, Commands&>>) {
-        tell(wall_clock_now(), out);
+    const Now now = env().now();
+    if constexpr (std::is_void_v<std::invoke_result_t<Tell, const Now&, Commands&>>) {
+        tell(now, out);
         execute(std::move(out));
         after_event();
     } else {
-        auto answer = tell(wall_clock_now(), out);
+        auto answer = tell(now, out);
         execute(std::move(out));
         after_event();
         return answer;
@@ -84,33 +87,34 @@ auto TaskRunner::drive(Tell tell) {
 
 bool TaskRunner::start(std::optional<Instant> last_fired) {
     const bool started =
-        drive([&](Instant now, Commands& out) { return loop_.start(now, out, last_fired); });
+        drive([&](const Now& now, Commands& out) { return loop_.start(now, out, last_fired); });
     if (!started) {
-        services().logger.message(LogLevel::warn, "start refused: the loop is already running",
-                                  task_->name);
+        services_.logger.message(LogLevel::warn, "start refused: the loop is already running",
+                                 task_->name);
     }
     return started;
 }
 
 void TaskRunner::stop() {
-    drive([&](Instant now, Commands& out) { loop_.stop(now, out); });
+    drive([&](const Now& now, Commands& out) { loop_.stop(now, out); });
 }
 
 void TaskRunner::cancel() {
-    drive([&](Instant now, Commands& out) { loop_.cancel(now, out); });
+    drive([&](const Now& now, Commands& out) { loop_.cancel(now, out); });
 }
 
 void TaskRunner::restart() {
-    drive([&](Instant now, Commands& out) { loop_.restart(now, out); });
+    drive([&](const Now& now, Commands& out) { loop_.restart(now, out); });
 }
 
 void TaskRunner::change_schedule(Schedule schedule) {
-    drive(
-        [&](Instant now, Commands& out) { loop_.change_schedule(std::move(schedule), now, out); });
+    drive([&](const Now& now, Commands& out) {
+        loop_.change_schedule(std::move(schedule), now, out);
+    });
 }
 
 std::optional<std::string> TaskRunner::run_now() {
-    return drive([&](Instant now, Commands& out) { return loop_.run_now(now, out); });
+    return drive([&](const Now& now, Commands& out) { return loop_.run_now(now, out); });
 }
 
 void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task) {
@@ -127,7 +131,7 @@ TaskSnapshot TaskRunner::snapshot(bool describe_schedule) const {
     TaskSnapshot snapshot{.name = task_->name,
                           .state = to_string(loop_.state()),
                           .schedule = describe_schedule ? loop_.schedule().describe() : "",
-                          .next_run = loop_.next_iteration(),
+                          .next_run = next_iteration(),
                           .running = static_cast<unsigned>(attempts_.size()),
                           .failed = loop_.failed()};
     snapshot.interval = slot_interval(loop_.schedule(), snapshot.next_run);
@@ -161,7 +165,7 @@ void TaskRunner::execute(Commands commands, const Outcome* outcome) {
             hook_queue_.push_back(std::move(*hook));
             if (!hook_) run_next_hook();
         } else if (const auto* log = std::get_if<Log>(&command)) {
-            services().logger.lifecycle(task_->name, log->record);
+            services_.logger.lifecycle(task_->name, log->record);
         } else if (const auto* record = std::get_if<RecordRun>(&command)) {
             record_run(*record, outcome);
         }
@@ -170,40 +174,39 @@ void TaskRunner::execute(Commands commands, const Outcome* outcome) {
 
 void TaskRunner::arm(const ArmTimer& command) {
     const TimerKey key = command.key;
-    auto fire = [this, key] {
-        drive([&](Instant now, Commands& out) { loop_.timer_fired(key, now, out); });
-    };
-    // Wall-clock slots follow the wall clock (clock steps, resume from suspend); intervals and
-    // retries are durations, measured on the boot-time clock.
-    const bool wall_clock_slot =
-        key.kind == TimerKey::Kind::slot && loop_.schedule().wall_clock() != nullptr;
     const Duration accuracy = std::holds_alternative<WebhookAction>(task_->action)
                                   ? kWebhookTimerAccuracy
                                   : kCommandTimerAccuracy;
-    timers_[timer_id(key)] =
-        wall_clock_slot ? services().events.wall_clock_timer(command.at, std::move(fire), accuracy)
-                        : services().events.elapsed_timer(command.at - wall_clock_now(),
-                                                          std::move(fire), accuracy);
+    // Absolute, on the timer's own clock: a wall-clock slot follows clock steps, an interval's
+    // slot or a retry does not move with them.
+    timers_[timer_id(key)] = env().timer(command.at, accuracy, [this, key] {
+        drive([&](const Now& now, Commands& out) { loop_.timer_fired(key, now, out); });
+    });
+}
+
+LaunchContext TaskRunner::launch_context(std::uint64_t loop,
+                                         std::optional<Instant> scheduled) const {
+    return LaunchContext{.task = task_,
+                         .endpoints = &generation_->endpoints,
+                         .loop = loop,
+                         .scheduled = scheduled,
+                         .timeout = task_->timeout};
 }
 
 void TaskRunner::start_attempt(const StartAttempt& command) {
     const std::uint64_t iteration = command.iteration;
-    const std::uint32_t attempt = command.attempt;
-    const Instant now = wall_clock_now();
-    if (attempt == 1) {
-        record_start(command, now);
+    const Now now = env().now();
+    if (command.attempt == 1) {
+        record_start(command, now.wall);
         send_ping(PingKind::start, {});
     }
-    const LaunchContext context{.task = task_,
-                                .loop = iteration,
-                                .scheduled = command.scheduled,
-                                .attempt = command.attempt,
-                                .timeout = task_->timeout};
-    auto done = [this, iteration, attempt](Outcome outcome) {
+    LaunchContext context = launch_context(iteration, command.scheduled);
+    context.attempt = command.attempt;
+    auto done = [this, iteration](Outcome outcome) {
         auto it = attempts_.find(iteration);
-        const Instant finished = wall_clock_now();
-        outcome.duration = finished - it->second.started;
-        services().events.destroy_later(std::move(it->second.run));
+        const Now finished = env().now();
+        outcome.duration = finished.mono - it->second.started;
+        env().destroy_later(std::move(it->second.run));
         attempts_.erase(it);
         Commands out;
         loop_.attempt_finished(iteration, outcome, finished, out);
@@ -211,38 +214,38 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
         after_event();
     };
     Running& running = attempts_[iteration];
-    running.started = now;
+    running.started = now.mono;
     running.pinned = generation_;
-    running.run = launch_action(services(), task_->action, context, std::move(done));
+    running.run = env().launch(task_->action, context, std::move(done));
 }
 
 void TaskRunner::record_start(const StartAttempt& command, Instant now) {
-    if (Observer* observer = generation_->observer)  // observability
+    if (Observer* observer = services_.observer)  // observability
         observer->iteration_started(task_->name, command.lateness);
-    StateStore* store = services().store;
+    StateStore* store = services_.store;
     if (store == nullptr) return;
     auto written = store->iteration_started(task_->name, command.iteration, command.scheduled, now,
                                             command.lateness, command.on_schedule);
-    if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
+    if (!written) services_.logger.message(LogLevel::error, written.error(), task_->name);
 }
 
 void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
     const std::string_view status = to_string(command.status);
     const std::string failure_class = command.failure ? to_string(*command.failure) : "";
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
-    *last_run_ = LastRun{command.iteration, wall_clock_now(), command.elapsed, std::string(status),
-                         failure_class};
-    if (Observer* observer = generation_->observer) {  // observability
+    *last_run_ = LastRun{command.iteration, env().now().wall, command.elapsed,
+                         std::string(status), failure_class};
+    if (Observer* observer = services_.observer) {  // observability
         if (outcome != nullptr) observer->attempt_ended(task_->name, attempt_class(*outcome));
         if (command.status != RunStatus::retrying)
             observer->iteration_ended(task_->name, command.status, command.elapsed,
                                       last_run_->ended);
     }
-    if (StateStore* store = services().store) {
-        auto written =
-            store->iteration_ended(task_->name, command.iteration, command.attempts, status,
-                                   failure_class, command.message, command.elapsed);
-        if (!written) services().logger.message(LogLevel::error, written.error(), task_->name);
+    if (StateStore* store = services_.store) {
+        auto written = store->iteration_ended(task_->name, command.iteration, command.attempts,
+                                              status, failure_class, command.message,
+                                              command.elapsed);
+        if (!written) services_.logger.message(LogLevel::error, written.error(), task_->name);
     }
     const std::string tail = outcome != nullptr ? outcome->output_tail : std::string();
     if (command.status == RunStatus::ok) send_ping(PingKind::success, tail);
@@ -251,19 +254,19 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
 }
 
 void TaskRunner::send_ping(PingKind kind, std::string body) {
-    if (!task_->ping) return;
+    if (!task_->ping || !services_.send_pings) return;
     ++pings_in_flight_;
-    services().pinger.ping(services().endpoints.pings.at(*task_->ping), kind, std::move(body),
-                           task_->name, this, [this] {
-                               --pings_in_flight_;
-                               after_event();
-                           });
+    env().ping(generation_->endpoints.pings.at(*task_->ping), kind, std::move(body), task_->name,
+               this, [this] {
+                   --pings_in_flight_;
+                   after_event();
+               });
 }
 
 void TaskRunner::abort_running() {
     for (auto& [iteration, attempt] : attempts_) attempt.run->abort();
     if (pings_in_flight_ > 0) {
-        services().pinger.cancel_all(this);
+        env().cancel_pings(this);
         pings_in_flight_ = 0;
     }
     // Notifications that have not started yet are dropped; after_loop still runs.
@@ -279,21 +282,19 @@ void TaskRunner::run_next_hook() {
     const HookKind kind = next.kind;
     // Read while launching (environment or template values), so it need not outlive this call.
     const HookContext hook_context = std::move(next.context);
-    const LaunchContext context{.task = task_,
-                                .loop = hook_context.loop,
-                                .scheduled = hook_context.scheduled,
-                                .attempt = 1,
-                                .hook = kind,
-                                .hook_context = &hook_context,
-                                .timeout = hook.timeout};
+    LaunchContext context = launch_context(hook_context.loop, hook_context.scheduled);
+    context.hook = kind;
+    context.hook_context = &hook_context;
+    context.timeout = hook.timeout;
     const std::uint64_t loop = hook_context.loop;
-    services().logger.lifecycle(task_->name,
-                                {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
+    services_.logger.lifecycle(task_->name,
+                               {.event = LifecycleEvent::hook_start, .loop = loop, .hook = kind});
     auto done = [this, kind, loop](Outcome outcome) {
-        outcome.duration = wall_clock_now() - hook_->running.started;
-        services().events.destroy_later(std::move(hook_->running.run));
+        const Now now = env().now();
+        outcome.duration = now.mono - hook_->running.started;
+        env().destroy_later(std::move(hook_->running.run));
         hook_.reset();
-        services().logger.lifecycle(
+        services_.logger.lifecycle(
             task_->name,
             {.event = LifecycleEvent::hook_end,
              .loop = loop,
@@ -301,17 +302,15 @@ void TaskRunner::run_next_hook() {
              .duration = outcome.duration,
              .failure_class =
                  outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
-             .message = outcome.cancelled ? "cancelled"
-                        : outcome.ok()    ? "ok"
-                                          : outcome.error});
+             .message = outcome.cancelled ? "cancelled" : outcome.ok() ? "ok" : outcome.error});
         Commands out;
-        loop_.hook_finished(kind, outcome, wall_clock_now(), out);
+        loop_.hook_finished(kind, outcome, now, out);
         execute(std::move(out));
         if (!hook_) run_next_hook();
         after_event();
     };
-    hook_.emplace(HookRun{kind, Running{nullptr, wall_clock_now(), generation_}});
-    hook_->running.run = launch_action(services(), hook.action, context, std::move(done));
+    hook_.emplace(HookRun{kind, Running{nullptr, env().now().mono, generation_}});
+    hook_->running.run = env().launch(hook.action, context, std::move(done));
 }
 
 }  // namespace tasksrun

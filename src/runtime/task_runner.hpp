@@ -1,7 +1,8 @@
 #pragma once
-// Drives one task's Loop: carries out its commands (timers, attempts, hooks, logs) on the event
-// loop and reports what happened back to it. Hooks of a task run one at a time, in order, so
-// that on_error comes before after_loop. Records each iteration in the state store, if any.
+// Drives one task's Loop: carries out its commands (timers, attempts, hooks, logs) through the
+// runtime's environment and reports what happened back to it. Hooks of a task run one at a time,
+// in order, so that on_error comes before after_loop. Records each iteration in the state store,
+// if any, and reports it to the task's health check, if any.
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,20 +12,35 @@
 
 #include "actions/action_run.hpp"
 #include "config/config.hpp"
+#include "log/logger.hpp"
 #include "loop/loop.hpp"
+#include "observe/observer.hpp"
 #include "observe/snapshot.hpp"
 #include "runtime/generation.hpp"
+#include "runtime/runtime_env.hpp"
 
 namespace tasksrun {
 
+class StateStore;
+
+// The task's Loop settings as its config gives them.
 LoopSettings loop_settings(const TaskConfig& task);
+
+// What every runner of a daemon shares.
+struct TaskServices {
+    RuntimeEnv& env;
+    Logger& logger;
+    StateStore* store = nullptr;  // null: nothing persists
+    bool send_pings = true;       // run-once sends none
+    Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
+};
 
 // How the most recent iteration ended, for `ctl status`.
 struct LastRun {
     std::uint64_t loop = 0;
     Instant ended{};
     Duration duration{0};
-    std::string outcome;  // ok, failed, cancelled
+    std::string outcome;  // ok, failed, cancelled, stopped, retrying
     std::string failure_class;
 };
 
@@ -40,10 +56,12 @@ class SettleListener {
 
 class TaskRunner {
   public:
-    // `task` belongs to `generation`'s config. `listener` (may be null) is told after an event
-    // that left the runner settled.
-    TaskRunner(std::shared_ptr<const Generation> generation, const TaskConfig& task,
-               std::uint64_t seed, SettleListener* listener);
+    // `task` belongs to `generation`'s config; `settings` are its loop's (loop_settings(task)
+    // for the daemon). `listener` (may be null) is told after an event that left the runner
+    // settled.
+    TaskRunner(const TaskServices& services, std::shared_ptr<const Generation> generation,
+               const TaskConfig& task, LoopSettings settings, std::uint64_t seed,
+               SettleListener* listener);
     // Drops this task's health pings in flight.
     ~TaskRunner();
     TaskRunner(const TaskRunner&) = delete;
@@ -63,6 +81,8 @@ class TaskRunner {
     void rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task);
 
     const Loop& loop() const { return loop_; }
+    // The next slot as a wall-clock instant, as the clocks stand now.
+    std::optional<Instant> next_iteration() const { return loop_.next_iteration(env().now()); }
     const TaskConfig& task() const { return *task_; }
     const Generation& generation() const { return *generation_; }
     const LastRun* last_run() const { return last_run_.get(); }
@@ -76,7 +96,7 @@ class TaskRunner {
   private:
     struct Running {
         std::unique_ptr<ActionRun> run;
-        Instant started;
+        MonoInstant started;
         std::shared_ptr<const Generation> pinned;  // what the action reads from while it runs
     };
     struct HookRun {
@@ -84,10 +104,10 @@ class TaskRunner {
         Running running;
     };
 
-    const RuntimeServices& services() const { return generation_->services; }
-    // Tells the Loop something, with the time now (`tell(now, out)`), carries out the commands it
-    // answers with, and lets the owner know if that left the runner settled. Returns what
-    // `tell` returns.
+    RuntimeEnv& env() const { return services_.env; }
+    // Tells the Loop something, with the clocks now (`tell(now, out)`), carries out the
+    // commands it answers with, and lets the owner know if that left the runner settled. Returns
+    // what `tell` returns.
     template <typename Tell>
     auto drive(Tell tell);
     // `outcome`: the attempt whose end the Loop was just told of, if any; RecordRun commands
@@ -101,7 +121,9 @@ class TaskRunner {
     void abort_running();
     void run_next_hook();
     void after_event();
+    LaunchContext launch_context(std::uint64_t loop, std::optional<Instant> scheduled) const;
 
+    const TaskServices& services_;
     std::shared_ptr<const Generation> generation_;
     const TaskConfig* task_;
     Loop loop_;

@@ -1,7 +1,7 @@
 #pragma once
 // A relative interval: slots anchor, anchor + period, anchor + 2 period, ... never "now +
 // period", so a slow iteration does not make the schedule drift (SPEC 4.3).
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

@@ -4,7 +4,7 @@
 #include <variant>
 
 #include "schedule/cron.hpp"
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 #include "schedule/times_of_day.hpp"
 #include "schedule/zone.hpp"
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

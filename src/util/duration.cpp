@@ -93,6 +93,26 @@ std::string format_duration(Duration d) {
     return text;
 }
 
+void append_milliseconds(std::string& out, Duration value) {
+    const auto micros = value.count();
+    if (micros < 0) out += '-';
+    const auto magnitude = static_cast<std::uint64_t>(micros < 0 ? -micros : micros);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, magnitude / 1000).ptr;
+    out.append(digits, end);
+    const auto thousandths = magnitude % 1000;
+    out += '.';
+    out += static_cast<char>('0' + thousandths / 100);
+    out += static_cast<char>('0' + thousandths / 10 % 10);
+    out += static_cast<char>('0' + thousandths % 10);
+}
+
+std::string format_milliseconds(Duration value) {
+    std::string text;
+    append_milliseconds(text, value);
+    return text + " ms";
+}
+
 double to_milliseconds(Duration d) {
     return static_cast<double>(d.count()) / 1000.0;
 }

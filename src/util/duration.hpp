@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
@@ -18,6 +18,11 @@ std::expected<Duration, std::string> duration_from_seconds(double seconds);
 
 // Milliseconds as a number, for JSON fields such as duration_ms: 1500us -> 1.5.
 double to_milliseconds(Duration d);
+// Milliseconds with three decimals, written digit by digit (every log line has some):
+// "12.345" (a JSON number, and logfmt's). The one way tasksrun writes milliseconds.
+void append_milliseconds(std::string& out, Duration value);
+// The same with its unit, for people: "12.345 ms".
+std::string format_milliseconds(Duration value);
 
 // The shortest exact spelling in the units above: 90s -> "1m30s", 0.25s -> "250ms", 0 -> "0s".
 std::string format_duration(Duration d);

@@ -28,7 +28,7 @@ TEST_CASE("loop failures: stop while waiting to retry ends the iteration at once
     const Instant retry_at = into_backoff(d, kT0);
     d.clear();
 
-    d.loop.stop(kT0 + 2s, d.out);
+    d.stop(kT0 + 2s);
     CHECK(d.events() == std::vector<std::string>{"stop", "iteration_end", "after_loop"});
     CHECK(d.has(DisarmTimer{}));
     const auto records = d.records();
@@ -43,7 +43,7 @@ TEST_CASE("loop failures: stop while waiting to retry ends the iteration at once
 
     d.fire_retry(0, retry_at);  // a timer that fired anyway starts nothing
     CHECK(d.starts().empty());
-    d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 3s, d.out);
+    d.hook_finished(HookKind::after_loop, success(), kT0 + 3s);
     CHECK(d.loop.state() == LoopState::finished);
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("loop failures: an attempt that fails after a stop is not retried", "[
     Driver d(settings);
     d.start(kT0);
     d.fire_slot(kT0);
-    d.loop.stop(kT0 + 1s, d.out);
+    d.stop(kT0 + 1s);
     d.clear();
 
     d.finish(0, kNetworkError, kT0 + 2s);
@@ -73,16 +73,16 @@ TEST_CASE("loop failures: stop while before_loop waits to retry ends the loop at
     settings.has_before_loop = true;
     Driver d(settings);
     d.start(kT0);
-    d.loop.hook_finished(HookKind::before_loop, kNetworkError, kT0 + 1s, d.out);
+    d.hook_finished(HookKind::before_loop, kNetworkError, kT0 + 1s);
     const auto retry_at = d.armed({TimerKey::Kind::hook_retry, 0});
     REQUIRE(retry_at.has_value());
     d.clear();
 
-    d.loop.stop(kT0 + 2s, d.out);
+    d.stop(kT0 + 2s);
     CHECK(d.events() == std::vector<std::string>{"stop", "after_loop", "finished"});
     CHECK(d.loop.state() == LoopState::finished);
     d.clear();
-    d.loop.timer_fired({TimerKey::Kind::hook_retry, 0}, *retry_at, d.out);
+    d.loop.timer_fired({TimerKey::Kind::hook_retry, 0}, d.now(*retry_at), d.out);
     CHECK(d.hooks().empty());
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("loop failures: no retry waits less than 100 ms, whatever a server say
     for (const Duration told : {Duration{0}, Duration{-5s}, Duration{30ms}}) {
         Outcome answer = kNetworkError;
         answer.retry_after = told;
-        const Instant failed_at = d.loop.next_iteration().value_or(kT0) - 1h + 5s;
+        const Instant failed_at = d.next_iteration().value_or(kT0) - 1h + 5s;
         d.clear();
         d.finish(0, answer, failed_at);
         CHECK(d.last_record("retry")->delay == kMinRetryDelay);
@@ -254,7 +254,7 @@ TEST_CASE("loop failures: cancel while waiting to retry records the iteration ca
     d.start(kT0);
     into_backoff(d, kT0);
     d.clear();
-    d.loop.cancel(kT0 + 2s, d.out);
+    d.cancel(kT0 + 2s);
     REQUIRE(d.records().size() == 1);
     CHECK(d.records()[0].status == RunStatus::cancelled);
     CHECK(d.loop.state() == LoopState::finished);

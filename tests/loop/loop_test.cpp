@@ -34,7 +34,7 @@ TEST_CASE("loop: interval slots run at start and then on a drift-free grid", "[l
     CHECK(d.events() == std::vector<std::string>{"iteration_end"});
     CHECK(d.loop.state() == LoopState::waiting);
     CHECK(d.loop.current_loop() == 1);
-    CHECK(d.loop.next_iteration() == kT0 + 10s);
+    CHECK(d.next_iteration() == kT0 + 10s);
 }
 
 TEST_CASE("loop: run_at_start = false waits one interval, time and cron wait for their slot",
@@ -66,7 +66,7 @@ TEST_CASE("loop: start on a running loop is refused", "[loop]") {
     Driver d(every(10s));
     d.start(kT0);
     d.clear();
-    CHECK_FALSE(d.loop.start(kT0, d.out));
+    CHECK_FALSE(d.loop.start(d.now(kT0), d.out));
     CHECK(d.out.empty());
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("loop: stop while waiting ends at once", "[loop]") {
     d.finish(0, success(), kT0 + 1s);
     d.events();
     d.clear();
-    d.loop.stop(kT0 + 2s, d.out);
+    d.stop(kT0 + 2s);
     CHECK(d.events() == std::vector<std::string>{"stop", "after_loop", "finished"});
     CHECK(d.has(DisarmTimer{}));
     CHECK(d.loop.state() == LoopState::finished);
@@ -92,10 +92,10 @@ TEST_CASE("loop: stop while running lets the iteration finish, then ends", "[loo
     d.start(kT0);
     d.fire_slot(kT0);
     d.clear();
-    d.loop.stop(kT0 + 1s, d.out);
+    d.stop(kT0 + 1s);
     CHECK(d.events() == std::vector<std::string>{"stop"});
     CHECK(d.loop.state() == LoopState::running);
-    CHECK_FALSE(d.loop.next_iteration().has_value());
+    CHECK_FALSE(d.next_iteration().has_value());
     d.clear();
     d.finish(0, success(), kT0 + 2s);
     CHECK(d.events() == std::vector<std::string>{"iteration_end", "after_loop", "finished"});
@@ -110,13 +110,13 @@ TEST_CASE("loop: stop inside before_loop runs no iteration but runs after_loop",
     CHECK(d.hooks() == std::vector<HookKind>{HookKind::before_loop});
     CHECK(d.loop.state() == LoopState::before_loop);
     d.clear();
-    d.loop.stop(kT0 + 1s, d.out);
-    d.loop.hook_finished(HookKind::before_loop, success(), kT0 + 2s, d.out);
+    d.stop(kT0 + 1s);
+    d.hook_finished(HookKind::before_loop, success(), kT0 + 2s);
     CHECK(d.starts().empty());
     CHECK(d.hooks() == std::vector<HookKind>{HookKind::after_loop});
     CHECK(d.loop.state() == LoopState::after_loop);
     d.clear();
-    d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 3s, d.out);
+    d.hook_finished(HookKind::after_loop, success(), kT0 + 3s);
     CHECK(d.events() == std::vector<std::string>{"finished"});
     CHECK(d.loop.state() == LoopState::finished);
 }
@@ -137,32 +137,32 @@ TEST_CASE("loop: cancel in each state", "[loop]") {
         Driver d(settings);
         d.start(kT0);
         d.clear();
-        d.loop.cancel(kT0 + 1s, d.out);
+        d.cancel(kT0 + 1s);
         CHECK(d.has(AbortAttempts{}));
         CHECK(d.loop.is_being_cancelled());
-        d.loop.hook_finished(HookKind::before_loop, kCancelled, kT0 + 1s, d.out);
+        d.hook_finished(HookKind::before_loop, kCancelled, kT0 + 1s);
         CHECK(d.starts().empty());
         CHECK(after_loop_context(d).cancelled);
     }
     SECTION("waiting: ends at once") {
         Driver d(settings);
         d.start(kT0);
-        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.hook_finished(HookKind::before_loop, success(), kT0);
         d.clear();
-        d.loop.cancel(kT0 + 1s, d.out);
+        d.cancel(kT0 + 1s);
         CHECK_FALSE(d.has(AbortAttempts{}));
         CHECK(after_loop_context(d).cancelled);
-        d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 1s, d.out);
+        d.hook_finished(HookKind::after_loop, success(), kT0 + 1s);
         CHECK(d.loop.state() == LoopState::finished);
         CHECK_FALSE(d.loop.is_being_cancelled());
     }
     SECTION("running: the attempt is aborted, then after_loop") {
         Driver d(settings);
         d.start(kT0);
-        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.hook_finished(HookKind::before_loop, success(), kT0);
         d.fire_slot(kT0);
         d.clear();
-        d.loop.cancel(kT0 + 1s, d.out);
+        d.cancel(kT0 + 1s);
         CHECK(d.has(AbortAttempts{}));
         CHECK(d.hooks().empty());  // after_loop waits for the aborted attempt
         d.finish(0, kCancelled, kT0 + 2s);
@@ -172,12 +172,12 @@ TEST_CASE("loop: cancel in each state", "[loop]") {
     SECTION("backoff: the retry timer is dropped") {
         Driver d(settings);
         d.start(kT0);
-        d.loop.hook_finished(HookKind::before_loop, success(), kT0, d.out);
+        d.hook_finished(HookKind::before_loop, success(), kT0);
         d.fire_slot(kT0);
         d.finish(0, kNetworkError, kT0 + 1s);
         CHECK(d.loop.state() == LoopState::backoff);
         d.clear();
-        d.loop.cancel(kT0 + 1s, d.out);
+        d.cancel(kT0 + 1s);
         CHECK(d.has(DisarmTimer{}));
         CHECK_FALSE(d.has(AbortAttempts{}));
         CHECK(after_loop_context(d).cancelled);
@@ -202,7 +202,7 @@ TEST_CASE("loop: a handled failure is retried with backoff, then succeeds", "[lo
     CHECK(*retry_at >= kT0 + 1s);
     CHECK(*retry_at <= kT0 + 3s);
     CHECK(d.last_record("retry")->failure_class == "network");
-    CHECK(d.loop.next_iteration() == kT0 + 10s);  // the schedule does not move
+    CHECK(d.next_iteration() == kT0 + 10s);  // the schedule does not move
     d.clear();
     d.fire_retry(0, *retry_at);
     REQUIRE(d.starts().size() == 1);
@@ -276,7 +276,7 @@ TEST_CASE("loop: an unhandled failure runs on_error, then on_error decides", "[l
         CHECK(d.loop.state() == LoopState::waiting);
         CHECK_FALSE(d.loop.failed());
         CHECK(d.loop.current_loop() == 1);
-        CHECK(d.loop.next_iteration() == kT0 + 10s);
+        CHECK(d.next_iteration() == kT0 + 10s);
     }
     SECTION("stop: the loop fails, after_loop sees it") {
         LoopSettings settings = every(10s);
@@ -289,7 +289,7 @@ TEST_CASE("loop: an unhandled failure runs on_error, then on_error decides", "[l
         d.finish(0, kExit3, kT0 + 1s);
         CHECK(d.hooks() == std::vector<HookKind>{HookKind::on_error, HookKind::after_loop});
         CHECK(d.loop.failed());
-        d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 2s, d.out);
+        d.hook_finished(HookKind::after_loop, success(), kT0 + 2s);
         CHECK(d.loop.state() == LoopState::failed);
         CHECK(d.loop.failed());
         d.clear();
@@ -345,7 +345,7 @@ TEST_CASE("loop: a retry running past the next slot absorbs it: never a double r
     REQUIRE(d.starts().size() == 1);  // only the retry, no late run
     CHECK(d.starts()[0].attempt == 2);
     CHECK(d.loop.state() == LoopState::waiting);
-    CHECK(d.loop.next_iteration() == kT0 + 20s);
+    CHECK(d.next_iteration() == kT0 + 20s);
 }
 
 TEST_CASE("loop: an overrun is a misfire: skip or run once late, never a burst", "[loop]") {
@@ -361,7 +361,7 @@ TEST_CASE("loop: an overrun is a misfire: skip or run once late, never a burst",
         d.clear();
         d.finish(0, success(25s), kT0 + 25s);
         CHECK(d.starts().empty());
-        CHECK(d.loop.next_iteration() == kT0 + 30s);
+        CHECK(d.next_iteration() == kT0 + 30s);
     }
     SECTION("run-once") {
         LoopSettings settings = every(10s);
@@ -376,7 +376,7 @@ TEST_CASE("loop: an overrun is a misfire: skip or run once late, never a burst",
         REQUIRE(d.starts().size() == 1);  // one late run for two missed slots
         CHECK(d.starts()[0].scheduled == kT0 + 20s);
         CHECK(d.last_record("iteration_start")->lateness == Duration{5s});
-        CHECK(d.loop.next_iteration() == kT0 + 30s);
+        CHECK(d.next_iteration() == kT0 + 30s);
     }
     SECTION("run-once, but older than misfire_grace") {
         LoopSettings settings = every(10s);
@@ -409,7 +409,7 @@ TEST_CASE("loop: change_interval while waiting takes effect at once", "[loop]") 
     d.fire_slot(kT0);
     d.finish(0, success(), kT0 + 1s);
     d.clear();
-    d.loop.change_schedule(Schedule(IntervalSchedule(3s)), kT0 + 2s, d.out);
+    d.change_schedule(Schedule(IntervalSchedule(3s)), kT0 + 2s);
     CHECK(d.events() == std::vector<std::string>{"interval_changed"});
     CHECK(d.armed_slot() == kT0 + 3s);  // from the last scheduled slot, t0
     CHECK(d.loop.schedule().describe() == "every 3s");
@@ -418,8 +418,8 @@ TEST_CASE("loop: change_interval while waiting takes effect at once", "[loop]") 
     CHECK(d.armed_slot() == kT0 + 6s);
 
     d.clear();
-    d.loop.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})),
-                           kT0 + 4s, d.out);
+    d.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})),
+                           kT0 + 4s);
     CHECK(d.armed_slot() == at("2025-01-01T12:00:00Z"));  // from now, for time and cron
 }
 
@@ -432,12 +432,12 @@ TEST_CASE("loop: restart cancels, waits for after_loop, then starts again", "[lo
     d.finish(0, success(), kT0 + 1s);
     d.fire_slot(kT0 + 10s);
     d.clear();
-    d.loop.restart(kT0 + 11s, d.out);
+    d.restart(kT0 + 11s);
     CHECK(d.has(AbortAttempts{}));
     d.finish(1, kCancelled, kT0 + 11s);
     CHECK(d.hooks() == std::vector<HookKind>{HookKind::after_loop});
     d.clear();
-    d.loop.hook_finished(HookKind::after_loop, success(), kT0 + 12s, d.out);
+    d.hook_finished(HookKind::after_loop, success(), kT0 + 12s);
     CHECK(d.events() == std::vector<std::string>{"finished", "start", "before_loop"});
     CHECK(d.loop.current_loop() == 0);
     CHECK(d.armed_slot() == kT0 + 12s);
@@ -472,20 +472,20 @@ TEST_CASE("loop: a failing before_loop is retried when handled, else the loop fa
         Driver d(settings);
         d.start(kT0);
         d.clear();
-        d.loop.hook_finished(HookKind::before_loop, kNetworkError, kT0 + 1s, d.out);
+        d.hook_finished(HookKind::before_loop, kNetworkError, kT0 + 1s);
         const auto retry_at = d.armed({TimerKey::Kind::hook_retry, 0});
         REQUIRE(retry_at.has_value());
         d.clear();
-        d.loop.timer_fired({TimerKey::Kind::hook_retry, 0}, *retry_at, d.out);
+        d.loop.timer_fired({TimerKey::Kind::hook_retry, 0}, d.now(*retry_at), d.out);
         CHECK(d.hooks() == std::vector<HookKind>{HookKind::before_loop});
-        d.loop.hook_finished(HookKind::before_loop, success(), *retry_at + 1s, d.out);
+        d.hook_finished(HookKind::before_loop, success(), *retry_at + 1s);
         CHECK(d.loop.state() == LoopState::waiting);
     }
     SECTION("unhandled") {
         Driver d(settings);
         d.start(kT0);
         d.clear();
-        d.loop.hook_finished(HookKind::before_loop, kExit3, kT0 + 1s, d.out);
+        d.hook_finished(HookKind::before_loop, kExit3, kT0 + 1s);
         CHECK(d.events() == std::vector<std::string>{"error", "after_loop", "finished"});
         CHECK(d.loop.state() == LoopState::failed);
         CHECK(d.starts().empty());
@@ -604,22 +604,22 @@ TEST_CASE("loop: a daily slot missed while down runs once within misfire_grace o
 
 TEST_CASE("loop: run_now adds an iteration without moving the schedule", "[loop][run_now]") {
     Driver d(every(10s));
-    CHECK(d.loop.run_now(kT0, d.out).has_value());  // idle: refused
+    CHECK(d.run_now(kT0).has_value());  // idle: refused
     d.start(kT0);
     d.fire_slot(kT0);
     d.finish(0, success(), kT0 + 1s);
     d.clear();
 
-    CHECK_FALSE(d.loop.run_now(kT0 + 4s, d.out).has_value());
+    CHECK_FALSE(d.run_now(kT0 + 4s).has_value());
     REQUIRE(d.starts().size() == 1);
     CHECK(d.starts()[0].iteration == 1);
     CHECK_FALSE(d.starts()[0].on_schedule);
     CHECK_FALSE(d.armed_slot().has_value());  // the slot at t0 + 10 s stays armed
     CHECK(d.loop.last_scheduled() == kT0);    // not a slot: a restart resumes from t0
-    CHECK(d.loop.next_iteration() == kT0 + 10s);
+    CHECK(d.next_iteration() == kT0 + 10s);
     d.clear();
 
-    CHECK(d.loop.run_now(kT0 + 5s, d.out).has_value());  // overlap leaves no room
+    CHECK(d.run_now(kT0 + 5s).has_value());  // overlap leaves no room
     CHECK(d.starts().empty());
 }
 

@@ -31,7 +31,8 @@ inline const Outcome kNetworkError = failure(FailureKind::network);
 inline const Outcome kExit3 = failure(FailureKind::exit_code, 3);
 inline const Outcome kCancelled = Outcome{.cancelled = true};
 
-// Drives a Loop and keeps what it asked for since the last look.
+// Drives a Loop and keeps what it asked for since the last look. Tests speak wall-clock
+// instants; the monotonic clock reads the same until step_wall() moves the wall clock alone.
 class Driver {
   public:
     explicit Driver(LoopSettings settings, std::uint64_t seed = 1)
@@ -40,16 +41,41 @@ class Driver {
     Loop loop;
     Commands out;
 
-    void start(Instant now, std::optional<Instant> last_fired = std::nullopt) {
-        REQUIRE(loop.start(now, out, last_fired));
+    // Both clocks when the wall clock reads `wall`.
+    Now now(Instant wall) {
+        last_ = Now{wall, MonoInstant{wall.time_since_epoch() - wall_ahead_}};
+        return last_;
     }
-    void fire_slot(Instant now) { loop.timer_fired({TimerKey::Kind::slot, 0}, now, out); }
-    void fire_retry(std::uint64_t iteration, Instant now) {
-        loop.timer_fired({TimerKey::Kind::retry, iteration}, now, out);
+    // NTP, a person or a VM resume sets the wall clock by `step`; the monotonic clock goes on.
+    void step_wall(Duration step) { wall_ahead_ += step; }
+    // A deadline as the wall clock would show it now.
+    Instant on_wall(const TimerDeadline& at) const {
+        if (const auto* wall = std::get_if<Instant>(&at)) return *wall;
+        return Instant{std::get<MonoInstant>(at).time_since_epoch() + wall_ahead_};
     }
-    void finish(std::uint64_t iteration, const Outcome& outcome, Instant now) {
-        loop.attempt_finished(iteration, outcome, now, out);
+
+    void start(Instant at, std::optional<Instant> last_fired = std::nullopt) {
+        REQUIRE(loop.start(now(at), out, last_fired));
     }
+    void fire_slot(Instant at) { loop.timer_fired({TimerKey::Kind::slot, 0}, now(at), out); }
+    void fire_retry(std::uint64_t iteration, Instant at) {
+        loop.timer_fired({TimerKey::Kind::retry, iteration}, now(at), out);
+    }
+    void finish(std::uint64_t iteration, const Outcome& outcome, Instant at) {
+        loop.attempt_finished(iteration, outcome, now(at), out);
+    }
+    void hook_finished(HookKind kind, const Outcome& outcome, Instant at) {
+        loop.hook_finished(kind, outcome, now(at), out);
+    }
+    void stop(Instant at) { loop.stop(now(at), out); }
+    void cancel(Instant at) { loop.cancel(now(at), out); }
+    void restart(Instant at) { loop.restart(now(at), out); }
+    void change_schedule(Schedule schedule, Instant at) {
+        loop.change_schedule(std::move(schedule), now(at), out);
+    }
+    std::optional<std::string> run_now(Instant at) { return loop.run_now(now(at), out); }
+    // As of the last time the driver told the loop.
+    std::optional<Instant> next_iteration() const { return loop.next_iteration(last_); }
 
     // The lifecycle events logged since the last call, and forget them.
     std::vector<std::string> events() {
@@ -92,7 +118,7 @@ class Driver {
     std::optional<Instant> armed(TimerKey key) const {
         std::optional<Instant> last;
         for (const Command& c : out) {
-            if (const auto* a = std::get_if<ArmTimer>(&c); a && a->key == key) last = a->at;
+            if (const auto* a = std::get_if<ArmTimer>(&c); a && a->key == key) last = on_wall(a->at);
         }
         return last;
     }
@@ -112,6 +138,10 @@ class Driver {
         return false;
     }
     void clear() { out.clear(); }
+
+  private:
+    Duration wall_ahead_{0};  // how far the wall clock is ahead of the monotonic one
+    Now last_{};
 };
 
 }  // namespace tasksrun::test
