@@ -85,13 +85,15 @@ def listener_address(log_path, timeout=120):
     sys.exit("the daemon did not open its listener")
 
 
-def wait_for_count(log_path, needle, count, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with open(log_path, encoding="utf-8") as f:
-            if sum(1 for line in f if needle in line) >= count:
+def wait_for_count(log_path, needle, count, timeout=600):
+    """Waits until `count` lines of the log hold `needle`, reading each line once."""
+    deadline, seen = time.monotonic() + timeout, 0
+    with open(log_path, encoding="utf-8") as f:
+        while time.monotonic() < deadline:
+            seen += sum(1 for line in f.readlines() if needle in line)
+            if seen >= count:
                 return
-        time.sleep(0.2)
+            time.sleep(0.2)
     sys.exit(f"fewer than {count} lines with {needle} within {timeout}s")
 
 

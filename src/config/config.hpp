@@ -145,7 +145,8 @@ struct DaemonSettings {
     Zone zone = Zone::utc();
     std::optional<std::string> state_dir;  // nullopt: $STATE_DIRECTORY, resolved at run time
     Duration shutdown_timeout;
-    std::optional<ListenAddress> http = std::nullopt;  // nullopt: no HTTP listener (/metrics, /healthz, /)
+    std::optional<ListenAddress> http =
+        std::nullopt;  // nullopt: no HTTP listener (/metrics, /healthz, /)
 };
 
 struct Config {

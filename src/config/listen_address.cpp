@@ -16,7 +16,8 @@ std::expected<std::uint16_t, std::string> parse_port(std::string_view text) {
     unsigned value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > 65535)
-        return std::unexpected("the port \"" + std::string(text) + "\" is not a number from 0 to 65535");
+        return std::unexpected("the port \"" + std::string(text) +
+                               "\" is not a number from 0 to 65535");
     return static_cast<std::uint16_t>(value);
 }
 

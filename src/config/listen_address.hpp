@@ -12,7 +12,7 @@ namespace tasksrun {
 struct ListenAddress {
     enum class Family { ipv4, ipv6, unix_socket };
     Family family = Family::ipv4;
-    std::string host;  // a numeric address ("127.0.0.1", "::1"), or the socket's path
+    std::string host;        // a numeric address ("127.0.0.1", "::1"), or the socket's path
     std::uint16_t port = 0;  // 0: any free port (the listener logs which)
 
     // Reachable from this machine only: 127.0.0.0/8, ::1, or a Unix socket.

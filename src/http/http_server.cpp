@@ -33,8 +33,8 @@ void log_library_message(void* context, const char* format, va_list arguments) {
 
 struct HttpServerCallbacks {
     static MHD_Result on_request(void* context, MHD_Connection* connection, const char* url,
-                                 const char* method, const char*, const char*,
-                                 size_t* upload_size, void** request_state) noexcept {
+                                 const char* method, const char*, const char*, size_t* upload_size,
+                                 void** request_state) noexcept {
         const std::string_view verb(method);
         const bool readable = verb == MHD_HTTP_METHOD_GET || verb == MHD_HTTP_METHOD_HEAD;
         // libmicrohttpd closes the connection after an answer queued on a request's first call;
@@ -52,7 +52,7 @@ struct HttpServerCallbacks {
         }
         try {
             return static_cast<HttpServer*>(context)->answer(connection, method, url) ? MHD_YES
-                                                                                       : MHD_NO;
+                                                                                      : MHD_NO;
         } catch (...) {
             return MHD_NO;  // libmicrohttpd closes the connection
         }
@@ -113,7 +113,7 @@ void HttpServer::run() {
 }
 
 bool HttpServer::answer(MHD_Connection* connection, std::string_view method,
-                       std::string_view path) {
+                        std::string_view path) {
     HttpAnswer reply;
     if (method != MHD_HTTP_METHOD_GET && method != MHD_HTTP_METHOD_HEAD) {
         reply = {.status = MHD_HTTP_METHOD_NOT_ALLOWED, .body = "only GET and HEAD\n"};

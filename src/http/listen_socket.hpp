@@ -10,8 +10,8 @@
 namespace tasksrun {
 
 struct ListenSocket {
-    int fd = -1;            // non-blocking, close-on-exec, listening
-    std::string where;      // as bound: the port the kernel chose when 0 was asked for
+    int fd = -1;        // non-blocking, close-on-exec, listening
+    std::string where;  // as bound: the port the kernel chose when 0 was asked for
 };
 
 // A Unix socket is created mode 0666: like a loopback port, it is open to local users, and its

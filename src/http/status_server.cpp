@@ -27,9 +27,10 @@ HttpAnswer status_answer(std::string_view path, const MetricsRegistry& registry,
 std::expected<std::unique_ptr<StatusServer>, std::string> StatusServer::listen(
     EventLoop& events, Logger& logger, const ListenAddress& address,
     const MetricsRegistry& registry, const StatusSource& source) {
-    auto server = HttpServer::listen(events, logger, address, [&registry, &source](std::string_view path) {
-        return status_answer(path, registry, source);
-    });
+    auto server =
+        HttpServer::listen(events, logger, address, [&registry, &source](std::string_view path) {
+            return status_answer(path, registry, source);
+        });
     if (!server) return std::unexpected(server.error());
     return std::unique_ptr<StatusServer>(new StatusServer(std::move(*server)));
 }

@@ -43,7 +43,8 @@ std::string approximate_duration(Duration d) {
     if (d < Duration::zero()) d = -d;
     char text[32];
     if (d < seconds{1}) {
-        std::snprintf(text, sizeof text, "%lldms", static_cast<long long>(duration_cast<milliseconds>(d).count()));
+        std::snprintf(text, sizeof text, "%lldms",
+                      static_cast<long long>(duration_cast<milliseconds>(d).count()));
     } else if (d < minutes{1}) {
         std::snprintf(text, sizeof text, "%.1fs", duration<double>(d).count());
     } else {

@@ -42,10 +42,9 @@ void MetricsRegistry::iteration_started(std::string_view task, Duration lateness
 
 void MetricsRegistry::attempt_ended(std::string_view task, std::string_view attempt_class) {
     auto& attempts = task_metrics(task).attempts;
-    const auto it = std::ranges::lower_bound(attempts, attempt_class, {},
-                                             [](const auto& entry) -> std::string_view {
-                                                 return entry.first;
-                                             });
+    const auto it =
+        std::ranges::lower_bound(attempts, attempt_class, {},
+                                 [](const auto& entry) -> std::string_view { return entry.first; });
     if (it != attempts.end() && it->first == attempt_class) {
         ++it->second;
     } else {

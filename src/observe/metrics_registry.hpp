@@ -30,7 +30,9 @@ struct TaskMetrics {
     Histogram duration{kDurationBounds};
     Histogram lateness{kLatenessBounds};
 
-    std::uint64_t runs_with(RunStatus status) const { return runs[static_cast<std::size_t>(status)]; }
+    std::uint64_t runs_with(RunStatus status) const {
+        return runs[static_cast<std::size_t>(status)];
+    }
 };
 
 struct WebhookMetrics {

@@ -12,7 +12,8 @@
 
 namespace tasksrun {
 
-inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 struct Label {
     std::string_view name;   // [a-zA-Z_][a-zA-Z0-9_]*: written as it is

@@ -24,7 +24,7 @@ struct LastOutcome {
 struct TaskSnapshot {
     std::string_view name = {};
     std::string_view state = {};  // the Loop's state: idle, waiting, running, backoff, ...
-    std::string schedule = {};  // for people: "every 30s", "cron \"0 9 * * *\" (UTC)"; or empty
+    std::string schedule = {};    // for people: "every 30s", "cron \"0 9 * * *\" (UTC)"; or empty
     std::optional<Instant> next_run = std::nullopt;
     // The time between slots: an interval's period, or for time and cron the gap between the
     // next slot and the one after it. nullopt when nothing is scheduled.
@@ -39,7 +39,7 @@ struct DaemonSnapshot {
     std::string_view host = {};            // the machine's name, for people
     std::vector<TaskSnapshot> tasks = {};  // the enabled tasks of the loaded config, in file order
     std::vector<std::string_view> webhooks = {};  // the names of the config's [webhooks]
-    bool stopping = false;                 // a stop signal arrived: the daemon is shutting down
+    bool stopping = false;  // a stop signal arrived: the daemon is shutting down
 };
 
 }  // namespace tasksrun

@@ -49,10 +49,8 @@ rect.stopped{stroke:var(--stopped)}rect.running{stroke:var(--running)}rect.late{
 )css";
 
 constexpr std::pair<MarkKind, std::string_view> kLegend[] = {
-    {MarkKind::ok, "ok"},
-    {MarkKind::retried, "ok after retries, or retrying"},
-    {MarkKind::failed, "failed"},
-    {MarkKind::stopped, "cancelled, stopped or interrupted"},
+    {MarkKind::ok, "ok"},           {MarkKind::retried, "ok after retries, or retrying"},
+    {MarkKind::failed, "failed"},   {MarkKind::stopped, "cancelled, stopped or interrupted"},
     {MarkKind::running, "running"},
 };
 
@@ -78,7 +76,8 @@ void append_time(std::string& out, Instant at, Instant now) {
     out += "\">";
     out += shown(at);
     out += "</time> (";
-    out += at >= now ? "in " + approximate_duration(at - now) : approximate_duration(now - at) + " ago";
+    out += at >= now ? "in " + approximate_duration(at - now)
+                     : approximate_duration(now - at) + " ago";
     out += ')';
 }
 
@@ -140,9 +139,10 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
         out += meaning;
         out += "</span>";
     }
-    out += "<span><i class=\"late\"></i>started 1s or more late</span>"
-           "<span>Timelines: the last 24 h, now at the right; lines at 00, 06, 12 and 18 UTC."
-           "</span></p></header>";
+    out +=
+        "<span><i class=\"late\"></i>started 1s or more late</span>"
+        "<span>Timelines: the last 24 h, now at the right; lines at 00, 06, 12 and 18 UTC."
+        "</span></p></header>";
 }
 
 void append_task(std::string& out, const TaskSnapshot& task, const TaskHistory* history,
@@ -202,9 +202,10 @@ std::string render_status_page(const DaemonSnapshot& snapshot, const PageHistory
                                std::string_view version) {
     std::string out;
     out.reserve(2048 + snapshot.tasks.size() * 1500);
-    out += "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           "<meta http-equiv=\"refresh\" content=\"";
+    out +=
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta http-equiv=\"refresh\" content=\"";
     out += std::to_string(kRefreshSeconds);
     out += "\"><title>tasksrun on ";
     text(out, snapshot.host);

@@ -13,8 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "util/instant.hpp"
 #include "state/state_store.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

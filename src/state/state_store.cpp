@@ -323,9 +323,9 @@ std::expected<void, std::string> StateStore::iteration_ended(
 
 std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     const std::optional<std::string>& task, std::size_t limit) const {
-    const std::string sql = std::string(kSelectRuns) +
-                            (task ? "WHERE task = ?1 ORDER BY id DESC LIMIT ?2"
-                                  : "ORDER BY id DESC LIMIT ?2");
+    const std::string sql =
+        std::string(kSelectRuns) +
+        (task ? "WHERE task = ?1 ORDER BY id DESC LIMIT ?2" : "ORDER BY id DESC LIMIT ?2");
     auto prepared = prepare(sql.c_str());
     if (!prepared) return std::unexpected(prepared.error());
     sqlite3_stmt* query = prepared->get();
@@ -340,8 +340,7 @@ std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     return std::move(collect.runs);
 }
 
-std::expected<void, std::string> StateStore::read_runs(sqlite3_stmt* query,
-                                                       RunSink& sink) const {
+std::expected<void, std::string> StateStore::read_runs(sqlite3_stmt* query, RunSink& sink) const {
     RunRecord run;
     return each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
         run.id = sqlite3_column_int64(row, 0);
@@ -377,8 +376,9 @@ std::expected<std::map<std::string, Instant>, std::string> StateStore::last_succ
         "WHERE outcome = 'ok' AND duration_us IS NOT NULL GROUP BY task");
     if (!prepared) return std::unexpected(prepared.error());
     std::map<std::string, Instant> ended;
-    auto read = each_row(db_, prepared->get(), "cannot read the runs of " + path_,
-                         [&](sqlite3_stmt* row) { ended[column_text(row, 0)] = column_instant(row, 1); });
+    auto read =
+        each_row(db_, prepared->get(), "cannot read the runs of " + path_,
+                 [&](sqlite3_stmt* row) { ended[column_text(row, 0)] = column_instant(row, 1); });
     if (!read) return std::unexpected(read.error());
     return ended;
 }

@@ -102,7 +102,8 @@ inline std::vector<std::string> get_kept_alive(const std::string& where,
 
 inline std::string get(const std::string& where, const std::string& path,
                        const std::string& method = "GET") {
-    return round_trip(where, method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    return round_trip(where,
+                      method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
 }
 
 // Runs `client` on a thread while `events` runs here; returns once the client is done.

@@ -19,14 +19,14 @@ struct Server {
     std::unique_ptr<HttpServer> server;
 
     explicit Server(const std::string& address = "127.0.0.1:0") {
-        auto started = HttpServer::listen(events, logger, parse_listen_address(address).value(),
-                                          [this](std::string_view path) {
-                                              paths.emplace_back(path);
-                                              if (path == "/boom") throw std::runtime_error("boom");
-                                              return HttpAnswer{.status = 201,
-                                                                .content_type = "text/x-test",
-                                                                .body = "body of " + std::string(path)};
-                                          });
+        auto started = HttpServer::listen(
+            events, logger, parse_listen_address(address).value(), [this](std::string_view path) {
+                paths.emplace_back(path);
+                if (path == "/boom") throw std::runtime_error("boom");
+                return HttpAnswer{.status = 201,
+                                  .content_type = "text/x-test",
+                                  .body = "body of " + std::string(path)};
+            });
         REQUIRE(started.has_value());
         server = std::move(*started);
     }
@@ -44,7 +44,8 @@ TEST_CASE("http server: GET is answered by the handler, with the safety headers"
     CHECK(has_header(response, "Content-Type: text/x-test"));
     CHECK(has_header(response, "Cache-Control: no-store"));
     CHECK(has_header(response, "X-Content-Type-Options: nosniff"));
-    CHECK(has_header(response, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"));
+    CHECK(has_header(response,
+                     "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"));
     CHECK(response.ends_with("\r\n\r\nbody of /metrics"));
     CHECK(s.paths == std::vector<std::string>{"/metrics"});  // without the query
 }
@@ -65,8 +66,8 @@ TEST_CASE("http server: it is read-only: other methods get 405 and the handler n
     std::string del;
     serve_while(s.events, [&] {
         post = test::round_trip(s.server->where(),
-                              "POST /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                              "Content-Length: 5\r\n\r\nhello");
+                                "POST /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                                "Content-Length: 5\r\n\r\nhello");
         del = get(s.server->where(), "/", "DELETE");
     });
     CHECK(post.starts_with("HTTP/1.1 405 "));

@@ -18,7 +18,8 @@ struct FakeSource final : StatusSource {
 
     DaemonSnapshot snapshot(bool) const override {
         DaemonSnapshot s{.now = test::at("2025-03-02T12:00:00Z"), .stopping = is_stopping};
-        s.tasks.push_back(TaskSnapshot{.name = "backup", .state = "waiting", .schedule = "every 1h"});
+        s.tasks.push_back(
+            TaskSnapshot{.name = "backup", .state = "waiting", .schedule = "every 1h"});
         return s;
     }
     bool stopping() const override { return is_stopping; }

@@ -13,7 +13,7 @@ TEST_CASE("histogram: an observation lands in the first bucket whose bound holds
     histogram.observe(50ms);     // exactly the first bound (0.05): le is inclusive
     histogram.observe(50001us);  // just past it: the next bucket
     histogram.observe(1s);
-    histogram.observe(2h);       // past 3600: +Inf
+    histogram.observe(2h);  // past 3600: +Inf
     histogram.observe(0us);
     CHECK(histogram.in_bucket(0) == 2);
     CHECK(histogram.in_bucket(1) == 1);

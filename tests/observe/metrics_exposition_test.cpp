@@ -25,7 +25,8 @@ bool has_line(const std::vector<std::string>& lines, const std::string& line) {
 }
 
 std::size_t count_prefix(const std::vector<std::string>& lines, const std::string& prefix) {
-    return std::ranges::count_if(lines, [&](const std::string& l) { return l.starts_with(prefix); });
+    return std::ranges::count_if(lines,
+                                 [&](const std::string& l) { return l.starts_with(prefix); });
 }
 
 DaemonSnapshot two_tasks(Instant now) {
@@ -43,7 +44,8 @@ DaemonSnapshot two_tasks(Instant now) {
 
 TEST_CASE("metrics: every family of SPEC 13 has HELP and TYPE, once, in order", "[observe]") {
     MetricsRegistry registry;
-    const auto lines = lines_of(write_metrics(registry, two_tasks(at("2025-03-02T09:00:00Z")), "1.2.3"));
+    const auto lines =
+        lines_of(write_metrics(registry, two_tasks(at("2025-03-02T09:00:00Z")), "1.2.3"));
     const std::vector<std::pair<std::string, std::string>> families = {
         {"tasksrun_build_info", "gauge"},
         {"tasksrun_config_reloads_total", "counter"},
@@ -123,11 +125,13 @@ TEST_CASE("metrics: webhooks by code, rate-limit seconds for every configured we
     registry.webhook_answered("we\"ird", "network");
     registry.webhook_rate_limited("we\"ird", 2500ms);
     registry.webhook_answered("removed", "204");  // left the config: not written
-    const auto lines = lines_of(write_metrics(registry, two_tasks(at("2025-03-02T09:00:00Z")), "1"));
+    const auto lines =
+        lines_of(write_metrics(registry, two_tasks(at("2025-03-02T09:00:00Z")), "1"));
     CHECK(has_line(lines, "tasksrun_webhook_requests_total{webhook=\"we\\\"ird\",code=\"204\"} 1"));
     CHECK(has_line(lines,
                    "tasksrun_webhook_requests_total{webhook=\"we\\\"ird\",code=\"network\"} 1"));
-    CHECK(has_line(lines, "tasksrun_webhook_rate_limited_seconds_total{webhook=\"we\\\"ird\"} 2.5"));
+    CHECK(
+        has_line(lines, "tasksrun_webhook_rate_limited_seconds_total{webhook=\"we\\\"ird\"} 2.5"));
     CHECK(has_line(lines, "tasksrun_webhook_rate_limited_seconds_total{webhook=\"team\"} 0"));
     CHECK(count_prefix(lines, "tasksrun_webhook_requests_total{webhook=\"team\"") == 0);
     CHECK(count_prefix(lines, "tasksrun_webhook_requests_total{webhook=\"removed\"") == 0);

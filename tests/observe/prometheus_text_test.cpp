@@ -33,7 +33,8 @@ TEST_CASE("prometheus text: numbers read back exactly", "[observe]") {
 TEST_CASE("prometheus text: a family is its HELP and TYPE lines, then its samples", "[observe]") {
     PrometheusText out;
     out.family("x_total", "counter", "Things\\stuff,\ncounted.");
-    out.sample("x_total", {{"task", "a"}, {"class", "exit:3"}}, std::uint64_t{18446744073709551615U});
+    out.sample("x_total", {{"task", "a"}, {"class", "exit:3"}},
+               std::uint64_t{18446744073709551615U});
     out.sample("x_total", {}, 1.5);
     CHECK(out.text() ==
           "# HELP x_total Things\\\\stuff,\\ncounted.\n"
@@ -48,7 +49,7 @@ TEST_CASE("prometheus text: histogram buckets are cumulative, with +Inf, sum and
     histogram.observe(0us);  // le 0.001
     histogram.observe(3ms);  // le 0.005
     histogram.observe(3ms);
-    histogram.observe(2h);   // +Inf only
+    histogram.observe(2h);  // +Inf only
     PrometheusText out;
     out.histogram("late_seconds", {{"task", "t\"q"}}, histogram);
     out.histogram("late_seconds", {{"task", "u"}}, histogram);  // the `le` labels again

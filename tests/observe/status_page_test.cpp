@@ -26,9 +26,8 @@ DaemonSnapshot snapshot() {
                                                        .failure_class = "exit:3",
                                                        .ended = kNow - 3min,
                                                        .duration = 12s}});
-    s.tasks.push_back(TaskSnapshot{.name = "report",
-                                   .state = "idle",
-                                   .schedule = "cron \"0 9 * * MON-FRI\" <UTC> & more"});
+    s.tasks.push_back(TaskSnapshot{
+        .name = "report", .state = "idle", .schedule = "cron \"0 9 * * MON-FRI\" <UTC> & more"});
     return s;
 }
 
@@ -76,9 +75,10 @@ TEST_CASE("status page: every task with its state, schedule, next run and last o
     CHECK(page.find("<dd>at 03:00 (Europe/Berlin)</dd>") != std::string::npos);
     CHECK(page.find("<time datetime=\"2025-03-03T02:00:00Z\">2025-03-03 02:00:00 UTC</time> (in "
                     "13h57m)") != std::string::npos);
-    CHECK(page.find("<span class=\"o-failed\">failed</span> (exit:3), ended <time "
-                    "datetime=\"2025-03-02T11:59:30Z\">2025-03-02 11:59:30 UTC</time> (3m ago), took "
-                    "12.0s") != std::string::npos);
+    CHECK(
+        page.find("<span class=\"o-failed\">failed</span> (exit:3), ended <time "
+                  "datetime=\"2025-03-02T11:59:30Z\">2025-03-02 11:59:30 UTC</time> (3m ago), took "
+                  "12.0s") != std::string::npos);
     CHECK(page.find("<h2>report</h2><span class=\"state\">idle</span>") != std::string::npos);
     CHECK(page.find("<dd>cron &quot;0 9 * * MON-FRI&quot; &lt;UTC&gt; &amp; more</dd>") !=
           std::string::npos);

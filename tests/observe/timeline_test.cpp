@@ -47,7 +47,7 @@ TEST_CASE("timeline: how a run from history is drawn", "[observe]") {
 }
 
 TEST_CASE("timeline: runs fall in 5-minute columns aligned on the clock", "[observe]") {
-    const Timeline timeline = timeline_of({run(at("2025-03-01T12:05:00Z"), "ok"),   // first column
+    const Timeline timeline = timeline_of({run(at("2025-03-01T12:05:00Z"), "ok"),  // first column
                                            run(at("2025-03-02T12:00:10Z"), "failed")});  // last
     REQUIRE(timeline.outcomes.size() == 2);
     CHECK(timeline.outcomes[0].first_column == 0);
@@ -59,8 +59,8 @@ TEST_CASE("timeline: runs fall in 5-minute columns aligned on the clock", "[obse
 }
 
 TEST_CASE("timeline: runs outside the last 24 hours are left out", "[observe]") {
-    const Timeline timeline = timeline_of({run(at("2025-03-01T11:00:00Z"), "ok"),
-                                           run(at("2025-03-02T12:10:00Z"), "ok")});
+    const Timeline timeline =
+        timeline_of({run(at("2025-03-01T11:00:00Z"), "ok"), run(at("2025-03-02T12:10:00Z"), "ok")});
     CHECK(timeline.outcomes.empty());
 }
 
@@ -168,13 +168,14 @@ TEST_CASE("timeline: the SVG draws each mark with its class and a title", "[obse
     CHECK(svg.ends_with("</svg>"));
     CHECK(svg.find("aria-label=\"runs of a&lt;b in the last 24 hours\"") != std::string::npos);
     // 18:00 (column 71), 00:00 (143), 06:00 (215) and 12:00 (287) UTC.
-    CHECK(svg.find("<path class=\"grid\" d=\"M71 0V14M143 0V14M215 0V14M287 0V14\"/>") != std::string::npos);
+    CHECK(svg.find("<path class=\"grid\" d=\"M71 0V14M143 0V14M215 0V14M287 0V14\"/>") !=
+          std::string::npos);
     CHECK(svg.find("<rect class=\"failed\" x=\"215\" y=\"1\" width=\"1\" height=\"9\">"
-                   "<title>06:00\xe2\x80\x93" "06:05 UTC: 1 run, failed at worst</title></rect>") !=
-          std::string::npos);
+                   "<title>06:00\xe2\x80\x93"
+                   "06:05 UTC: 1 run, failed at worst</title></rect>") != std::string::npos);
     CHECK(svg.find("<rect class=\"late\" x=\"215\" y=\"11\" width=\"1\" height=\"3\">"
-                   "<title>06:00\xe2\x80\x93" "06:05 UTC: 1 late start, up to 3.0s late</title>") !=
-          std::string::npos);
+                   "<title>06:00\xe2\x80\x93"
+                   "06:05 UTC: 1 late start, up to 3.0s late</title>") != std::string::npos);
 }
 
 }  // namespace
