@@ -198,8 +198,8 @@ void Daemon::start_observing() {
         if (successes) {
             metrics_->seed_last_successes(*successes);
         } else {
-            logger_.message(LogLevel::error, successes.error() + "; /metrics starts without the "
-                                                                 "last successes it remembers");
+            logger_.message(LogLevel::error,
+                            successes.error() + "; /metrics starts without the last successes");
         }
     }
     auto server = StatusServer::listen(events_, logger_, *tasks_.generation().config.settings.http,
