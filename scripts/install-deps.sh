@@ -16,9 +16,12 @@ test_deps="python3 procps util-linux systemd dpkg-dev file python3-prometheus-cl
   chromium"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
 bench_deps="python3-discord nginx"
+# make fuzz: libFuzzer and the sanitizer runtimes of clang 16, Debian 12's first clang that
+# compiles <expected> (make test-sanitize uses g++'s own libasan and libubsan).
+fuzz_deps="clang-16 libclang-rt-16-dev"
 
 missing=""
-for pkg in $build_deps $test_deps $bench_deps; do
+for pkg in $build_deps $test_deps $bench_deps $fuzz_deps; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $pkg"
     fi

@@ -57,7 +57,11 @@ CommandRun::CommandRun(EventLoop& events, Logger& logger, CommandLaunch launch, 
 }
 
 CommandRun::~CommandRun() {
-    if (pid_ > 0 && !exited_) ::kill(-pid_, SIGKILL);
+    if (pid_ > 0 && !exited_) {
+        ::kill(-pid_, SIGKILL);
+        child_.reset();  // the loop's own watch takes over, so the process does not linger
+        events_.reap(pid_);
+    }
     close_stream(out_);
     close_stream(err_);
 }
@@ -127,8 +131,9 @@ void CommandRun::spawn() {
     err_.fd = err_pipe[0];
     for (Stream* stream : {&out_, &err_}) {
         fcntl(stream->fd, F_SETFL, fcntl(stream->fd, F_GETFL) | O_NONBLOCK);
-        stream->source = events_.io(stream->fd, EPOLLIN,
-                                    [this, stream](std::uint32_t) { read_available(*stream); });
+        // Reading may close the stream and so free this lambda: nothing may follow the call.
+        stream->source =
+            events_.io(stream->fd, EPOLLIN, [this, stream](std::uint32_t) { on_output(*stream); });
     }
     child_ = events_.child(pid_, [this](const siginfo_t& info) { on_exit(info); });
     if (launch_.timeout) {
@@ -139,11 +144,19 @@ void CommandRun::spawn() {
     }
 }
 
+void CommandRun::on_output(Stream& stream) {
+    read_available(stream);
+    if (exited_) continue_draining();
+}
+
 void CommandRun::read_available(Stream& stream) {
-    char buffer[4096];
-    for (;;) {
+    char buffer[16384];
+    // A writer faster than the log must not keep the loop here: the rest waits for the next wake.
+    for (std::size_t taken = 0; taken < kReadPerWake;) {
         const ssize_t n = ::read(stream.fd, buffer, sizeof buffer);
         if (n > 0) {
+            taken += static_cast<std::size_t>(n);
+            if (exited_) drained_ += static_cast<std::size_t>(n);
             const std::string_view chunk(buffer, static_cast<std::size_t>(n));
             output_.append(chunk);
             stream.partial.append(chunk);
@@ -195,16 +208,44 @@ void CommandRun::abort() {
 
 void CommandRun::on_exit(const siginfo_t& info) {
     exited_ = true;
-    // Whatever the command wrote before exiting is in the pipes; what a process it left running
-    // in the background writes later is not waited for.
+    exit_info_ = info;
+    timeout_timer_.reset();
+    kill_timer_.reset();
+    // Whatever the command wrote before exiting is in the pipes. A process it left running in the
+    // background may hold them open and keep writing: that is read for a bounded time only.
     for (Stream* stream : {&out_, &err_}) {
         if (stream->fd >= 0) read_available(*stream);
+    }
+    if (out_.fd >= 0 || err_.fd >= 0)
+        drain_timer_ = events_.elapsed_timer(kDrainTime, [this] { stop_draining(); });
+    continue_draining();
+}
+
+void CommandRun::continue_draining() {
+    if (out_.fd < 0 && err_.fd < 0) {
+        complete();
+    } else if (drained_ >= kDrainBytes) {
+        stop_draining();
+    }
+}
+
+void CommandRun::stop_draining() {
+    logger_.message(LogLevel::warn,
+                    "the command has exited but a background process it started still holds its "
+                    "output open; stopped reading it after " +
+                        std::to_string(drained_) + " bytes since the exit",
+                    launch_.task);
+    for (Stream* stream : {&out_, &err_}) {
         if (!stream->partial.empty()) emit_line(*stream, stream->partial);
         stream->partial.clear();
         close_stream(*stream);
     }
-    timeout_timer_.reset();
-    kill_timer_.reset();
+    complete();
+}
+
+void CommandRun::complete() {
+    drain_timer_.reset();
+    const siginfo_t& info = exit_info_;
     Outcome outcome;
     outcome.output_tail = output_.tail();
     outcome.output = std::make_shared<const std::string>(output_.text());

@@ -2,6 +2,10 @@
 // One run of a command action: posix_spawn into its own process group, stdout and stderr logged
 // line by line, the last few KiB kept for {{output_tail}}, a timeout that kills the whole group,
 // and the exit status mapped to a failure class (SPEC 4.4).
+// Output never holds up the event loop (SPEC 11): at most kReadPerWake bytes are read from a
+// pipe per wake, and once the command's process has exited its pipes are drained for at most
+// kDrainTime or kDrainBytes (a process it left in the background may keep them open and keep
+// writing), then closed with a warning.
 #include <sys/types.h>
 
 #include <functional>
@@ -33,11 +37,15 @@ struct CommandLaunch {
 class CommandRun final : public ActionRun {
   public:
     using Done = std::function<void(Outcome)>;
+    static constexpr std::size_t kReadPerWake = 64 * 1024;
+    static constexpr std::size_t kDrainBytes = 1024 * 1024;
+    static constexpr Duration kDrainTime = std::chrono::seconds{1};
+
     // Starts the command. `done` is called exactly once, later, from the event loop: never from
     // inside this constructor, even when the command cannot be spawned (class "spawn"). The
     // outcome's duration is left for the caller to fill in. Precondition: SIGCHLD is blocked.
     CommandRun(EventLoop& events, Logger& logger, CommandLaunch launch, Done done);
-    // Kills a still-running process group with SIGKILL.
+    // Kills a still-running process group with SIGKILL; the event loop still reaps the process.
     ~CommandRun() override;
     CommandRun(const CommandRun&) = delete;
     CommandRun& operator=(const CommandRun&) = delete;
@@ -55,10 +63,14 @@ class CommandRun final : public ActionRun {
     };
 
     void spawn();
+    void on_output(Stream& stream);
     void read_available(Stream& stream);
     void emit_line(Stream& stream, std::string_view line);
     void close_stream(Stream& stream);
     void on_exit(const siginfo_t& info);
+    void continue_draining();
+    void stop_draining();
+    void complete();
     void send_kill(int signal);
     void finish(Outcome outcome);
 
@@ -68,6 +80,8 @@ class CommandRun final : public ActionRun {
     Done done_;
     pid_t pid_ = -1;
     bool exited_ = false;
+    siginfo_t exit_info_{};    // when exited_
+    std::size_t drained_ = 0;  // bytes read since the process exited
     bool timed_out_ = false;
     bool aborted_ = false;
     Stream out_{"stdout"};
@@ -76,6 +90,7 @@ class CommandRun final : public ActionRun {
     EventSource child_;
     EventSource timeout_timer_;
     EventSource kill_timer_;
+    EventSource drain_timer_;
     EventSource deferred_;
 };
 

@@ -3,21 +3,21 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
+
+#include "actions/server_delay.hpp"
 
 namespace tasksrun {
 namespace {
 
-std::optional<double> parse_number(std::string_view text) {
+// A count from a header: a whole number, at most INT_MAX (a larger one is as good as unlimited).
+std::optional<int> parse_count(std::string_view text) {
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || !std::isfinite(value) || value < 0) return std::nullopt;
-    return value;
-}
-
-std::optional<Duration> seconds(double value) {
-    if (value > 86400.0 * 7) return std::nullopt;
-    return Duration{static_cast<Duration::rep>(std::ceil(value * 1e6))};
+    constexpr double kMax = std::numeric_limits<int>::max();
+    return static_cast<int>(std::min(std::floor(value), kMax));
 }
 
 const std::string* header(const HttpHeaders& headers, const std::string& name) {
@@ -51,14 +51,14 @@ std::string discord_execute_url(std::string_view url, bool wait,
 RateLimitHeaders parse_rate_limit_headers(const HttpHeaders& headers) {
     RateLimitHeaders out;
     if (const auto* bucket = header(headers, "x-ratelimit-bucket")) out.bucket = *bucket;
-    if (const auto* limit = header(headers, "x-ratelimit-limit")) {
-        if (auto n = parse_number(*limit)) out.limit = static_cast<int>(*n);
-    }
-    if (const auto* remaining = header(headers, "x-ratelimit-remaining")) {
-        if (auto n = parse_number(*remaining)) out.remaining = static_cast<int>(*n);
-    }
+    if (const auto* limit = header(headers, "x-ratelimit-limit")) out.limit = parse_count(*limit);
+    if (const auto* remaining = header(headers, "x-ratelimit-remaining"))
+        out.remaining = parse_count(*remaining);
     if (const auto* reset = header(headers, "x-ratelimit-reset-after")) {
-        if (auto n = parse_number(*reset)) out.reset_after = seconds(*n);
+        if (const auto delay = parse_server_delay(*reset)) {
+            out.reset_after = delay->delay;
+            out.delay_capped = delay->capped;
+        }
     }
     if (const auto* global = header(headers, "x-ratelimit-global")) out.global = *global == "true";
     return out;
@@ -70,7 +70,10 @@ TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_
     if (document.is_object()) {
         out.json = true;
         if (const auto it = document.find("retry_after"); it != document.end() && it->is_number()) {
-            out.retry_after = seconds(it->get<double>());
+            if (const auto delay = server_delay(it->get<double>())) {
+                out.retry_after = delay->delay;
+                out.delay_capped = delay->capped;
+            }
         }
         if (const auto it = document.find("global"); it != document.end() && it->is_boolean()) {
             out.global = it->get<bool>();
@@ -78,7 +81,10 @@ TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_
     }
     if (!out.retry_after) {
         if (const auto* retry = header(headers, "retry-after")) {
-            if (auto n = parse_number(*retry)) out.retry_after = seconds(*n);
+            if (const auto delay = parse_server_delay(*retry)) {
+                out.retry_after = delay->delay;
+                out.delay_capped = delay->capped;
+            }
         }
     }
     out.global = out.global || parse_rate_limit_headers(headers).global;

@@ -26,16 +26,20 @@ struct RateLimitHeaders {
     std::optional<int> remaining = std::nullopt;
     std::optional<Duration> reset_after = std::nullopt;
     bool global = false;
+    bool delay_capped = false;  // reset_after asked for more than a day (server_delay.hpp)
 };
+// Values that are not numbers are left out; delays are checked as server_delay.hpp says.
 RateLimitHeaders parse_rate_limit_headers(const HttpHeaders& headers);
 
 struct TooManyRequests {
     std::optional<Duration> retry_after = std::nullopt;  // nullopt: the answer said nothing usable
     bool global = false;
     bool json = false;  // false: not Discord's API answering (an HTML page from an edge ban)
+    bool delay_capped = false;  // retry_after asked for more than a day (server_delay.hpp)
 };
 // A 429: `retry_after` from the JSON body (exact, float seconds) is preferred over the
-// Retry-After header (whole seconds, rounded up).
+// Retry-After header (whole seconds, rounded up). A delay server_delay.hpp rejects is no delay:
+// the next usable source is used, else retry_after stays nullopt.
 TooManyRequests parse_too_many_requests(const HttpHeaders& headers, std::string_view body);
 
 // Per-webhook buckets, shared by every task that posts to the same webhook.

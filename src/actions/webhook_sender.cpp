@@ -1,6 +1,7 @@
 #include "actions/webhook_sender.hpp"
 
 #include "actions/output_capture.hpp"
+#include "actions/server_delay.hpp"
 #include "config/discord_limits.hpp"
 #include "config/templates.hpp"
 #include "log/redact.hpp"
@@ -182,9 +183,14 @@ Outcome WebhookSender::classify(const Pending& pending, const HttpResponse& resp
     const long status = response.status;
     if (status == 429) {
         TooManyRequests limit = parse_too_many_requests(response.headers, response.body);
-        Duration wait = limit.retry_after.value_or(Duration{1s});
+        if (limit.delay_capped) log_capped_delay(pending);
+        // A delay the server did not give usably leaves the Loop's own backoff in charge; the
+        // webhook's bucket still rests a second.
+        std::optional<Duration> server_wait = limit.retry_after;
+        Duration wait = server_wait.value_or(Duration{1s});
         if (!limit.json && webhook.kind == WebhookKind::discord) {
             wait = std::max(wait, kEdgeBanBackoff);
+            server_wait = wait;
             logger_.message(LogLevel::error,
                             "HTTP 429 from " + webhook.shown +
                                 " without Discord's JSON body: this host is "
@@ -198,19 +204,22 @@ Outcome WebhookSender::classify(const Pending& pending, const HttpResponse& resp
         Outcome outcome =
             failed(FailureKind::http_429,
                    std::string("HTTP 429: rate limited") + (limit.global ? " (global)" : "") +
-                       ", retry after " + format_duration(wait),
+                       (server_wait ? ", retry after " + format_duration(*server_wait) : ""),
                    status);
-        outcome.retry_after = wait;
+        outcome.retry_after = server_wait;
         return outcome;
     }
-    if (!key.empty()) limiter_.answered(key, parse_rate_limit_headers(response.headers), now);
+    const RateLimitHeaders rate_limit = parse_rate_limit_headers(response.headers);
+    if (rate_limit.delay_capped) log_capped_delay(pending);
+    if (!key.empty()) limiter_.answered(key, rate_limit, now);
     if (status >= 200 && status < 300) return Outcome{.http_status = static_cast<int>(status)};
     if (status >= 500) {
         Outcome outcome =
             failed(FailureKind::http_5xx,
                    "HTTP " + std::to_string(status) + ": " + describe_body(response.body), status);
-        if (auto retry = parse_too_many_requests(response.headers, "").retry_after)
-            outcome.retry_after = retry;
+        const TooManyRequests retry = parse_too_many_requests(response.headers, "");
+        if (retry.delay_capped) log_capped_delay(pending);
+        outcome.retry_after = retry.retry_after;
         return outcome;
     }
     if (status == 404 && webhook.kind == WebhookKind::discord) {
@@ -230,6 +239,14 @@ Outcome WebhookSender::classify(const Pending& pending, const HttpResponse& resp
     }
     return failed(FailureKind::http_4xx,
                   "HTTP " + std::to_string(status) + ": " + describe_body(response.body), status);
+}
+
+void WebhookSender::log_capped_delay(const Pending& pending) {
+    logger_.message(LogLevel::warn,
+                    pending.send.webhook->shown + " asked to wait more than " +
+                        format_duration(kMaxServerDelay) + "; waiting " +
+                        format_duration(kMaxServerDelay) + " instead",
+                    pending.send.task);
 }
 
 void WebhookSender::finish(Id id, Outcome outcome) {

@@ -65,6 +65,7 @@ class WebhookSender {
     void finish(Id id, Outcome outcome);
     void cancel(Id id);
     Outcome classify(const Pending& pending, const HttpResponse& response);
+    void log_capped_delay(const Pending& pending);
     // Observability: a bucket's queue is held back by its rate limit from now, or no longer.
     void rate_limit_holds(const std::string& bucket_key, Id front);
     void rate_limit_releases(const std::string& bucket_key);

@@ -13,6 +13,7 @@
 
 #include "config/action_parser.hpp"
 #include "config/toml_reader.hpp"
+#include "config/webhook_url.hpp"
 #include "schedule/cron.hpp"
 #include "util/duration.hpp"
 
@@ -223,6 +224,9 @@ std::optional<UrlSource> ConfigBuilder::parse_url_source(const toml::table& endp
             reader_.error(node, "\"url\" of " + where + " must start with https:// (or http://)");
             return std::nullopt;
         }
+        // Kept all the same: whatever uses it gets no second error.
+        if (const auto problem = url_character_problem(*value))
+            reader_.error(node, "\"url\" of " + where + " " + *problem);
         return UrlSource{UrlSource::From::literal, *value};
     }
     if (sources[0] == "url_env") {

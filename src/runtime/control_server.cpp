@@ -1,20 +1,23 @@
 #include "runtime/control_server.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+
+#include "util/duration.hpp"
 
 namespace tasksrun {
 namespace {
-
-// A request larger than this is not one this daemon sends replies to; the client is cut off.
-constexpr std::size_t kMaxRequest = 64 * 1024;
-constexpr std::size_t kMaxConnections = 64;
 
 std::expected<sockaddr_un, std::string> socket_address(const std::string& path) {
     sockaddr_un address{};
@@ -88,63 +91,136 @@ ControlServer::~ControlServer() {
     ::unlink(path_.c_str());
 }
 
+Duration ControlServer::now() const {
+    // The loop's cached reading of its own turn, on the clock its elapsed timers use.
+    std::uint64_t usec = 0;
+    sd_event_now(events_.raw(), CLOCK_BOOTTIME, &usec);
+    return Duration{static_cast<Duration::rep>(usec)};
+}
+
 void ControlServer::accept_clients() {
     for (;;) {
         const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;  // EAGAIN, or a client that gave up: nothing to do either way
-        if (connections_.size() >= kMaxConnections) {
-            ::close(fd);
-            continue;
-        }
+        if (connections_.size() - closing_.size() >= kMaxConnections) evict_longest_idle();
         Connection& connection = connections_[fd];
         connection.fd = fd;
-        connection.io = events_.io(fd, EPOLLIN, [this, fd](std::uint32_t revents) {
-            if ((revents & EPOLLOUT) != 0) on_writable(fd);
-            if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) on_readable(fd);
-        });
+        connection.last_activity = now();
+        connection.io =
+            events_.io(fd, EPOLLIN, [this, fd](std::uint32_t revents) { on_io(fd, revents); });
+    }
+    arm_deadline_sweep();
+}
+
+void ControlServer::evict_longest_idle() {
+    Connection* idlest = nullptr;
+    for (auto& [fd, connection] : connections_) {
+        if (connection.fd >= 0 &&
+            (idlest == nullptr || connection.last_activity < idlest->last_activity))
+            idlest = &connection;
+    }
+    if (idlest != nullptr) {
+        refuse(*idlest, "closed for a new connection: " + std::to_string(kMaxConnections) +
+                            " are open and this one was idle longest");
     }
 }
 
-void ControlServer::on_readable(int fd) {
+void ControlServer::on_io(int fd, std::uint32_t revents) {
     auto it = connections_.find(fd);
     if (it == connections_.end() || it->second.fd < 0) return;
     Connection& connection = it->second;
+    if ((revents & EPOLLIN) != 0) {
+        read_some(connection);
+    } else if ((revents & (EPOLLHUP | EPOLLERR)) != 0) {
+        close_later(fd);  // gone while we were not reading: nobody is left to answer
+    }
+    if (connection.fd >= 0) serve(connection);
+}
+
+void ControlServer::read_some(Connection& connection) {
     char buffer[16384];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    // A client that writes as fast as we read must not keep the loop here.
+    for (std::size_t taken = 0; taken < kReadPerWake;) {
+        const ssize_t n = ::read(connection.fd, buffer, sizeof buffer);
         if (n > 0) {
             connection.in.append(buffer, static_cast<std::size_t>(n));
+            connection.last_activity = now();
+            taken += static_cast<std::size_t>(n);
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-        close_later(fd);  // end of file or a broken connection
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        if (n == 0) {
+            connection.peer_done = true;  // answer what came, then close
+        } else {
+            close_later(connection.fd);  // a broken connection
+        }
         return;
-    }
-    std::size_t start = 0;
-    for (std::size_t end; (end = connection.in.find('\n', start)) != std::string::npos;
-         start = end + 1) {
-        answer(connection, std::string_view(connection.in).substr(start, end - start));
-    }
-    connection.in.erase(0, start);
-    if (connection.in.size() > kMaxRequest) {
-        send(connection, control_error("request longer than 64 KiB"));
-        close_later(fd);
     }
 }
 
-void ControlServer::answer(Connection& connection, std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) return;
-    nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
-    if (request.is_discarded() || !request.is_object()) {
-        send(connection, control_error("a request is one JSON object per line, e.g. "
-                                       "{\"command\":\"status\"}"));
+void ControlServer::serve(Connection& connection) {
+    answer_waiting(connection);
+    if (connection.fd < 0) return;
+    write_out(connection);
+    if (connection.fd < 0) return;
+    if (connection.out.size() > kCloseAt) {
+        close_later(connection.fd);
         return;
     }
+    const bool waiting = connection.in.find('\n') != std::string::npos;
+    if (connection.peer_done && connection.out.empty() && !waiting) {
+        close_later(connection.fd);
+        return;
+    }
+    // Requests left unanswered wait for the socket to take more: when it can, the next wake
+    // answers the next few. Meanwhile nothing more is read.
+    std::uint32_t events = connection.out.empty() && !waiting ? 0U : std::uint32_t{EPOLLOUT};
+    if (!connection.peer_done && !waiting && connection.out.size() <= kPauseReadingAt)
+        events |= EPOLLIN;
+    connection.io.set_io_events(events);
+    arm_deadline_sweep();
+}
+
+void ControlServer::answer_waiting(Connection& connection) {
+    std::size_t start = 0;
+    std::size_t answered = 0;
+    for (std::size_t end; answered < kAnswersPerWake && connection.out.size() <= kPauseReadingAt &&
+                          (end = connection.in.find('\n', start)) != std::string::npos;
+         start = end + 1, ++answered) {
+        answer(connection, std::string_view(connection.in).substr(start, end - start));
+    }
+    connection.in.erase(0, start);
+    if (start > 0) connection.request_started.reset();
+    if (connection.in.find('\n') != std::string::npos || connection.in.empty()) {
+        connection.request_started.reset();
+        return;
+    }
+    if (connection.in.size() > kMaxRequest) {
+        refuse(connection, "request longer than 64 KiB");
+        return;
+    }
+    if (!connection.request_started) connection.request_started = now();
+}
+
+void ControlServer::answer(Connection& connection, std::string_view line) {
+    if (auto reply = reply_to_line(line, handler_)) send(connection, *reply);
+}
+
+std::optional<nlohmann::json> reply_to_line(std::string_view line,
+                                            const ControlServer::Handler& handler) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) return std::nullopt;
+    nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
+    if (request.is_discarded() || !request.is_object()) {
+        return control_error(
+            "a request is one JSON object per line, e.g. "
+            "{\"command\":\"status\"}");
+    }
     try {
-        send(connection, handler_(request));
+        return handler(request);
     } catch (const std::exception& error) {
-        send(connection, control_error(error.what()));
+        return control_error(error.what());
     }
 }
 
@@ -152,31 +228,65 @@ void ControlServer::send(Connection& connection, const nlohmann::json& reply) {
     // Task names and messages may hold bytes that are not UTF-8; replace them, never fail.
     connection.out += reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     connection.out += '\n';
-    flush(connection);
 }
 
-void ControlServer::flush(Connection& connection) {
-    while (!connection.out.empty()) {
-        const ssize_t n =
-            ::send(connection.fd, connection.out.data(), connection.out.size(), MSG_NOSIGNAL);
+void ControlServer::write_out(Connection& connection) {
+    std::size_t sent = 0;
+    while (sent < connection.out.size()) {
+        const ssize_t n = ::send(connection.fd, connection.out.data() + sent,
+                                 connection.out.size() - sent, MSG_NOSIGNAL);
         if (n > 0) {
-            connection.out.erase(0, static_cast<std::size_t>(n));
+            sent += static_cast<std::size_t>(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) {
-            connection.io.set_io_events(EPOLLIN | EPOLLOUT);
-            return;
-        }
+        if (n < 0 && errno == EAGAIN) break;
         close_later(connection.fd);
         return;
     }
-    if (connection.io) connection.io.set_io_events(EPOLLIN);
+    if (sent > 0) {
+        connection.out.erase(0, sent);
+        connection.last_activity = now();
+    }
 }
 
-void ControlServer::on_writable(int fd) {
-    auto it = connections_.find(fd);
-    if (it != connections_.end() && it->second.fd >= 0) flush(it->second);
+void ControlServer::refuse(Connection& connection, std::string message) {
+    send(connection, control_error(std::move(message)));
+    write_out(connection);
+    close_later(connection.fd);
+}
+
+void ControlServer::arm_deadline_sweep() {
+    std::optional<Duration> earliest;
+    for (const auto& [fd, connection] : connections_) {
+        if (connection.fd < 0) continue;
+        Duration due = connection.last_activity + kIdleTimeout;
+        if (connection.request_started)
+            due = std::min(due, *connection.request_started + kRequestDeadline);
+        if (!earliest || due < *earliest) earliest = due;
+    }
+    if (!earliest) {
+        deadline_sweep_.reset();
+        return;
+    }
+    // An armed sweep that comes first re-arms itself for whatever is due after it.
+    if (deadline_sweep_ && deadline_sweep_at_ <= *earliest) return;
+    deadline_sweep_at_ = *earliest;
+    deadline_sweep_ = events_.elapsed_timer(*earliest - now(), [this] { close_expired(); });
+}
+
+void ControlServer::close_expired() {
+    const Duration at = now();
+    for (auto& [fd, connection] : connections_) {
+        if (connection.fd < 0) continue;
+        if (connection.request_started && at - *connection.request_started >= kRequestDeadline) {
+            refuse(connection, "request not completed within " + format_duration(kRequestDeadline));
+        } else if (at - connection.last_activity >= kIdleTimeout) {
+            close_later(fd);
+        }
+    }
+    deadline_sweep_.reset();
+    arm_deadline_sweep();
 }
 
 void ControlServer::close_later(int fd) {
@@ -197,34 +307,72 @@ void ControlServer::close_later(int fd) {
     }
 }
 
+namespace {
+
+// The time left until `deadline`, for poll(2): at least 0, rounded up to a millisecond.
+int poll_timeout(std::chrono::steady_clock::time_point deadline) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+}
+
+// Waits until `fd` is ready for `events`; false at the deadline.
+bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        pollfd entry{.fd = fd, .events = events, .revents = 0};
+        const int ready = ::poll(&entry, 1, poll_timeout(deadline));
+        if (ready > 0) return true;
+        if (ready == 0) return false;
+        if (errno != EINTR) return true;  // let the read or write report the problem
+    }
+}
+
+}  // namespace
+
 std::expected<nlohmann::json, std::string> control_request(const std::string& socket_path,
-                                                           const nlohmann::json& request) {
+                                                           const nlohmann::json& request,
+                                                           Duration timeout) {
     auto address = socket_address(socket_path);
     if (!address) return std::unexpected(address.error());
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const std::string no_answer = "no answer from the daemon at " + socket_path + " within " +
+                                  format_duration(timeout) + " (it may be overloaded or stuck)";
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return std::unexpected(errno_text("socket"));
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0) {
-        std::string message = errno_text("cannot reach a tasksrun daemon at " + socket_path) +
-                              " (is it running? --socket, or $RUNTIME_DIRECTORY, names the socket)";
+    const auto fail = [fd](std::string message) {
         ::close(fd);
         return std::unexpected(std::move(message));
+    };
+    // A daemon whose backlog is full makes connect(2) wait: bounded by the send timeout.
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+    const timeval send_timeout{.tv_sec = static_cast<time_t>(micros / 1'000'000),
+                               .tv_usec = static_cast<suseconds_t>(micros % 1'000'000)};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0) {
+        if (errno == EAGAIN || errno == EINPROGRESS) return fail(no_answer);
+        return fail(errno_text("cannot reach a tasksrun daemon at " + socket_path) +
+                    " (is it running? --socket, or $RUNTIME_DIRECTORY, names the socket)");
     }
+    const int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     const std::string line = request.dump() + "\n";
     for (std::size_t sent = 0; sent < line.size();) {
         const ssize_t n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            std::string message = errno_text("writing to " + socket_path);
-            ::close(fd);
-            return std::unexpected(std::move(message));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            if (!wait_for(fd, POLLOUT, deadline)) return fail(no_answer);
+            continue;
         }
+        if (n <= 0) return fail(errno_text("writing to " + socket_path));
         sent += static_cast<std::size_t>(n);
     }
     std::string reply;
     char buffer[65536];
     while (reply.find('\n') == std::string::npos) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            if (!wait_for(fd, POLLIN, deadline)) return fail(no_answer);
+            continue;
+        }
         if (n <= 0) break;
         reply.append(buffer, static_cast<std::size_t>(n));
     }

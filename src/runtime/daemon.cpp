@@ -88,15 +88,16 @@ int Daemon::run() {
     malloc_trim(0);
     service_manager::ready(tasks_.status_line());
     refresh_status();
-    const int code = events_.run();
+    const auto code = events_.run();
     log_flush_.reset();
     logger_.end_batch();  // the event loop that flushed the batches has stopped
+    if (!code) logger_.message(LogLevel::error, "tasksrun must stop: " + code.error());
     logger_.message(LogLevel::info, "tasksrun stopped; webhooks: " +
                                         std::to_string(env_.webhooks().requests_completed()) +
                                         " requests over " +
                                         std::to_string(env_.webhooks().connections_opened()) +
                                         " connections");
-    return code < 0 ? 1 : code;
+    return code ? *code : 1;
 }
 
 void Daemon::on_stop_signal(int signal) {

@@ -26,6 +26,10 @@ struct EventSource::Callbacks {
 
 namespace {
 
+// The loop whose run() is on the stack: sd-event calls back only from there. Kept here rather
+// than in every source, of which there are thousands.
+thread_local EventLoop* running_loop = nullptr;
+
 void check(int r, const char* what) {
     if (r < 0) throw std::runtime_error(std::string(what) + ": " + std::strerror(-r));
 }
@@ -37,6 +41,20 @@ std::uint64_t usec_now(clockid_t clock) {
            static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
 }
 
+// Every call from sd-event into C++ goes through here: an exception must not unwind through
+// sd-event's C frames, so it ends the loop with its message instead (EventLoop::run reports it).
+template <typename Body>
+int guarded(void* userdata, Body&& body) noexcept {
+    try {
+        body(*static_cast<EventSource::Callbacks*>(userdata));
+    } catch (const std::exception& error) {
+        running_loop->fail(std::string("an event handler failed: ") + error.what());
+    } catch (...) {
+        running_loop->fail("an event handler failed with an unknown exception");
+    }
+    return 0;
+}
+
 // One-shot callbacks commonly destroy their own source (and so the std::function holding
 // them); moving the function onto the stack first keeps it alive while it runs.
 template <typename Function, typename... Args>
@@ -45,9 +63,35 @@ void call_once(Function& stored, Args&&... args) {
     function(std::forward<Args>(args)...);
 }
 
-int on_time(sd_event_source*, std::uint64_t, void* userdata) {
-    call_once(static_cast<EventSource::Callbacks*>(userdata)->get<std::function<void()>>());
-    return 0;
+int on_time(sd_event_source*, std::uint64_t, void* userdata) noexcept {
+    return guarded(userdata, [](EventSource::Callbacks& callbacks) {
+        call_once(callbacks.get<std::function<void()>>());
+    });
+}
+
+int on_io(sd_event_source*, int, std::uint32_t revents, void* userdata) noexcept {
+    return guarded(userdata, [revents](EventSource::Callbacks& callbacks) {
+        callbacks.get<std::function<void(std::uint32_t)>>()(revents);
+    });
+}
+
+int on_child(sd_event_source*, const siginfo_t* info, void* userdata) noexcept {
+    return guarded(userdata, [info](EventSource::Callbacks& callbacks) {
+        call_once(callbacks.get<std::function<void(const siginfo_t&)>>(), *info);
+    });
+}
+
+int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) noexcept {
+    return guarded(userdata, [info](EventSource::Callbacks& callbacks) {
+        callbacks.get<std::function<void(const signalfd_siginfo&)>>()(*info);
+    });
+}
+
+int on_defer(sd_event_source* source, void* userdata) noexcept {
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    return guarded(userdata, [](EventSource::Callbacks& callbacks) {
+        call_once(callbacks.get<std::function<void()>>());
+    });
 }
 
 }  // namespace
@@ -97,6 +141,7 @@ EventLoop::EventLoop() {
 EventLoop::~EventLoop() {
     doomed_sweep_.reset();  // a source must go before the sd_event it belongs to
     doomed_.clear();
+    reaping_.clear();
     sd_event_unref(event_);
 }
 
@@ -157,14 +202,7 @@ EventSource EventLoop::io(int fd, std::uint32_t events,
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_io(
-              event_, &source.source_, fd, events,
-              [](sd_event_source*, int, std::uint32_t revents, void* userdata) {
-                  static_cast<EventSource::Callbacks*>(userdata)
-                      ->get<std::function<void(std::uint32_t)>>()(revents);
-                  return 0;
-              },
-              source.callbacks_.get()),
+    check(sd_event_add_io(event_, &source.source_, fd, events, on_io, source.callbacks_.get()),
           "sd_event_add_io");
     return source;
 }
@@ -178,15 +216,8 @@ EventSource EventLoop::child(pid_t pid, std::function<void(const siginfo_t&)> ca
             children_.erase(pid);
             callback(info);
         });
-    check(sd_event_add_child(
-              event_, &source.source_, pid, WEXITED,
-              [](sd_event_source*, const siginfo_t* info, void* userdata) {
-                  call_once(static_cast<EventSource::Callbacks*>(userdata)
-                                ->get<std::function<void(const siginfo_t&)>>(),
-                            *info);
-                  return 0;
-              },
-              source.callbacks_.get()),
+    check(sd_event_add_child(event_, &source.source_, pid, WEXITED, on_child,
+                             source.callbacks_.get()),
           "sd_event_add_child");
     return source;
 }
@@ -199,14 +230,7 @@ EventSource EventLoop::signal(int signal, std::function<void(const signalfd_sigi
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_signal(
-              event_, &source.source_, signal,
-              [](sd_event_source*, const signalfd_siginfo* info, void* userdata) {
-                  static_cast<EventSource::Callbacks*>(userdata)
-                      ->get<std::function<void(const signalfd_siginfo&)>>()(*info);
-                  return 0;
-              },
-              source.callbacks_.get()),
+    check(sd_event_add_signal(event_, &source.source_, signal, on_signal, source.callbacks_.get()),
           "sd_event_add_signal");
     return source;
 }
@@ -215,21 +239,48 @@ EventSource EventLoop::defer(std::function<void()> callback) {
     EventSource source;
     source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_defer(
-              event_, &source.source_,
-              [](sd_event_source* s, void* userdata) {
-                  sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                  call_once(
-                      static_cast<EventSource::Callbacks*>(userdata)->get<std::function<void()>>());
-                  return 0;
-              },
-              source.callbacks_.get()),
+    check(sd_event_add_defer(event_, &source.source_, on_defer, source.callbacks_.get()),
           "sd_event_add_defer");
     return source;
 }
 
-int EventLoop::run() {
-    return sd_event_loop(event_);
+std::expected<int, std::string> EventLoop::run() {
+    EventLoop* const outer = std::exchange(running_loop, this);
+    const int code = sd_event_loop(event_);
+    running_loop = outer;
+    if (failure_) return std::unexpected(*failure_);
+    if (code < 0)
+        return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
+    return code;
+}
+
+std::expected<void, std::string> EventLoop::dispatch_ready() {
+    EventLoop* const outer = std::exchange(running_loop, this);
+    int code = 0;
+    // Each sd_event_run dispatches one source; a bounded number keeps this from spinning on a
+    // source that is always ready.
+    for (int turns = 0; turns < 64 && !failure_; ++turns) {
+        code = sd_event_run(event_, 0);
+        if (code <= 0) break;
+    }
+    running_loop = outer;
+    if (failure_) return std::unexpected(*failure_);
+    if (code < 0) return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
+    return {};
+}
+
+void EventLoop::fail(std::string cause) {
+    if (!failure_) failure_ = std::move(cause);
+    sd_event_exit(event_, 1);
+}
+
+void EventLoop::reap(pid_t pid) {
+    // sd-event takes one child source per process: whoever watched it must have let go.
+    auto source = std::make_unique<EventSource>(child(pid, [this, pid](const siginfo_t&) {
+        // Inside this source's own callback: freed on the next turn.
+        if (auto node = reaping_.extract(pid)) destroy_later(std::move(node.mapped()));
+    }));
+    reaping_.insert_or_assign(pid, std::move(source));
 }
 
 void EventLoop::exit(int code) {

@@ -7,8 +7,12 @@
 
 #include <csignal>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -87,8 +91,20 @@ class EventLoop {
         if (!doomed_sweep_) sweep_doomed_later();
     }
 
-    int run();
+    // Runs until exit(code) and returns that code; or, when sd-event fails or an event handler
+    // throws, stops and returns the cause (the handler's exception is caught at the C boundary:
+    // every trampoline is noexcept).
+    std::expected<int, std::string> run();
     void exit(int code);
+    // For code that turns the loop itself (a fuzzer): dispatches what is ready now, without
+    // waiting, then returns; the cause when sd-event fails or a handler throws.
+    std::expected<void, std::string> dispatch_ready();
+    // Ends run() with `cause` as its error (the first cause, if several).
+    void fail(std::string cause);
+
+    // Reaps `pid` when it exits, for a child whose owner went away first (so no zombie is left).
+    // Precondition: no child source watches `pid` any more.
+    void reap(pid_t pid);
 
   private:
     void sweep_doomed_later();
@@ -97,6 +113,8 @@ class EventLoop {
     std::unordered_set<pid_t> children_;
     std::vector<std::shared_ptr<void>> doomed_;
     EventSource doomed_sweep_;
+    std::unordered_map<pid_t, std::unique_ptr<EventSource>> reaping_;
+    std::optional<std::string> failure_;
 };
 
 }  // namespace tasksrun

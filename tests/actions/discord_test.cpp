@@ -1,6 +1,7 @@
 #include "actions/discord.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 namespace tasksrun {
 namespace {
@@ -35,6 +36,41 @@ TEST_CASE("429 bodies: JSON retry_after wins over the rounded header", "[actions
     CHECK_FALSE(html.json);
     CHECK(html.retry_after == Duration{30s});
     CHECK_FALSE(parse_too_many_requests({}, "<html></html>").retry_after.has_value());
+}
+
+TEST_CASE("429 bodies: an unusable retry_after is no delay, one over a day is a day",
+          "[actions][discord]") {
+    for (const char* body :
+         {R"({"retry_after":-1000})", R"({"retry_after":-1e300})", R"({"retry_after":0})",
+          R"({"retry_after":"NaN"})", R"({"retry_after":null})"}) {
+        INFO(body);
+        const auto r = parse_too_many_requests({}, body);
+        CHECK(r.json);
+        CHECK_FALSE(r.retry_after.has_value());
+        CHECK_FALSE(r.delay_capped);
+    }
+    // The header is the next source when the body's value is unusable.
+    CHECK(parse_too_many_requests({{"retry-after", "3"}}, R"({"retry_after":-1})").retry_after ==
+          Duration{3s});
+    CHECK_FALSE(parse_too_many_requests({{"retry-after", "0"}}, "").retry_after.has_value());
+    CHECK_FALSE(parse_too_many_requests({{"retry-after", "-5"}}, "").retry_after.has_value());
+    const auto capped = parse_too_many_requests({}, R"({"retry_after":1e300})");
+    CHECK(capped.retry_after == Duration{24h});
+    CHECK(capped.delay_capped);
+}
+
+TEST_CASE("rate-limit headers: absurd values are dropped or bounded", "[actions][discord]") {
+    const auto h = parse_rate_limit_headers({{"x-ratelimit-limit", "1e300"},
+                                             {"x-ratelimit-remaining", "-3"},
+                                             {"x-ratelimit-reset-after", "0"}});
+    CHECK(h.limit == std::numeric_limits<int>::max());
+    CHECK_FALSE(h.remaining.has_value());
+    CHECK_FALSE(h.reset_after.has_value());
+    const auto far = parse_rate_limit_headers({{"x-ratelimit-reset-after", "1e9"}});
+    CHECK_FALSE(far.reset_after.has_value());  // not decimal seconds
+    const auto day = parse_rate_limit_headers({{"x-ratelimit-reset-after", "1000000"}});
+    CHECK(day.reset_after == Duration{24h});
+    CHECK(day.delay_capped);
 }
 
 TEST_CASE("rate-limit headers", "[actions][discord]") {
