@@ -32,6 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daemon_bench import cpu_seconds, rss_mib, start_daemon, stop_daemon, wait_for_start  # noqa: E402
 from daemon_bench import write_config as write_idle_config  # noqa: E402
+from attachment_bench import private_mib  # noqa: E402
 from webhook_bench import free_port  # noqa: E402
 
 NGINX_CONF = """
@@ -49,16 +50,6 @@ http {{
     }}
 }}
 """
-
-
-def private_mib(pid):
-    """Private_Clean + Private_Dirty: the memory this process alone holds."""
-    total_kib = 0
-    with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total_kib += int(line.split()[1])
-    return total_kib / 1024
 
 
 def fetch_times(url, count):
@@ -129,28 +120,33 @@ class Nginx:
         self.process.wait(timeout=30)
 
 
-def print_timing(what, times, size, peer_times):
+def timed_against_nginx(what, url, scrapes, nginx, file_name):
+    """Times `scrapes` GETs of `url`, then of the same bytes from nginx, and prints both."""
+    times, size = fetch_times(url, scrapes)
+    peer_times, _ = fetch_times(nginx.serve(file_name, url), scrapes)
     median, peer = statistics.median(times), statistics.median(peer_times)
     print(f"  {what:28s} median {median * 1000:8.1f} ms  fastest {min(times) * 1000:8.1f} ms  "
           f"{size / 1024:8.0f} KiB   nginx, same bytes: median {peer * 1000:6.1f} ms  ratio {median / peer:6.1f}")
 
 
+def write_config(path, settings, tasks, schedule):
+    """`tasks` tasks named task-00000 ... running `true` on `schedule`, with `http` on any port."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'[tasksrun]\nhttp = "127.0.0.1:0"\n{settings}\n')
+        for i in range(tasks):
+            f.write(f'[[task]]\nname = "task-{i:05d}"\n{schedule}\ncommand = ["true"]\n\n')
+
+
 def scrape_scenario(binary, tmp, tasks, scrapes, nginx):
     config = os.path.join(tmp, "scrape.toml")
-    with open(config, "w", encoding="utf-8") as f:
-        f.write('[tasksrun]\nhttp = "127.0.0.1:0"\n\n')
-        for i in range(tasks):
-            f.write(f'[[task]]\nname = "task-{i:05d}"\nseconds = 86400\ncommand = ["true"]\n\n')
+    write_config(config, "", tasks, "seconds = 86400")
     log_path = os.path.join(tmp, "scrape.log")
     process, log = start_daemon(binary, config, log_path)
     address = listener_address(log_path)
     wait_for_count(log_path, '"event":"iteration_end"', tasks)
-    url = f"http://{address}/metrics"
-    times, size = fetch_times(url, scrapes)
-    peer, _ = fetch_times(nginx.serve("metrics.txt", url), scrapes)
-    stop_daemon(process, log)
     print(f"scrape: /metrics of {tasks} tasks that have each run once; {scrapes} scrapes each")
-    print_timing("tasksrun /metrics", times, size, peer)
+    timed_against_nginx("tasksrun /metrics", f"http://{address}/metrics", scrapes, nginx, "metrics.txt")
+    stop_daemon(process, log)
 
 
 def fill_history(database, tasks, now):
@@ -173,10 +169,7 @@ def fill_history(database, tasks, now):
 def page_scenario(binary, tmp, tasks, scrapes, nginx):
     state = os.path.join(tmp, "page-state")
     config = os.path.join(tmp, "page.toml")
-    with open(config, "w", encoding="utf-8") as f:
-        f.write(f'[tasksrun]\nhttp = "127.0.0.1:0"\nstate_dir = "{state}"\n\n')
-        for i in range(tasks):
-            f.write(f'[[task]]\nname = "task-{i:05d}"\nminutes = 5\nrun_at_start = false\ncommand = ["true"]\n\n')
+    write_config(config, f'state_dir = "{state}"', tasks, "minutes = 5\nrun_at_start = false")
     log_path = os.path.join(tmp, "page-1.log")
     process, log = start_daemon(binary, config, log_path)  # creates the database
     listener_address(log_path)
@@ -184,12 +177,9 @@ def page_scenario(binary, tmp, tasks, scrapes, nginx):
     runs = fill_history(os.path.join(state, "state.db"), tasks, time.time())
     log_path = os.path.join(tmp, "page-2.log")
     process, log = start_daemon(binary, config, log_path)
-    url = f"http://{listener_address(log_path)}/"
-    times, size = fetch_times(url, scrapes)
-    peer, _ = fetch_times(nginx.serve("page.html", url), scrapes)
-    stop_daemon(process, log)
     print(f"page: / of {tasks} tasks with {runs} runs in the last 24 hours; {scrapes} loads each")
-    print_timing("tasksrun /", times, size, peer)
+    timed_against_nginx("tasksrun /", f"http://{listener_address(log_path)}/", scrapes, nginx, "page.html")
+    stop_daemon(process, log)
 
 
 def idle_daemon(binary, tmp, tasks, seconds, http, scrapes):

@@ -45,8 +45,21 @@ void append_number(std::string& out, std::size_t n) {
     out += std::to_string(n);
 }
 
-void append_span_title(std::string& out, const TimelineMark& mark, Instant from) {
-    out += "<title>";
+// <rect class="..." x=... y=... width=... height=...><title>09:00–09:15 UTC: (the caller
+// writes the rest of the title, then closes it and the rect).
+void open_mark(std::string& out, std::string_view css_class, const TimelineMark& mark,
+               std::string_view y, std::string_view height, Instant from) {
+    out += "<rect class=\"";
+    out += css_class;
+    out += "\" x=\"";
+    append_number(out, mark.first_column);
+    out += "\" y=\"";
+    out += y;
+    out += "\" width=\"";
+    append_number(out, mark.columns);
+    out += "\" height=\"";
+    out += height;
+    out += "\"><title>";
     out += utc_hours_minutes(from + mark.first_column * kColumn);
     out += "\xe2\x80\x93";  // en dash
     out += utc_hours_minutes(from + (mark.first_column + mark.columns) * kColumn);
@@ -162,14 +175,7 @@ void append_timeline_svg(std::string& out, const Timeline& timeline, std::string
     }
     out += "\"/>";
     for (const TimelineMark& mark : timeline.outcomes) {
-        out += "<rect class=\"";
-        out += mark_class(mark.kind);
-        out += "\" x=\"";
-        append_number(out, mark.first_column);
-        out += "\" y=\"1\" width=\"";
-        append_number(out, mark.columns);
-        out += "\" height=\"9\">";
-        append_span_title(out, mark, from);
+        open_mark(out, mark_class(mark.kind), mark, "1", "9", from);
         if (mark.runs == 0) {
             out += "a run goes on, ";
         } else {
@@ -183,12 +189,7 @@ void append_timeline_svg(std::string& out, const Timeline& timeline, std::string
         out += "</title></rect>";
     }
     for (const TimelineMark& mark : timeline.late) {
-        out += "<rect class=\"late\" x=\"";
-        append_number(out, mark.first_column);
-        out += "\" y=\"11\" width=\"";
-        append_number(out, mark.columns);
-        out += "\" height=\"3\">";
-        append_span_title(out, mark, from);
+        open_mark(out, "late", mark, "11", "3", from);
         append_number(out, mark.runs);
         out += mark.runs == 1 ? " late start, up to " : " late starts, up to ";
         out += approximate_duration(mark.max_lateness);

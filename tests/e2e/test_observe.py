@@ -64,6 +64,12 @@ def value(found, name, **labels):
     return found.get((name, frozenset(labels.items())))
 
 
+def task(name, **keys):
+    """One [[task]] table: task("tick", seconds=1, run="true")."""
+    lines = ["[[task]]", f'name = "{name}"'] + [f"{key} = {json.dumps(v)}" for key, v in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
 def chromium(url, *args):
     with tempfile.TemporaryDirectory(prefix="tasksrun-chromium-") as profile:
         return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
@@ -74,12 +80,8 @@ class ObserveTestCase(TasksrunTestCase):
     def start(self, tasks, settings="", control=False, log_name="daemon.log"):
         self.state = os.path.join(self.dir, "state")
         self.socket = os.path.join(self.dir, "ctl.sock")
-        self.config = self.write_config(f"""
-            [tasksrun]
-            state_dir = "{self.state}"
-            http = "127.0.0.1:0"
-            {settings}
-        """ + tasks)
+        self.config = self.write_config(
+            f'[tasksrun]\nstate_dir = "{self.state}"\nhttp = "127.0.0.1:0"\n{settings}\n' + tasks)
         args = ("--control-socket", self.socket) if control else ()
         self.daemon = Daemon(self, self.config, *args, log_name=log_name)
         self.daemon.wait_for(lambda records: any("http: /metrics" in r.get("message", "") for r in records))
@@ -108,43 +110,16 @@ class MetricsAndPageTest(ObserveTestCase):
         os.environ["OBSERVE_PING_URL"] = f"{self.server.base}/ping/{PING_TOKEN}"
         self.addCleanup(os.environ.pop, "OBSERVE_HOOK_URL", None)
         self.addCleanup(os.environ.pop, "OBSERVE_PING_URL", None)
-        self.start("""
-            [webhooks.team]
-            url_env = "OBSERVE_HOOK_URL"
-            kind = "discord"
-
-            [pings.hc]
-            url_env = "OBSERVE_PING_URL"
-
-            [[task]]
-            name = "tick"
-            seconds = 1
-            run = "true"
-            ping = "hc"
-
-            [[task]]
-            name = "flaky"
-            seconds = 2
-            # Every other attempt exits 75, which is retried.
-            run = "n=$(cat flaky.count 2>/dev/null || echo 0); echo $((n + 1)) > flaky.count; [ $((n % 2)) -eq 1 ] || exit 75"
-
-            [[task]]
-            name = "broken"
-            seconds = 2
-            run = "exit 3"
-
-            [[task]]
-            name = "post"
-            minutes = 10
-            webhook = "team"
-            content = "hello"
-
-            [[task]]
-            name = "hourly"
-            minutes = 60
-            run_at_start = false
-            run = "true"
-        """, control=True)
+        self.start('[webhooks.team]\nurl_env = "OBSERVE_HOOK_URL"\nkind = "discord"\n'
+                   '[pings.hc]\nurl_env = "OBSERVE_PING_URL"\n'
+                   + task("tick", seconds=1, run="true", ping="hc")
+                   # Every other attempt exits 75, which is retried.
+                   + task("flaky", seconds=2, run="n=$(cat flaky.count 2>/dev/null || echo 0); "
+                                                  "echo $((n + 1)) > flaky.count; [ $((n % 2)) -eq 1 ] || exit 75")
+                   + task("broken", seconds=2, run="exit 3")
+                   + task("post", minutes=10, webhook="team", content="hello")
+                   + task("hourly", minutes=60, run_at_start=False, run="true"),
+                   control=True)
 
     def wait_for_runs(self):
         """Until each kind of run has happened; then every loop is stopped, so that nothing moves."""
@@ -273,12 +248,7 @@ class MetricsAndPageTest(ObserveTestCase):
 
 class ReloadAndShutdownTest(ObserveTestCase):
     def test_reloads_are_counted_applied_or_refused(self):
-        self.start("""
-            [[task]]
-            name = "hourly"
-            minutes = 60
-            run = "true"
-        """)
+        self.start(task("hourly", minutes=60, run="true"))
         self.daemon.signal(signal.SIGHUP)
         self.daemon.wait_for(lambda records: any("reload applied" in r.get("message", "") for r in records))
         with open(self.config, "a", encoding="utf-8") as f:
@@ -291,12 +261,7 @@ class ReloadAndShutdownTest(ObserveTestCase):
         self.assertEqual(fetch(self.address, "/healthz")[:3:2], (200, "ok\n"))
 
     def test_healthz_is_503_while_stopping(self):
-        self.start("""
-            [[task]]
-            name = "slow"
-            seconds = 60
-            run = "sleep 3"
-        """, settings='shutdown_timeout = "20s"')
+        self.start(task("slow", seconds=60, run="sleep 3"), settings='shutdown_timeout = "20s"')
         self.daemon.wait_for_event("slow", "iteration_start")
         self.daemon.signal(signal.SIGTERM)
         self.daemon.wait_for(lambda records: any("SIGTERM" in r.get("message", "") for r in records))
@@ -306,23 +271,13 @@ class ReloadAndShutdownTest(ObserveTestCase):
         self.assertEqual(self.daemon.wait(30), 0)
 
     def test_last_success_survives_a_restart(self):
-        self.start("""
-            [[task]]
-            name = "once"
-            seconds = 3600
-            run = "true"
-        """)
+        self.start(task("once", seconds=3600, run="true"))
         self.daemon.wait_for_event("once", "iteration_end")
         before = samples(fetch(self.address, "/metrics")[2])
         last = value(before, "tasksrun_task_last_success_timestamp_seconds", task="once")
         self.assertIsNotNone(last)
         self.assertEqual(self.daemon.stop(30), 0)
-        self.start("""
-            [[task]]
-            name = "once"
-            seconds = 3600
-            run = "true"
-        """, log_name="restarted.log")
+        self.start(task("once", seconds=3600, run="true"), log_name="restarted.log")
         after = samples(fetch(self.address, "/metrics")[2])
         # The restart resumes the grid: no new run, and the success is remembered.
         self.assertEqual(value(after, "tasksrun_task_runs_total", task="once", outcome="ok"), 0)
@@ -330,20 +285,9 @@ class ReloadAndShutdownTest(ObserveTestCase):
                                last, delta=0.05)
 
     def test_a_port_in_use_stops_the_start_with_a_clear_message(self):
-        self.start("""
-            [[task]]
-            name = "hourly"
-            minutes = 60
-            run = "true"
-        """)
-        path = self.write_config(f"""
-            [tasksrun]
-            http = "{self.address}"
-            [[task]]
-            name = "hourly"
-            minutes = 60
-            run = "true"
-        """, name="second.toml")
+        self.start(task("hourly", minutes=60, run="true"))
+        path = self.write_config(f'[tasksrun]\nhttp = "{self.address}"\n' + task("hourly", minutes=60, run="true"),
+                                 name="second.toml")
         second = self.tasksrun("run", "-c", path, timeout=30)
         self.assertEqual(second.returncode, 1)
         self.assertIn(f"http: cannot bind {self.address}: Address already in use", second.stderr)

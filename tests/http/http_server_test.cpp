@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "http/http_client.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tasksrun {
 namespace {
@@ -106,9 +107,8 @@ TEST_CASE("http server: many requests on one connection and many connections", "
 }
 
 TEST_CASE("http server: on a Unix socket, whose file goes with the server", "[http]") {
-    char name[] = "/tmp/tasksrun-http-XXXXXX";
-    const std::filesystem::path dir = mkdtemp(name);
-    const std::string path = (dir / "http.sock").string();
+    const test::TempDir dir;
+    const std::string path = (dir.path / "http.sock").string();
     {
         Server s(path);
         CHECK(s.server->where() == path);
@@ -119,7 +119,6 @@ TEST_CASE("http server: on a Unix socket, whose file goes with the server", "[ht
         CHECK(std::filesystem::exists(path));
     }
     CHECK_FALSE(std::filesystem::exists(path));
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/temp_dir.hpp"
 #include "support/time.hpp"
 
 namespace tasksrun {
@@ -13,14 +14,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::at;
 
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char name[] = "/tmp/tasksrun-state-XXXXXX";
-        path = mkdtemp(name);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
+// A fresh directory per test case, removed afterwards; the state directory is made inside it.
+struct TempDir : test::TempDir {
     std::string dir() const { return (path / "state").string(); }
 };
 
