@@ -27,19 +27,23 @@ constexpr std::pair<const char*, const char*> kHeaders[] = {
 // would stay megabytes larger than one that is not.
 constexpr std::size_t kTrimAfterBytes = 1024 * 1024;
 
-void free_body(void* owned) {
+void free_body(void* owned) noexcept {
     auto* body = static_cast<std::string*>(owned);
     const bool large = body->capacity() >= kTrimAfterBytes;
     delete body;
     if (large) malloc_trim(0);
 }
 
-void log_library_message(void* context, const char* format, va_list arguments) {
+void log_library_message(void* context, const char* format, va_list arguments) noexcept {
     char text[512];
     std::vsnprintf(text, sizeof text, format, arguments);
     std::string_view line(text);
     while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    static_cast<Logger*>(context)->message(LogLevel::warn, "http: " + std::string(line));
+    try {
+        static_cast<Logger*>(context)->message(LogLevel::warn, "http: " + std::string(line));
+    } catch (...) {
+        // Out of memory while logging a library message: the message is lost, nothing else.
+    }
 }
 
 }  // namespace
