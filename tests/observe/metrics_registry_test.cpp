@@ -20,7 +20,7 @@ TEST_CASE("registry: a task has no storage until its first iteration", "[observe
     CHECK(registry.task("idle") == nullptr);
 }
 
-TEST_CASE("registry: iterations count by final status; retrying is not an end", "[observe]") {
+TEST_CASE("registry: iterations count by final status, and retrying is not an end", "[observe]") {
     MetricsRegistry registry;
     const Instant t = at("2025-03-02T09:00:00Z");
     registry.iteration_ended("t", RunStatus::retrying, 1s, t);
@@ -48,7 +48,7 @@ TEST_CASE("registry: attempts count by class, kept in class order", "[observe]")
           std::vector<Entry>{{"exit:3", 1}, {"ok", 3}, {"timeout", 2}});
 }
 
-TEST_CASE("registry: remembered successes seed the last success; a later one replaces them",
+TEST_CASE("registry: remembered successes seed the last success, and a later one replaces them",
           "[observe]") {
     MetricsRegistry registry;
     const Instant t = at("2025-03-02T09:00:00Z");

@@ -119,7 +119,7 @@ TEST_CASE("status page: without history, tasks are shown and the page says why",
     CHECK(page.find("<dd>none yet</dd>") != std::string::npos);
 }
 
-TEST_CASE("status page: a daemon shutting down says so; no tasks says so", "[observe]") {
+TEST_CASE("status page: a daemon shutting down says so, and so does an empty config", "[observe]") {
     DaemonSnapshot empty{.now = kNow, .stopping = true};
     const std::string page = render_status_page(empty, PageHistory{}, "1");
     CHECK(page.find("<strong>shutting down</strong>") != std::string::npos);

@@ -72,7 +72,7 @@ TEST_CASE("timeline: a run that began before the strip shows where it goes on", 
     CHECK(timeline.outcomes[0].runs == 0);      // it did not start here
 }
 
-TEST_CASE("timeline: adjacent columns alike merge; the most serious outcome wins a column",
+TEST_CASE("timeline: adjacent columns alike merge, and the most serious outcome wins a column",
           "[observe]") {
     std::vector<RunRecord> runs;
     // Every minute from 00:00 to 00:59: ok, except one failure at 00:31 and a retried run
