@@ -81,10 +81,6 @@ void append_time(std::string& out, Instant at, Instant now) {
     out += ')';
 }
 
-bool failing(const TaskSnapshot& task) {
-    return task.failed || (task.last && task.last->outcome == "failed");
-}
-
 // The task's last outcome: from the running daemon, else the newest run in the database.
 std::optional<LastOutcome> last_outcome(const TaskSnapshot& task, const TaskHistory* history) {
     if (task.last) return task.last;
@@ -95,6 +91,16 @@ std::optional<LastOutcome> last_outcome(const TaskSnapshot& task, const TaskHist
                        .failure_class = newest.failure_class,
                        .ended = newest.ended,
                        .duration = newest.duration};
+}
+
+const TaskHistory* history_of(const TaskSnapshot& task, const PageHistory& history) {
+    const auto found = history.tasks.find(task.name);
+    return found == history.tasks.end() ? nullptr : &found->second;
+}
+
+bool failing(const TaskSnapshot& task, const TaskHistory* history) {
+    const auto last = last_outcome(task, history);
+    return task.failed || (last && last->outcome == "failed");
 }
 
 void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageHistory& history,
@@ -116,7 +122,7 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
     out += ".</p>";
     bool first = true;
     for (const TaskSnapshot& task : snapshot.tasks) {
-        if (!failing(task)) continue;
+        if (!failing(task, history_of(task, history))) continue;
         out += first ? "<p class=\"failing\">Failing: " : ", ";
         first = false;
         out += "<a href=\"#task-";
@@ -215,9 +221,7 @@ std::string render_status_page(const DaemonSnapshot& snapshot, const PageHistory
     append_header(out, snapshot, history, version);
     out += "<main>";
     for (const TaskSnapshot& task : snapshot.tasks) {
-        const auto found = history.tasks.find(task.name);
-        append_task(out, task, found == history.tasks.end() ? nullptr : &found->second,
-                    !history.unavailable, snapshot.now);
+        append_task(out, task, history_of(task, history), !history.unavailable, snapshot.now);
     }
     if (snapshot.tasks.empty()) out += "<p>No task is enabled in the loaded config.</p>";
     out += "</main></body></html>\n";

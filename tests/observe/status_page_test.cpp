@@ -92,6 +92,16 @@ TEST_CASE("status page: every task with its state, schedule, next run and last o
     CHECK(page.find("<h1>tasksrun on box&lt;1&gt;</h1>") != std::string::npos);
 }
 
+TEST_CASE("status page: a task whose newest run in the database failed is listed as failing",
+          "[observe]") {
+    DaemonSnapshot restarted = snapshot();
+    restarted.tasks[0].last.reset();  // the daemon has not run it since it started
+    const std::string page = render_status_page(restarted, history(), "1");
+    CHECK(page.find("Failing: <a href=\"#task-backup\">backup</a></p>") != std::string::npos);
+    CHECK(page.find("<section class=\"task last-failed\" id=\"task-backup\">") !=
+          std::string::npos);
+}
+
 TEST_CASE("status page: a timeline per task, drawn from history", "[observe]") {
     const std::string page = render_status_page(snapshot(), history(), "1");
     std::size_t svgs = 0;
