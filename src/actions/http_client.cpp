@@ -190,11 +190,9 @@ void HttpClient::cancel(RequestId id) {
 int HttpClient::on_socket(CURL*, curl_socket_t fd, int what, void* client, void*) {
     auto* self = static_cast<HttpClient*>(client);
     if (what == CURL_POLL_REMOVE) {
-        const auto it = self->sockets_.find(fd);
-        if (it != self->sockets_.end()) {
-            self->retire(std::move(it->second));
-            self->sockets_.erase(it);
-        }
+        // Released at once, also from inside its own callback: sd-event frees a source only
+        // after its dispatch has returned.
+        self->sockets_.erase(fd);
         return 0;
     }
     std::uint32_t events = 0;
@@ -217,11 +215,8 @@ int HttpClient::on_socket(CURL*, curl_socket_t fd, int what, void* client, void*
 
 int HttpClient::on_timer(CURLM*, long timeout_ms, void* client) {
     auto* self = static_cast<HttpClient*>(client);
-    if (timeout_ms < 0) {
-        self->retire(std::move(self->timer_));
-        return 0;
-    }
-    self->retire(std::move(self->timer_));
+    self->timer_.reset();
+    if (timeout_ms < 0) return 0;
     auto expire = [self] { self->act(CURL_SOCKET_TIMEOUT, 0); };
     // curl asks for "now" with every new transfer: a deferred call does that without a timer,
     // whose deadline would become the loop's earliest and cost a timerfd_settime to arm and
@@ -263,18 +258,6 @@ void HttpClient::collect_finished() {
     for (auto& transfer : finished) {
         Done done = std::move(transfer->done);
         done(std::move(transfer->response));
-    }
-}
-
-void HttpClient::retire(EventSource source) {
-    // Never destroyed inside its own callback: disabled now, freed on the next loop turn.
-    source.disable();
-    retired_.push_back(std::move(source));
-    if (!retired_sweep_) {
-        retired_sweep_ = events_.defer([this] {
-            retired_.clear();
-            retired_sweep_.reset();
-        });
     }
 }
 

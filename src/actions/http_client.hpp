@@ -76,7 +76,6 @@ class HttpClient {
     static int on_timer(CURLM* multi, long timeout_ms, void* client);
     void act(curl_socket_t fd, int events);
     void collect_finished();
-    void retire(EventSource source);
     void recycle(CURL* easy);
 
     EventLoop& events_;
@@ -87,8 +86,6 @@ class HttpClient {
     static constexpr std::size_t kMaxIdleHandles = 64;
     std::vector<CURL*> idle_handles_;
     RequestId next_id_ = 1;
-    std::vector<EventSource> retired_;
-    EventSource retired_sweep_;
     std::uint64_t requests_completed_ = 0;
     std::uint64_t connections_opened_ = 0;
 };

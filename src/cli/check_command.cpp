@@ -54,7 +54,7 @@ int check_command(const CheckOptions& options) {
         } else if (firings.empty()) {
             line += "never fires";
         } else {
-            const auto offset = display_zone(task, *config)
+            const auto offset = firing_zone(task, *config, firings[0])
                                     .offset_at(date::floor<std::chrono::seconds>(firings[0]));
             line +=
                 "next " + format_utc(firings[0]) + " (" + format_local(firings[0], offset) + ")";

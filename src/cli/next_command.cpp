@@ -30,8 +30,9 @@ int next_command(const NextOptions& options) {
     std::size_t name_width = 0;
     for (const TaskConfig* task : selected) name_width = std::max(name_width, task->name.size());
     for (const TaskConfig* task : selected) {
-        const Zone& zone = display_zone(*task, *config);
         for (const Instant at : upcoming_firings(*task, options.from, options.count)) {
+            // In the zone of the `time` entry that produced the firing.
+            const Zone& zone = firing_zone(*task, *config, at);
             const std::string local =
                 format_local(at, zone.offset_at(date::floor<std::chrono::seconds>(at)));
             if (options.json) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cli/load.hpp"
+
 namespace tasksrun {
 
 std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std::size_t limit) {
@@ -12,6 +14,7 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std:
         limit = std::min<std::size_t>(limit, 1);
     if (limit == 0) return firings;
 
+    if (task.schedule.at_startup()) return {from};  // as if the daemon started at `from`
     Instant cursor = from;
     if (interval != nullptr) {
         if (task.run_at_start) {
@@ -28,6 +31,11 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std:
         firings.push_back(*next);
     }
     return firings;
+}
+
+const Zone& firing_zone(const TaskConfig& task, const Config& config, Instant at) {
+    if (const auto* clock = task.schedule.wall_clock()) return clock->zone_of_slot(at);
+    return display_zone(task, config);
 }
 
 }  // namespace tasksrun

@@ -108,9 +108,16 @@ class ConfigBuilder {
     explicit ConfigBuilder(Diagnostics& diagnostics) : reader_(diagnostics) {}
 
     std::optional<Config> build(const toml::table& root, const std::string& file_name);
-    std::optional<Schedule> schedule_only(const toml::table& keys, const Zone& default_zone);
+    std::optional<Schedule> schedule_only(const toml::table& keys, const Zone& default_zone,
+                                          std::string_view hash_key);
 
   private:
+    // One `time` entry: a time of day, and the zone it names, if any.
+    struct TimeEntry {
+        std::chrono::seconds since_midnight;
+        std::optional<Zone> zone;
+    };
+
     DaemonSettings parse_settings(const toml::table* table);
     // url, url_env or url_file of an endpoint table, `where` being "[webhooks.NAME]".
     std::optional<UrlSource> parse_url_source(const toml::table& endpoint,
@@ -125,8 +132,17 @@ class ConfigBuilder {
     void reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule);
     std::optional<std::optional<std::uint64_t>> parse_max_retries(const toml::table& task);
     std::optional<TaskConfig> parse_task(const toml::table& table, const Config& config);
-    std::optional<Schedule> parse_schedule(const toml::table& task, const Zone& default_zone);
-    std::optional<TimesOfDay> parse_times(const toml::node& node);
+    std::optional<Schedule> parse_schedule(const toml::table& task, const Zone& default_zone,
+                                           std::string_view hash_key);
+    std::optional<std::string_view> schedule_kind(const toml::table& task);
+    std::optional<Schedule> parse_interval(const toml::table& task);
+    void warn_unused(const toml::table& task, std::initializer_list<std::string_view> keys,
+                     std::string_view schedule);
+    std::optional<Schedule> parse_cron(const toml::table& task, const std::optional<Zone>& zone,
+                                       DstPolicy policy, std::string_view hash_key);
+    std::optional<Schedule> parse_times(const toml::node& node, const std::optional<Zone>& zone,
+                                        DstPolicy policy);
+    std::optional<TimeEntry> parse_time_entry(const toml::node& entry);
     std::optional<Zone> parse_zone(const toml::table& table, const Zone& fallback);
     struct ErrorPolicy {
         AfterError after = AfterError::continue_loop;
@@ -319,65 +335,113 @@ std::optional<std::optional<std::uint64_t>> ConfigBuilder::parse_max_retries(
     return std::nullopt;
 }
 
-std::optional<TimesOfDay> ConfigBuilder::parse_times(const toml::node& node) {
-    std::vector<const toml::node*> entries;
+// "HH:MM", "HH:MM:SS", either followed by a zone ("09:00 Europe/Berlin"), or a TOML local time.
+std::optional<ConfigBuilder::TimeEntry> ConfigBuilder::parse_time_entry(const toml::node& entry) {
+    int hour = -1;
+    int minute = -1;
+    int second = 0;
+    std::optional<Zone> zone;
+    if (const auto* text = entry.as_string()) {
+        static const std::regex kTimeOfDay(R"((\d\d):(\d\d)(?::(\d\d))?(?: +(\S+))?)");
+        std::smatch parts;
+        if (std::regex_match(text->get(), parts, kTimeOfDay)) {
+            hour = std::stoi(parts[1]);
+            minute = std::stoi(parts[2]);
+            second = parts[3].matched ? std::stoi(parts[3]) : 0;
+            if (parts[4].matched) {
+                auto located = Zone::locate(parts[4].str());
+                if (!located) {
+                    SourcePosition at = position_of(entry);
+                    at.column += 1 + static_cast<std::uint32_t>(parts.position(4));  // the quote
+                    reader_.error(at, located.error());
+                    return std::nullopt;
+                }
+                zone = *located;
+            }
+        }
+    } else if (const auto* time = entry.as_time()) {
+        const toml::time& t = time->get();
+        if (t.nanosecond != 0) {
+            reader_.error(entry, "times of day are whole seconds");
+            return std::nullopt;
+        }
+        hour = t.hour;
+        minute = t.minute;
+        second = t.second;
+    } else {
+        reader_.error(entry,
+                      "\"time\" entries must be \"HH:MM\" or \"HH:MM:SS\" strings, each "
+                      "optionally followed by a zone, or TOML local times, not " +
+                          std::string(type_name(entry)));
+        return std::nullopt;
+    }
+    if (const auto* text = entry.as_string(); text && hour < 0) {
+        // "9:00": the everyday way to write it, one digit short of the format.
+        static const std::regex kOneDigitHour(R"((\d):(\d\d)((?::\d\d)?(?: +\S+)?))");
+        std::smatch parts;
+        if (std::regex_match(text->get(), parts, kOneDigitHour)) {
+            reader_.error(entry, "\"time\" entry \"" + text->get() +
+                                     "\" needs two digits for the hour: write \"0" +
+                                     text->get() + "\"");
+            return std::nullopt;
+        }
+    }
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+        reader_.error(entry,
+                      "\"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
+                      "(00:00 to 23:59:59), optionally followed by a zone (\"09:00 "
+                      "Europe/Berlin\")");
+        return std::nullopt;
+    }
+    return TimeEntry{
+        std::chrono::hours{hour} + std::chrono::minutes{minute} + std::chrono::seconds{second},
+        std::move(zone)};
+}
+
+// Entries without a zone, or naming the task's, run in the task's zone; the others are grouped
+// by the zone they name, in the order the zones first appear.
+std::optional<Schedule> ConfigBuilder::parse_times(const toml::node& node,
+                                                   const std::optional<Zone>& zone,
+                                                   DstPolicy policy) {
+    std::vector<const toml::node*> nodes;
     if (const auto* array = node.as_array()) {
-        for (const toml::node& entry : *array) entries.push_back(&entry);
-        if (entries.empty()) {
+        for (const toml::node& entry : *array) nodes.push_back(&entry);
+        if (nodes.empty()) {
             reader_.error(node, "\"time\" needs at least one time of day");
             return std::nullopt;
         }
     } else {
-        entries.push_back(&node);
+        nodes.push_back(&node);
     }
-    std::vector<std::chrono::seconds> times;
-    bool ok = true;
-    for (const toml::node* entry : entries) {
-        int hour = -1;
-        int minute = -1;
-        int second = 0;
-        if (const auto* text = entry->as_string()) {
-            static const std::regex kTimeOfDay(R"((\d\d):(\d\d)(?::(\d\d))?)");
-            std::smatch parts;
-            if (std::regex_match(text->get(), parts, kTimeOfDay)) {
-                hour = std::stoi(parts[1]);
-                minute = std::stoi(parts[2]);
-                second = parts[3].matched ? std::stoi(parts[3]) : 0;
-            }
-        } else if (const auto* time = entry->as_time()) {
-            const toml::time& t = time->get();
-            hour = t.hour;
-            minute = t.minute;
-            second = t.second;
-            if (t.nanosecond != 0) {
-                reader_.error(*entry, "times of day are whole seconds");
-                ok = false;
-                continue;
-            }
-        } else {
-            reader_.error(*entry,
-                          "\"time\" entries must be \"HH:MM\" or \"HH:MM:SS\" strings or "
-                          "TOML local times, not " +
-                              std::string(type_name(*entry)));
-            ok = false;
+    std::vector<TimeEntry> entries;
+    for (const toml::node* entry : nodes) {
+        if (auto parsed = parse_time_entry(*entry)) entries.push_back(std::move(*parsed));
+    }
+    if (entries.size() != nodes.size() || !zone) return std::nullopt;
+
+    std::vector<std::chrono::seconds> own;
+    std::vector<std::pair<Zone, std::vector<std::chrono::seconds>>> groups;
+    for (const TimeEntry& entry : entries) {
+        if (!entry.zone || entry.zone->name() == zone->name()) {
+            own.push_back(entry.since_midnight);
             continue;
         }
-        if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-            reader_.error(*entry,
-                          "\"time\" entries must be valid times of day \"HH:MM\" or "
-                          "\"HH:MM:SS\" (00:00 to 23:59:59)");
-            ok = false;
-            continue;
-        }
-        times.emplace_back(std::chrono::hours{hour} + std::chrono::minutes{minute} +
-                           std::chrono::seconds{second});
+        auto group =
+            std::ranges::find(groups, entry.zone->name(),
+                              [](const auto& g) -> const std::string& { return g.first.name(); });
+        if (group == groups.end()) group = groups.insert(groups.end(), {*entry.zone, {}});
+        group->second.push_back(entry.since_midnight);
     }
-    if (!ok) return std::nullopt;
-    return TimesOfDay(std::move(times));
+    std::vector<ZonedTimes> elsewhere;
+    for (auto& [group_zone, times] : groups)
+        elsewhere.push_back({TimesOfDay(std::move(times)), group_zone});
+    return Schedule(
+        WallClockSchedule(TimesOfDay(std::move(own)), *zone, policy, std::move(elsewhere)));
 }
 
-std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
-                                                      const Zone& default_zone) {
+// The kind of schedule a task sets ("seconds/minutes/hours", "time" or "cron"), or nullopt with
+// an error when it sets none or several.
+std::optional<std::string_view> ConfigBuilder::schedule_kind(const toml::table& task) {
     // The first key of each schedule kind, in file order (toml++ iterates keys alphabetically).
     struct Given {
         SourcePosition at;
@@ -412,40 +476,80 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
                                        std::string(kinds[1].kind) + " are both set");
         return std::nullopt;
     }
+    return kinds[0].kind;
+}
 
-    if (kinds[0].kind == "seconds/minutes/hours") {
-        double total_seconds = 0;
-        bool ok = true;
-        for (const auto& [key, scale] :
-             {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
-            auto value = reader_.number(task, key);
-            if (!value) {
-                ok = ok && !task.contains(key);
-                continue;
-            }
-            if (*value < 0 || !std::isfinite(*value)) {
-                reader_.error(*task.get(key), "\"" + std::string(key) + "\" must not be negative");
-                ok = false;
-            }
-            total_seconds += *value * scale;
+void ConfigBuilder::warn_unused(const toml::table& task,
+                                std::initializer_list<std::string_view> keys,
+                                std::string_view schedule) {
+    for (const std::string_view key : keys) {
+        if (task.contains(key)) {
+            reader_.diagnostics().warning(
+                reader_.key_position(task, key),
+                "\"" + std::string(key) + "\" has no effect on " + std::string(schedule));
         }
-        if (!ok) return std::nullopt;
-        auto period = duration_from_seconds(total_seconds);
-        if (!period) {
-            reader_.error(task, "interval " + period.error());
-            return std::nullopt;
-        }
-        for (const std::string_view key : {"timezone", "dst_gap", "dst_fold"}) {
-            if (task.contains(key)) {
-                reader_.diagnostics().warning(
-                    reader_.key_position(task, key),
-                    "\"" + std::string(key) + "\" has no effect on an interval schedule");
-            }
-        }
-        return Schedule(IntervalSchedule(*period));
     }
+}
 
-    auto zone = parse_zone(task, default_zone);
+std::optional<Schedule> ConfigBuilder::parse_interval(const toml::table& task) {
+    double total_seconds = 0;
+    bool ok = true;
+    for (const auto& [key, scale] :
+         {std::pair{"seconds", 1.0}, {"minutes", 60.0}, {"hours", 3600.0}}) {
+        auto value = reader_.number(task, key);
+        if (!value) {
+            ok = ok && !task.contains(key);
+            continue;
+        }
+        if (*value < 0 || !std::isfinite(*value)) {
+            reader_.error(*task.get(key), "\"" + std::string(key) + "\" must not be negative");
+            ok = false;
+        }
+        total_seconds += *value * scale;
+    }
+    if (!ok) return std::nullopt;
+    auto period = duration_from_seconds(total_seconds);
+    if (!period) {
+        reader_.error(task, "interval " + period.error());
+        return std::nullopt;
+    }
+    warn_unused(task, {"timezone", "dst_gap", "dst_fold"}, "an interval schedule");
+    return Schedule(IntervalSchedule(*period));
+}
+
+std::optional<Schedule> ConfigBuilder::parse_cron(const toml::table& task,
+                                                  const std::optional<Zone>& zone, DstPolicy policy,
+                                                  std::string_view hash_key) {
+    auto text = reader_.string(task, "cron");
+    if (!text) return std::nullopt;
+    if (std::string_view trimmed = *text; trimmed.find_first_not_of(" \t") != std::string::npos) {
+        trimmed.remove_prefix(trimmed.find_first_not_of(" \t"));
+        trimmed.remove_suffix(trimmed.size() - 1 - trimmed.find_last_not_of(" \t"));
+        if (trimmed == "@reboot") {
+            warn_unused(task, {"timezone", "dst_gap", "dst_fold"}, "@reboot");
+            return Schedule(StartupSchedule{});
+        }
+    }
+    auto cron = CronExpression::parse(*text, hash_key);
+    if (!cron) {
+        SourcePosition at = position_of(*task.get("cron"));
+        at.column += 1 + static_cast<std::uint32_t>(cron.error().offset);  // past the opening quote
+        reader_.error(at, "cron \"" + *text + "\": " + cron.error().message);
+        return std::nullopt;
+    }
+    if (!zone) return std::nullopt;
+    return Schedule(WallClockSchedule(std::move(*cron), *zone, policy));
+}
+
+// `hash_key` (the task's name) is what H in a cron expression hashes.
+std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
+                                                      const Zone& default_zone,
+                                                      std::string_view hash_key) {
+    const auto kind = schedule_kind(task);
+    if (!kind) return std::nullopt;
+    if (*kind == "seconds/minutes/hours") return parse_interval(task);
+
+    const auto zone = parse_zone(task, default_zone);
     DstPolicy policy;
     policy.gap = reader_.choice<DstGap>(task, "dst_gap", kDstGap).value_or(DstGap::shift);
     policy.fold = reader_.choice<DstFold>(task, "dst_fold", kDstFold).value_or(DstFold::first);
@@ -454,22 +558,8 @@ std::optional<Schedule> ConfigBuilder::parse_schedule(const toml::table& task,
                                       "\"run_at_start\" applies to interval schedules only; "
                                       "time and cron tasks wait for their next slot");
     }
-    if (kinds[0].kind == "time") {
-        auto times = parse_times(*task.get("time"));
-        if (!times || !zone) return std::nullopt;
-        return Schedule(WallClockSchedule(std::move(*times), std::move(*zone), policy));
-    }
-    auto text = reader_.string(task, "cron");
-    if (!text) return std::nullopt;
-    auto cron = CronExpression::parse(*text);
-    if (!cron) {
-        SourcePosition at = position_of(*task.get("cron"));
-        at.column += 1 + static_cast<std::uint32_t>(cron.error().offset);  // past the opening quote
-        reader_.error(at, "cron \"" + *text + "\": " + cron.error().message);
-        return std::nullopt;
-    }
-    if (!zone) return std::nullopt;
-    return Schedule(WallClockSchedule(std::move(*cron), std::move(*zone), policy));
+    if (*kind == "time") return parse_times(*task.get("time"), zone, policy);
+    return parse_cron(task, zone, policy, hash_key);
 }
 
 std::optional<RetryOn> ConfigBuilder::parse_retry_on(const toml::table& task) {
@@ -566,11 +656,17 @@ std::optional<Hooks> ConfigBuilder::parse_hooks(const toml::table& task, ActionP
 }
 
 std::optional<Schedule> ConfigBuilder::schedule_only(const toml::table& keys,
-                                                     const Zone& default_zone) {
+                                                     const Zone& default_zone,
+                                                     std::string_view hash_key) {
     static constexpr std::string_view kScheduleKeys[] = {
         "seconds", "minutes", "hours", "time", "cron", "timezone", "dst_gap", "dst_fold"};
     reader_.reject_unknown_keys(keys, kScheduleKeys, "a schedule");
-    auto schedule = parse_schedule(keys, default_zone);
+    auto schedule = parse_schedule(keys, default_zone, hash_key);
+    if (schedule && schedule->at_startup()) {
+        reader_.error(*keys.get("cron"),
+                      "@reboot fires when a loop starts, so it cannot replace a running loop's "
+                      "schedule");
+    }
     if (reader_.diagnostics().has_errors()) return std::nullopt;
     return schedule;
 }
@@ -596,7 +692,7 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
         reader_.error(*table.get("name"),
                       "task name \"" + *name + "\" may only use letters, digits, '_', '.' and '-'");
     }
-    auto schedule = parse_schedule(table, config.settings.zone);
+    auto schedule = parse_schedule(table, config.settings.zone, name.value_or(""));
     ActionParser actions(reader_, config.webhooks);
     auto action = actions.parse(table, TemplateScope::task, "a task");
 
@@ -739,10 +835,11 @@ LoadResult load_config_file(const std::string& path) {
 }
 
 std::expected<Schedule, std::string> parse_schedule_keys(const toml::table& keys,
-                                                         const Zone& default_zone) {
+                                                         const Zone& default_zone,
+                                                         std::string_view hash_key) {
     Diagnostics diagnostics("schedule");
     ConfigBuilder builder(diagnostics);
-    auto schedule = builder.schedule_only(keys, default_zone);
+    auto schedule = builder.schedule_only(keys, default_zone, hash_key);
     if (schedule) return std::move(*schedule);
     std::string problems;
     for (const Diagnostic& problem : diagnostics.all()) {

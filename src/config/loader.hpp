@@ -26,9 +26,11 @@ LoadResult load_config_file(const std::string& path);
 
 // A schedule on its own, as `ctl change-interval` gives it: the schedule keys of a [[task]]
 // (seconds/minutes/hours, time or cron, with timezone, dst_gap and dst_fold), validated as the
-// config file's are. Time and cron use `default_zone` unless `timezone` is given. On failure,
-// every problem, one per line.
+// config file's are. Time and cron use `default_zone` unless `timezone` is given; H in a cron
+// expression hashes `hash_key` (the task's name). @reboot is refused: it only means something
+// when a loop starts. On failure, every problem, one per line.
 std::expected<Schedule, std::string> parse_schedule_keys(const toml::table& keys,
-                                                         const Zone& default_zone);
+                                                         const Zone& default_zone,
+                                                         std::string_view hash_key);
 
 }  // namespace tasksrun

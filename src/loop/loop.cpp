@@ -224,8 +224,9 @@ void Loop::begin_iterations(const Now& now, Commands& out) {
         return;
     }
     std::optional<SlotTime> first;
-    if (const auto* interval = settings_.schedule.interval(); interval && settings_.run_at_start) {
-        first = at;
+    const IntervalSchedule* interval = settings_.schedule.interval();
+    if ((interval != nullptr && settings_.run_at_start) || settings_.schedule.at_startup()) {
+        first = at;  // run_at_start, and @reboot, whose one slot is the start
     } else {
         first = slot_after(at);
     }

@@ -47,7 +47,7 @@ json change_interval(TaskRunner& runner, const json& request) {
     // Time and cron stay in the task's zone unless the request names one.
     const WallClockSchedule* clock = runner.loop().schedule().wall_clock();
     const Zone& zone = clock != nullptr ? clock->zone() : runner.generation().config.settings.zone;
-    auto schedule = parse_schedule_keys(*keys, zone);
+    auto schedule = parse_schedule_keys(*keys, zone, runner.task().name);
     if (!schedule) return control_error("change-interval: " + schedule.error());
     runner.change_schedule(std::move(*schedule));
     return {{"ok", true}, {"task", task_status(runner)}};

@@ -12,7 +12,7 @@ namespace tasksrun {
 
 // A source uses exactly one of these; a variant keeps each source (thousands of idle timers)
 // at the size of one std::function.
-struct EventSource::Callbacks {
+struct EventLoop::Callbacks {
     std::variant<std::function<void()>, std::function<void(std::uint32_t)>,
                  std::function<void(const siginfo_t&)>,
                  std::function<void(const signalfd_siginfo&)>>
@@ -25,6 +25,8 @@ struct EventSource::Callbacks {
 };
 
 namespace {
+
+using Callbacks = EventLoop::Callbacks;
 
 // The loop whose run() is on the stack: sd-event calls back only from there. Kept here rather
 // than in every source, of which there are thousands.
@@ -41,12 +43,25 @@ std::uint64_t usec_now(clockid_t clock) {
            static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
 }
 
+template <typename Function>
+Callbacks* callbacks_for(Function function) {
+    auto* callbacks = new Callbacks;
+    callbacks->callback = std::move(function);
+    return callbacks;
+}
+
+void free_callbacks(void* userdata) noexcept {
+    delete static_cast<Callbacks*>(userdata);
+}
+
 // Every call from sd-event into C++ goes through here: an exception must not unwind through
 // sd-event's C frames, so it ends the loop with its message instead (EventLoop::run reports it).
+// The callback may drop its own source: sd-event frees a dispatching source (and, through the
+// destroy callback, its Callbacks) only once the dispatch has returned.
 template <typename Body>
 int guarded(void* userdata, Body&& body) noexcept {
     try {
-        body(*static_cast<EventSource::Callbacks*>(userdata));
+        body(*static_cast<Callbacks*>(userdata));
     } catch (const std::exception& error) {
         running_loop->fail(std::string("an event handler failed: ") + error.what());
     } catch (...) {
@@ -55,43 +70,33 @@ int guarded(void* userdata, Body&& body) noexcept {
     return 0;
 }
 
-// One-shot callbacks commonly destroy their own source (and so the std::function holding
-// them); moving the function onto the stack first keeps it alive while it runs.
-template <typename Function, typename... Args>
-void call_once(Function& stored, Args&&... args) {
-    Function function = std::move(stored);
-    function(std::forward<Args>(args)...);
-}
-
 int on_time(sd_event_source*, std::uint64_t, void* userdata) noexcept {
-    return guarded(userdata, [](EventSource::Callbacks& callbacks) {
-        call_once(callbacks.get<std::function<void()>>());
-    });
+    return guarded(userdata,
+                   [](Callbacks& callbacks) { callbacks.get<std::function<void()>>()(); });
 }
 
 int on_io(sd_event_source*, int, std::uint32_t revents, void* userdata) noexcept {
-    return guarded(userdata, [revents](EventSource::Callbacks& callbacks) {
+    return guarded(userdata, [revents](Callbacks& callbacks) {
         callbacks.get<std::function<void(std::uint32_t)>>()(revents);
     });
 }
 
 int on_child(sd_event_source*, const siginfo_t* info, void* userdata) noexcept {
-    return guarded(userdata, [info](EventSource::Callbacks& callbacks) {
-        call_once(callbacks.get<std::function<void(const siginfo_t&)>>(), *info);
+    return guarded(userdata, [info](Callbacks& callbacks) {
+        callbacks.get<std::function<void(const siginfo_t&)>>()(*info);
     });
 }
 
 int on_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) noexcept {
-    return guarded(userdata, [info](EventSource::Callbacks& callbacks) {
+    return guarded(userdata, [info](Callbacks& callbacks) {
         callbacks.get<std::function<void(const signalfd_siginfo&)>>()(*info);
     });
 }
 
 int on_defer(sd_event_source* source, void* userdata) noexcept {
     sd_event_source_set_enabled(source, SD_EVENT_OFF);
-    return guarded(userdata, [](EventSource::Callbacks& callbacks) {
-        call_once(callbacks.get<std::function<void()>>());
-    });
+    return guarded(userdata,
+                   [](Callbacks& callbacks) { callbacks.get<std::function<void()>>()(); });
 }
 
 }  // namespace
@@ -103,35 +108,26 @@ void block_child_signals() {
     sigprocmask(SIG_BLOCK, &chld, nullptr);
 }
 
-EventSource::EventSource() = default;
-
-EventSource::EventSource(EventSource&& other) noexcept
-    : source_(std::exchange(other.source_, nullptr)), callbacks_(std::move(other.callbacks_)) {}
-
-EventSource& EventSource::operator=(EventSource&& other) noexcept {
-    if (this != &other) {
-        reset();
-        source_ = std::exchange(other.source_, nullptr);
-        callbacks_ = std::move(other.callbacks_);
+EventSource EventLoop::adopt(int r, sd_event_source* source, Callbacks* callbacks,
+                             const char* what) {
+    if (r < 0) {
+        delete callbacks;
+        check(r, what);
     }
-    return *this;
+    sd_event_source_set_destroy_callback(source, free_callbacks);
+    return EventSource(*this, reinterpret_cast<std::uintptr_t>(source));
 }
 
-EventSource::~EventSource() {
-    reset();
+void EventLoop::release(std::uintptr_t token) noexcept {
+    sd_event_source_disable_unref(reinterpret_cast<sd_event_source*>(token));
 }
 
-void EventSource::set_io_events(std::uint32_t events) {
-    if (source_ != nullptr) sd_event_source_set_io_events(source_, events);
+void EventLoop::set_io_events(std::uintptr_t token, std::uint32_t events) {
+    sd_event_source_set_io_events(reinterpret_cast<sd_event_source*>(token), events);
 }
 
-void EventSource::disable() {
-    if (source_ != nullptr) sd_event_source_set_enabled(source_, SD_EVENT_OFF);
-}
-
-void EventSource::reset() {
-    if (source_ != nullptr) source_ = sd_event_source_disable_unref(source_);
-    callbacks_.reset();
+void EventLoop::disable(std::uintptr_t token) {
+    sd_event_source_set_enabled(reinterpret_cast<sd_event_source*>(token), SD_EVENT_OFF);
 }
 
 EventLoop::EventLoop() {
@@ -157,69 +153,48 @@ void EventLoop::sweep_doomed_later() {
 
 EventSource EventLoop::wall_clock_timer(Instant at, std::function<void()> callback,
                                         Duration accuracy) {
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    const auto usec = std::max<std::int64_t>(0, at.time_since_epoch().count());
-    check(sd_event_add_time(
-              event_, &source.source_, CLOCK_REALTIME, static_cast<std::uint64_t>(usec),
-              static_cast<std::uint64_t>(accuracy.count()), on_time, source.callbacks_.get()),
-          "sd_event_add_time");
-    return source;
+    return timer(at, std::move(callback), accuracy);
 }
 
 EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callback,
                                      Duration accuracy) {
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    const auto usec = usec_now(CLOCK_BOOTTIME) +
-                      static_cast<std::uint64_t>(std::max<Duration::rep>(0, delay.count()));
-    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, usec,
-                            static_cast<std::uint64_t>(accuracy.count()), on_time,
-                            source.callbacks_.get()),
-          "sd_event_add_time");
-    return source;
+    const auto now = static_cast<Duration::rep>(usec_now(CLOCK_BOOTTIME));
+    return timer(MonoInstant{Duration{now + std::max<Duration::rep>(0, delay.count())}},
+                 std::move(callback), accuracy);
 }
 
 EventSource EventLoop::timer(TimerDeadline at, std::function<void()> callback,
                              Duration accuracy) {
-    if (const auto* wall = std::get_if<Instant>(&at))
-        return wall_clock_timer(*wall, std::move(callback), accuracy);
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    const auto usec = std::max<Duration::rep>(0, std::get<MonoInstant>(at).time_since_epoch().count());
-    check(sd_event_add_time(event_, &source.source_, CLOCK_BOOTTIME, static_cast<std::uint64_t>(usec),
-                            static_cast<std::uint64_t>(accuracy.count()), on_time,
-                            source.callbacks_.get()),
-          "sd_event_add_time");
-    return source;
+    const bool wall = std::holds_alternative<Instant>(at);
+    const Duration since_epoch = wall ? std::get<Instant>(at).time_since_epoch()
+                                      : std::get<MonoInstant>(at).time_since_epoch();
+    const auto usec = static_cast<std::uint64_t>(std::max<Duration::rep>(0, since_epoch.count()));
+    Callbacks* callbacks = callbacks_for(std::move(callback));
+    sd_event_source* source = nullptr;
+    const int r = sd_event_add_time(event_, &source, wall ? CLOCK_REALTIME : CLOCK_BOOTTIME, usec,
+                                    static_cast<std::uint64_t>(accuracy.count()), on_time,
+                                    callbacks);
+    return adopt(r, source, callbacks, "sd_event_add_time");
 }
 
 EventSource EventLoop::io(int fd, std::uint32_t events,
                           std::function<void(std::uint32_t)> callback) {
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_io(event_, &source.source_, fd, events, on_io, source.callbacks_.get()),
-          "sd_event_add_io");
-    return source;
+    Callbacks* callbacks = callbacks_for(std::move(callback));
+    sd_event_source* source = nullptr;
+    const int r = sd_event_add_io(event_, &source, fd, events, on_io, callbacks);
+    return adopt(r, source, callbacks, "sd_event_add_io");
 }
 
 EventSource EventLoop::child(pid_t pid, std::function<void(const siginfo_t&)> callback) {
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
     children_.insert(pid);
-    source.callbacks_->callback = std::function<void(const siginfo_t&)>(
+    Callbacks* callbacks = callbacks_for(std::function<void(const siginfo_t&)>(
         [this, pid, callback = std::move(callback)](const siginfo_t& info) {
             children_.erase(pid);
             callback(info);
-        });
-    check(sd_event_add_child(event_, &source.source_, pid, WEXITED, on_child,
-                             source.callbacks_.get()),
-          "sd_event_add_child");
-    return source;
+        }));
+    sd_event_source* source = nullptr;
+    const int r = sd_event_add_child(event_, &source, pid, WEXITED, on_child, callbacks);
+    return adopt(r, source, callbacks, "sd_event_add_child");
 }
 
 EventSource EventLoop::signal(int signal, std::function<void(const signalfd_siginfo&)> callback) {
@@ -227,21 +202,17 @@ EventSource EventLoop::signal(int signal, std::function<void(const signalfd_sigi
     sigemptyset(&mask);
     sigaddset(&mask, signal);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_signal(event_, &source.source_, signal, on_signal, source.callbacks_.get()),
-          "sd_event_add_signal");
-    return source;
+    Callbacks* callbacks = callbacks_for(std::move(callback));
+    sd_event_source* source = nullptr;
+    const int r = sd_event_add_signal(event_, &source, signal, on_signal, callbacks);
+    return adopt(r, source, callbacks, "sd_event_add_signal");
 }
 
 EventSource EventLoop::defer(std::function<void()> callback) {
-    EventSource source;
-    source.callbacks_ = std::make_unique<EventSource::Callbacks>();
-    source.callbacks_->callback = std::move(callback);
-    check(sd_event_add_defer(event_, &source.source_, on_defer, source.callbacks_.get()),
-          "sd_event_add_defer");
-    return source;
+    Callbacks* callbacks = callbacks_for(std::move(callback));
+    sd_event_source* source = nullptr;
+    const int r = sd_event_add_defer(event_, &source, on_defer, callbacks);
+    return adopt(r, source, callbacks, "sd_event_add_defer");
 }
 
 std::expected<int, std::string> EventLoop::run() {

@@ -1,7 +1,8 @@
 #pragma once
-// A small RAII layer over sd-event: sources own their callbacks and are released (disabled
-// and unreferenced) when their handle goes away. Single-threaded: everything runs on the thread
-// that calls run().
+// A small RAII layer over sd-event: a source is released (disabled and unreferenced) when its
+// handle goes away, and its callback is freed with it by sd-event itself (a destroy callback),
+// after its own dispatch if it is dispatching: a callback may drop its own handle.
+// Single-threaded: everything runs on the thread that calls run().
 #include <sys/signalfd.h>
 #include <systemd/sd-event.h>
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "loop/events.hpp"
@@ -21,35 +23,59 @@
 
 namespace tasksrun {
 
-// Owns one sd_event_source; empty when default-constructed or moved from.
+// A handle to one event source: an sd-event source, or a test's fake timer. Empty when
+// default-constructed or moved from. 16 bytes: thousands of idle tasks hold one each.
 class EventSource {
   public:
-    EventSource();
-    EventSource(EventSource&&) noexcept;
-    EventSource& operator=(EventSource&&) noexcept;
+    // What a handle refers into: the event loop, or a fake environment in tests.
+    class Owner {
+      public:
+        virtual void release(std::uintptr_t token) noexcept = 0;
+        virtual void set_io_events(std::uintptr_t token, std::uint32_t events) = 0;
+        virtual void disable(std::uintptr_t token) = 0;
+
+      protected:
+        ~Owner() = default;
+    };
+
+    EventSource() = default;
+    EventSource(Owner& owner, std::uintptr_t token) : owner_(&owner), token_(token) {}
+    EventSource(EventSource&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), token_(other.token_) {}
+    EventSource& operator=(EventSource&& other) noexcept {
+        if (this != &other) {
+            reset();
+            owner_ = std::exchange(other.owner_, nullptr);
+            token_ = other.token_;
+        }
+        return *this;
+    }
     EventSource(const EventSource&) = delete;
     EventSource& operator=(const EventSource&) = delete;
-    ~EventSource();
+    ~EventSource() { reset(); }
 
-    explicit operator bool() const { return source_ != nullptr; }
-    void reset();
+    explicit operator bool() const { return owner_ != nullptr; }
+    void reset() {
+        if (owner_ != nullptr) std::exchange(owner_, nullptr)->release(token_);
+    }
     // An I/O source: the events it waits for from now on.
-    void set_io_events(std::uint32_t events);
+    void set_io_events(std::uint32_t events) {
+        if (owner_ != nullptr) owner_->set_io_events(token_, events);
+    }
     // Stops it from firing while keeping it (and its callback) alive.
-    void disable();
-
-    struct Callbacks;  // defined in the .cpp; public so that the C callbacks there can name it
+    void disable() {
+        if (owner_ != nullptr) owner_->disable(token_);
+    }
 
   private:
-    friend class EventLoop;
-    sd_event_source* source_ = nullptr;
-    std::unique_ptr<Callbacks> callbacks_;
+    Owner* owner_ = nullptr;
+    std::uintptr_t token_ = 0;
 };
 
 // Blocks SIGCHLD for the process, as EventLoop::child needs before any child is started.
 void block_child_signals();
 
-class EventLoop {
+class EventLoop final : public EventSource::Owner {
   public:
     // Throws std::runtime_error if sd-event cannot be set up.
     EventLoop();
@@ -106,8 +132,18 @@ class EventLoop {
     // Precondition: no child source watches `pid` any more.
     void reap(pid_t pid);
 
+    // EventSource::Owner; a token is an sd_event_source*.
+    void release(std::uintptr_t token) noexcept override;
+    void set_io_events(std::uintptr_t token, std::uint32_t events) override;
+    void disable(std::uintptr_t token) override;
+
+    struct Callbacks;  // defined in the .cpp; public so that the C callbacks there can name it
+
   private:
     void sweep_doomed_later();
+    // A handle for a source just added with `callbacks` as its userdata, which sd-event frees
+    // with the source from now on. Throws (freeing them) if adding it failed (`r` < 0).
+    EventSource adopt(int r, sd_event_source* source, Callbacks* callbacks, const char* what);
 
     sd_event* event_ = nullptr;
     std::unordered_set<pid_t> children_;

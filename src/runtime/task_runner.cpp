@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "runtime/reboot.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {
@@ -86,6 +87,10 @@ auto TaskRunner::drive(Tell tell) {
 }
 
 bool TaskRunner::start(std::optional<Instant> last_fired) {
+    if (task_->schedule.at_startup() && !loop_.is_running()) {
+        last_fired = reboot_resume_point(services_.store, services_.logger, task_->name,
+                                         last_fired, env().now().wall);
+    }
     const bool started =
         drive([&](const Now& now, Commands& out) { return loop_.start(now, out, last_fired); });
     if (!started) {

@@ -1,13 +1,11 @@
 #include "schedule/times_of_day.hpp"
 
 #include <algorithm>
-#include <cassert>
 
 namespace tasksrun {
 
 TimesOfDay::TimesOfDay(std::vector<std::chrono::seconds> since_midnight)
     : times_(std::move(since_midnight)) {
-    assert(!times_.empty());
     std::ranges::sort(times_);
     const auto [first, last] = std::ranges::unique(times_);
     times_.erase(first, last);
@@ -20,6 +18,7 @@ bool TimesOfDay::matches(date::local_seconds t) const {
 
 std::optional<date::local_seconds> TimesOfDay::next_match(date::local_seconds from,
                                                           date::local_seconds until) const {
+    if (times_.empty()) return std::nullopt;
     const date::local_days day = date::floor<date::days>(from);
     const auto later_today = std::ranges::lower_bound(times_, from - day);
     const date::local_seconds candidate =

@@ -11,6 +11,7 @@ namespace tasksrun {
 class TimesOfDay {
   public:
     // Precondition: every entry is in [0s, 24h). Duplicates are removed; order does not matter.
+    // Empty means no time at all: a task whose `time` entries all name other zones.
     explicit TimesOfDay(std::vector<std::chrono::seconds> since_midnight);
 
     const std::vector<std::chrono::seconds>& times() const { return times_; }
@@ -21,7 +22,7 @@ class TimesOfDay {
                                                   date::local_seconds until) const;
 
   private:
-    std::vector<std::chrono::seconds> times_;  // sorted, unique, non-empty
+    std::vector<std::chrono::seconds> times_;  // sorted, unique
 };
 
 }  // namespace tasksrun

@@ -1,7 +1,9 @@
 #pragma once
 // Schedules on the wall clock of a zone: `time = [...]` and `cron = "..."`.
+#include <memory>
 #include <optional>
 #include <variant>
+#include <vector>
 
 #include "schedule/cron.hpp"
 #include "util/instant.hpp"
@@ -20,14 +22,25 @@ struct DstPolicy {
     DstFold fold = DstFold::first;
 };
 
+// `time` entries that name a zone of their own ("09:00 America/New_York").
+struct ZonedTimes {
+    TimesOfDay times;
+    Zone zone;
+};
+
 class WallClockSchedule {
   public:
     using Pattern = std::variant<CronExpression, TimesOfDay>;
 
-    WallClockSchedule(Pattern pattern, Zone zone, DstPolicy policy);
+    // `pattern` runs in `zone`, the task's zone. `elsewhere` holds times of day that run in
+    // zones of their own, one entry per zone other than `zone`; `pattern` is then a TimesOfDay,
+    // empty when every entry names its zone.
+    WallClockSchedule(Pattern pattern, Zone zone, DstPolicy policy,
+                      std::vector<ZonedTimes> elsewhere = {});
 
     const Pattern& pattern() const { return pattern_; }
     const Zone& zone() const { return zone_; }
+    const std::vector<ZonedTimes>& elsewhere() const;
     DstPolicy policy() const { return policy_; }
     // `time` entries always are; cron entries as CronExpression::is_fixed_time() says.
     bool is_fixed_time() const;
@@ -38,13 +51,17 @@ class WallClockSchedule {
     // nullopt when nothing fires within 100 years of t (only possible with dst_gap = "skip").
     std::optional<Instant> next_after(Instant t) const;
 
-  private:
-    std::optional<date::local_seconds> next_local_match(date::local_seconds from,
-                                                        date::local_seconds until) const;
+    // The zone of the entry that produced `slot` (a result of next_after), for showing its local
+    // time: the task's zone first when entries in several zones land on the same instant.
+    const Zone& zone_of_slot(Instant slot) const;
 
+  private:
     Pattern pattern_;
     Zone zone_;
     DstPolicy policy_;
+    // Shared by the copies of one task's schedule (its config's and its Loop's), and null when
+    // empty: most tasks have no such entries and pay one pointer pair.
+    std::shared_ptr<const std::vector<ZonedTimes>> elsewhere_;
 };
 
 }  // namespace tasksrun

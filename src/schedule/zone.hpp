@@ -1,45 +1,35 @@
 #pragma once
 // A time zone from the system tzdb, seen as a sequence of segments of constant UTC offset.
 // Every DST rule in schedule/ is expressed through segment_at(), so this is the single seam
-// between tasksrun and the tz library.
-#include <date/tz.h>
-
+// between tasksrun and the tz data: up to a zone's last listed transition the segments are the
+// tz library's; after it they follow the POSIX rule in the footer of the zone's TZif file
+// (New York keeps its DST in 2040), as glibc's localtime does.
 #include <expected>
 #include <string>
 #include <string_view>
 
-#include "util/instant.hpp"
+#include "schedule/zone_segment.hpp"
 
 namespace tasksrun {
-
-// The widest range the tz library describes (years -32767..32767); also the bounds of the
-// single UTC segment. Converting these to Instant cannot overflow.
-inline constexpr SysSeconds kFarPast{date::sys_days{date::year::min() / 1 / 1}};
-inline constexpr SysSeconds kFarFuture{date::sys_days{date::year::max() / 12 / 31}};
-
-// [begin, end) in UTC during which local time = UTC + offset.
-struct ZoneSegment {
-    SysSeconds begin;
-    SysSeconds end;
-    std::chrono::seconds offset;
-};
 
 class Zone {
   public:
     // "UTC" (and "Etc/UTC"), any IANA name the system tzdb knows, or "local" for the system
-    // zone (/etc/localtime). Returns a message naming the zone on failure.
+    // zone (/etc/localtime). Returns a message naming the zone on failure. Each zone's rules are
+    // loaded once per process and shared by every Zone that names it; thread-safe.
     static std::expected<Zone, std::string> locate(std::string_view name);
     static Zone utc();
 
-    const std::string& name() const { return name_; }
+    const std::string& name() const;
     ZoneSegment segment_at(SysSeconds t) const;
     std::chrono::seconds offset_at(SysSeconds t) const { return segment_at(t).offset; }
 
-  private:
-    Zone(std::string name, const date::time_zone* tz) : name_(std::move(name)), tz_(tz) {}
+    struct Rules;  // defined in zone.cpp
 
-    std::string name_;
-    const date::time_zone* tz_;  // nullptr means UTC; the tzdb owns the zone for the process life
+  private:
+    explicit Zone(const Rules* rules) : rules_(rules) {}
+
+    const Rules* rules_;  // never null; lives for the rest of the process
 };
 
 }  // namespace tasksrun

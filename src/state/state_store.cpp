@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS runs(
   class TEXT NOT NULL DEFAULT '',
   message TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS runs_by_task ON runs(task, id);
+CREATE TABLE IF NOT EXISTS reboot_starts(
+  task TEXT PRIMARY KEY, boot_id TEXT NOT NULL, started_us INTEGER NOT NULL);
 )sql";
 
 // The columns of a RunRecord, in the order StateStore::read_runs reads them.
@@ -319,6 +321,34 @@ std::expected<void, std::string> StateStore::iteration_ended(
     bind(end, 6, message.substr(0, kMessageLimit));
     bind(end, 7, duration.count());
     return run_in_transaction({end});
+}
+
+std::expected<std::optional<RebootStart>, std::string> StateStore::last_reboot_start(
+    std::string_view task) const {
+    auto query = prepare("SELECT boot_id, started_us FROM reboot_starts WHERE task = ?1");
+    if (!query) return std::unexpected(query.error());
+    bind(query->get(), 1, task);
+    std::optional<RebootStart> start;
+    auto read = each_row(db_, query->get(), "cannot read the @reboot starts of " + path_,
+                         [&](sqlite3_stmt* row) {
+                             start = RebootStart{column_text(row, 0), column_instant(row, 1)};
+                         });
+    if (!read) return std::unexpected(read.error());
+    return start;
+}
+
+std::expected<void, std::string> StateStore::record_reboot_start(std::string_view task,
+                                                                 std::string_view boot_id,
+                                                                 Instant started) {
+    auto upsert = prepare(
+        "INSERT INTO reboot_starts(task, boot_id, started_us) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(task) DO UPDATE SET boot_id = excluded.boot_id, "
+        "started_us = excluded.started_us");
+    if (!upsert) return std::unexpected(upsert.error());
+    bind(upsert->get(), 1, task);
+    bind(upsert->get(), 2, boot_id);
+    bind(upsert->get(), 3, started.time_since_epoch().count());
+    return run_in_transaction({upsert->get()});
 }
 
 std::expected<std::vector<RunRecord>, std::string> StateStore::history(

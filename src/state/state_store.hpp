@@ -45,6 +45,12 @@ class RunSink {
     ~RunSink() = default;
 };
 
+// When a @reboot task last started, and in which boot (the kernel's boot id).
+struct RebootStart {
+    std::string boot_id;
+    Instant started{};
+};
+
 // How many runs are kept per task; older ones are deleted as new ones arrive.
 inline constexpr std::size_t kHistoryPerTask = 1000;
 
@@ -80,6 +86,14 @@ class StateStore {
                                                      std::string_view outcome,
                                                      std::string_view failure_class,
                                                      std::string_view message, Duration duration);
+
+    // @reboot tasks run once per boot (SPEC 12): the boot in which `task` last started, if
+    // any (an error when the database cannot be read), and recording a start (an error when
+    // the write failed).
+    std::expected<std::optional<RebootStart>, std::string> last_reboot_start(
+        std::string_view task) const;
+    std::expected<void, std::string> record_reboot_start(std::string_view task,
+                                                         std::string_view boot_id, Instant started);
 
     // The most recent runs, newest first; of one task when `task` is set. An error when the
     // database cannot be read.

@@ -90,9 +90,49 @@ std::vector<BadConfig> corpus() {
         {"bad time of day",
          "[[task]]\nname = \"t\"\ntime = [\"10:00\", \"24:00\", \"9:00\"]\nrun = \"x\"\n",
          {"t.toml:3:18: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
-          "(00:00 to 23:59:59)",
-          "t.toml:3:27: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
-          "(00:00 to 23:59:59)"}},
+          "(00:00 to 23:59:59), optionally followed by a zone (\"09:00 Europe/Berlin\")",
+          "t.toml:3:27: \"time\" entry \"9:00\" needs two digits for the hour: write \"09:00\""}},
+        {"unknown zone in a time entry, pointed at the zone",
+         "[[task]]\nname = \"t\"\ntime = [\"09:00\", \"09:00 Europe/Berln\"]\nrun = \"x\"\n",
+         {"t.toml:3:25: unknown time zone \"Europe/Berln\"; did you mean \"Europe/Berlin\"?"}},
+        {"a time entry with two spaces before its zone",
+         "[[task]]\nname = \"t\"\ntime = \"09:00  Mars/Olympus\"\nrun = \"x\"\n",
+         {"t.toml:3:16: unknown time zone \"Mars/Olympus\""}},
+        {"a time entry with something after its zone",
+         "[[task]]\nname = \"t\"\ntime = \"09:00 UTC now\"\nrun = \"x\"\n",
+         {"t.toml:3:8: \"time\" entries must be valid times of day \"HH:MM\" or \"HH:MM:SS\" "
+          "(00:00 to 23:59:59), optionally followed by a zone (\"09:00 Europe/Berlin\")"}},
+        {"sixth Friday",
+         "[[task]]\nname = \"t\"\ncron = \"0 9 * * FRI#6\"\nrun = \"x\"\n",
+         {"t.toml:3:21: cron \"0 9 * * FRI#6\": day-of-week field: week \"6\" after # must be "
+          "1-5 or L (the last)"}},
+        {"nearest weekday to a day no month has",
+         "[[task]]\nname = \"t\"\ncron = \"0 9 32W * *\"\nrun = \"x\"\n",
+         {"t.toml:3:13: cron \"0 9 32W * *\": day-of-month field: 32 is out of range 1-31"}},
+        {"forty days before the last",
+         "[[task]]\nname = \"t\"\ncron = \"0 9 L-40 * *\"\nrun = \"x\"\n",
+         {"t.toml:3:15: cron \"0 9 L-40 * *\": day-of-month field: \"L-40\": the days before the "
+          "last must be 0-30"}},
+        {"hashed range backwards",
+         "[[task]]\nname = \"t\"\ncron = \"H(50-10) 9 * * *\"\nrun = \"x\"\n",
+         {"t.toml:3:11: cron \"H(50-10) 9 * * *\": minute field: H range \"50-10\" runs "
+          "backwards"}},
+        {"? in the hour field",
+         "[[task]]\nname = \"t\"\ncron = \"0 ? * * *\"\nrun = \"x\"\n",
+         {"t.toml:3:11: cron \"0 ? * * *\": hour field: \"?\" belongs in the day-of-month or "
+          "day-of-week field"}},
+        {"W after a range",
+         "[[task]]\nname = \"t\"\ncron = \"0 9 15W-20 * *\"\nrun = \"x\"\n",
+         {"t.toml:3:13: cron \"0 9 15W-20 * *\": day-of-month field: \"15W-20\": W follows one "
+          "day, as in 15W or LW"}},
+        {"the 4th Monday that is also the 1st",
+         "[[task]]\nname = \"t\"\ncron = \"1 1 */100 * MON#4\"\nrun = \"x\"\n",
+         {"t.toml:3:13: cron \"1 1 */100 * MON#4\": this expression never fires: no selected "
+          "month has the selected days"}},
+        {"an unknown macro",
+         "[[task]]\nname = \"t\"\ncron = \"@startup\"\nrun = \"x\"\n",
+         {"t.toml:3:9: cron \"@startup\": unknown macro \"@startup\" (use @hourly, @daily, "
+          "@weekly, @monthly, @yearly or @reboot)"}},
         {"empty time list",
          "[[task]]\nname = \"t\"\ntime = []\nrun = \"x\"\n",
          {"t.toml:3:8: \"time\" needs at least one time of day"}},
@@ -229,6 +269,11 @@ std::vector<BadConfig> corpus() {
          "1\nwebhook = \"s\"\ntext = \"" +
              std::string(40001, 'x') + "\"\n",
          {"t.toml:8:8: text is 40001 characters; Slack allows at most 40000"}},
+        {"a time of day with a one-digit hour",
+         "[[task]]\nname = \"t\"\ntime = [\"9:00\", \"7:30 Europe/Berlin\"]\nrun = \"x\"\n",
+         {"t.toml:3:9: \"time\" entry \"9:00\" needs two digits for the hour: write \"09:00\"",
+          "t.toml:3:17: \"time\" entry \"7:30 Europe/Berlin\" needs two digits for the hour: "
+          "write \"07:30 Europe/Berlin\""}},
         {"webhook with two URL sources",
          "[webhooks.w]\nurl = \"https://a\"\nurl_env = \"A\"\n[[task]]\nname = \"t\"\nseconds = "
          "1\nrun = \"x\"\n",

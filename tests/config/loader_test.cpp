@@ -161,6 +161,100 @@ run = "true"
     CHECK(c.tasks[2].max_concurrent == kUnlimitedOverlap);
 }
 
+TEST_CASE("config: time entries may name their own zones", "[config]") {
+    const Config c = load(R"(
+[[task]]
+name = "mixed"
+time = ["09:00 Europe/Berlin", "09:00 America/New_York", "12:00", "10:00 UTC", 08:00:00]
+run = "true"
+[[task]]
+name = "elsewhere"
+time = ["09:00 Europe/Berlin", "18:00 Europe/Berlin"]
+timezone = "Asia/Tokyo"
+run = "true"
+)");
+    const WallClockSchedule& mixed = *c.tasks[0].schedule.wall_clock();
+    // Entries without a zone, or naming the task's (UTC by default), run in the task's zone.
+    CHECK(std::get<TimesOfDay>(mixed.pattern()).times() ==
+          std::vector<std::chrono::seconds>{8h, 10h, 12h});
+    CHECK(mixed.zone().name() == "UTC");
+    REQUIRE(mixed.elsewhere().size() == 2);
+    CHECK(mixed.elsewhere()[0].zone.name() == "Europe/Berlin");
+    CHECK(mixed.elsewhere()[1].zone.name() == "America/New_York");
+    CHECK(c.tasks[0].schedule.describe() ==
+          "at 08:00, 10:00, 12:00 (UTC); 09:00 (Europe/Berlin); 09:00 (America/New_York)");
+    // 2025-06-02 in summer: Berlin's 09:00 is 07:00 UTC, New York's is 13:00 UTC.
+    Instant t = test::at("2025-06-02T00:00:00Z");
+    std::vector<std::string> firings;
+    for (int i = 0; i < 5; ++i) {
+        t = *mixed.next_after(t);
+        firings.push_back(format_utc(t) + " " + mixed.zone_of_slot(t).name());
+    }
+    CHECK(firings ==
+          std::vector<std::string>{"2025-06-02T07:00:00Z Europe/Berlin", "2025-06-02T08:00:00Z UTC",
+                                   "2025-06-02T10:00:00Z UTC", "2025-06-02T12:00:00Z UTC",
+                                   "2025-06-02T13:00:00Z America/New_York"});
+
+    const WallClockSchedule& elsewhere = *c.tasks[1].schedule.wall_clock();
+    CHECK(std::get<TimesOfDay>(elsewhere.pattern()).times().empty());
+    CHECK(elsewhere.zone().name() == "Asia/Tokyo");
+    CHECK(c.tasks[1].schedule.describe() == "at 09:00, 18:00 (Europe/Berlin)");
+    CHECK(elsewhere.next_after(test::at("2025-06-02T00:00:00Z")) ==
+          test::at("2025-06-02T07:00:00Z"));
+}
+
+TEST_CASE("config: H in cron hashes the task's name, and ctl gets the same values", "[config]") {
+    const Config c = load(R"(
+[[task]]
+name = "backup"
+cron = "H H * * *"
+run = "true"
+[[task]]
+name = "report"
+cron = "H H * * *"
+run = "true"
+)");
+    const Instant from = test::at("2025-06-02T00:00:00Z");
+    for (const TaskConfig& task : c.tasks) {
+        INFO(task.name);
+        const auto direct = CronExpression::parse("H H * * *", task.name);
+        REQUIRE(direct.has_value());
+        const WallClockSchedule expected(*direct, Zone::utc(), {});
+        CHECK(task.schedule.next_after(from, from) == expected.next_after(from));
+        toml::table keys;
+        keys.insert("cron", "H H * * *");
+        const auto changed = parse_schedule_keys(keys, Zone::utc(), task.name);
+        REQUIRE(changed.has_value());
+        CHECK(changed->next_after(from, from) == expected.next_after(from));
+    }
+}
+
+TEST_CASE("config: @reboot is a schedule of its own, refused by change-interval", "[config]") {
+    const LoadResult r = parse_config(R"(
+[[task]]
+name = "boot"
+cron = " @reboot "
+timezone = "Europe/Berlin"
+run = "true"
+)",
+                                      "t.toml");
+    REQUIRE(r.config.has_value());
+    const Schedule& schedule = r.config->tasks[0].schedule;
+    CHECK(schedule.at_startup());
+    CHECK(schedule.describe() == "cron \"@reboot\"");
+    CHECK_FALSE(
+        schedule.next_after(test::at("2025-06-02T00:00:00Z"), test::at("2025-06-02T00:00:00Z")));
+    CHECK(r.diagnostics.formatted() ==
+          std::vector<std::string>{"t.toml:5:1: warning: \"timezone\" has no effect on @reboot"});
+
+    toml::table keys;
+    keys.insert("cron", "@reboot");
+    const auto changed = parse_schedule_keys(keys, Zone::utc(), "boot");
+    REQUIRE_FALSE(changed.has_value());
+    CHECK(changed.error() ==
+          "@reboot fires when a loop starts, so it cannot replace a running loop's schedule");
+}
+
 TEST_CASE("config: webhooks from env, file or literal, and hooks", "[config]") {
     const Config c = load(R"(
 [webhooks.team]

@@ -163,6 +163,50 @@ class NextTest(TasksrunTestCase):
             "later  2025-01-01T00:00:00.75Z  2025-01-01T00:00:00.75+00:00\n"
             "later  2025-01-01T00:00:01Z  2025-01-01T00:00:01+00:00\n")
 
+    def test_each_time_entry_shows_in_its_own_zone(self):
+        # 2025-03-09 is New York's spring-forward; Berlin changes on 2025-03-30.
+        path = self.write_config("""
+            [[task]]
+            name = "mixed"
+            time = ["09:00 Europe/Berlin", "09:00 America/New_York", "12:00"]
+            timezone = "Asia/Tokyo"
+            run = "true"
+        """)
+        result = self.tasksrun("next", "-c", path, "-n", "4", "--json", "--from", "2025-03-08T00:00:00Z")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout,
+            '{"task":"mixed","at":"2025-03-08T03:00:00Z","local":"2025-03-08T12:00:00+09:00"}\n'
+            '{"task":"mixed","at":"2025-03-08T08:00:00Z","local":"2025-03-08T09:00:00+01:00"}\n'
+            '{"task":"mixed","at":"2025-03-08T14:00:00Z","local":"2025-03-08T09:00:00-05:00"}\n'
+            '{"task":"mixed","at":"2025-03-09T03:00:00Z","local":"2025-03-09T12:00:00+09:00"}\n')
+        check = self.tasksrun("check", "-c", path, "--from", "2025-03-08T04:00:00Z")
+        self.assertIn("at 12:00 (Asia/Tokyo); 09:00 (Europe/Berlin); 09:00 (America/New_York)", check.stdout)
+        self.assertIn("next 2025-03-08T08:00:00Z (2025-03-08T09:00:00+01:00)", check.stdout)
+
+    def test_new_york_keeps_dst_after_2037(self):
+        path = self.write_config("""
+            [[task]]
+            name = "late"
+            cron = "45 2 * * *"
+            timezone = "America/New_York"
+            run = "true"
+        """)
+        result = self.tasksrun("next", "-c", path, "-n", "3", "--from", "2040-03-09T12:00:00Z")
+        self.assertEqual(result.stdout,
+            "late  2040-03-10T07:45:00Z  2040-03-10T02:45:00-05:00\n"
+            "late  2040-03-11T07:45:00Z  2040-03-11T03:45:00-04:00\n"
+            "late  2040-03-12T06:45:00Z  2040-03-12T02:45:00-04:00\n")
+
+    def test_reboot_shows_one_firing_at_the_start(self):
+        path = self.write_config("""
+            [[task]]
+            name = "boot"
+            cron = "@reboot"
+            run = "true"
+        """)
+        result = self.tasksrun("next", "-c", path, "--from", "2025-03-08T00:00:00Z")
+        self.assertEqual(result.stdout, "boot  2025-03-08T00:00:00Z  2025-03-08T00:00:00+00:00\n")
+
     def test_unknown_task_is_a_usage_error(self):
         path = self.write_config(SCHEDULES)
         result = self.tasksrun("next", "-c", path, "--task", "reprot")

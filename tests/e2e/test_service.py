@@ -530,5 +530,64 @@ class Pid1Test(ServiceTestCase):
         self.assertEqual(daemon.wait(timeout=10), 0)
 
 
+
+class RebootTest(ServiceTestCase):
+    """cron = "@reboot": once when the daemon starts; with state, once per boot (SPEC 12)."""
+
+    def lines(self):
+        path = os.path.join(self.dir, "boot.txt")
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as f:
+            return f.read().splitlines()
+
+    def config(self, state):
+        return self.write_config(f"""
+            [tasksrun]
+            {f'state_dir = "{self.state}"' if state else ""}
+            [[task]]
+            name = "boot"
+            cron = "@reboot"
+            run = "echo $TASKSRUN_LOOP >> {self.dir}/boot.txt"
+        """)
+
+    def test_with_state_it_runs_once_per_boot_id(self):
+        path = self.config(state=True)
+        first = self.daemon(path, log_name="first.log")
+        first.wait_for_event("boot", "finished")
+        self.assertEqual(first.stop(timeout=10), 0)
+        self.assertEqual(self.lines(), ["0"])
+        with open("/proc/sys/kernel/random/boot_id", encoding="utf-8") as f:
+            boot_id = f.read().strip()
+        database = os.path.join(self.state, "state.db")
+        with sqlite3.connect(database) as db:
+            self.assertEqual(db.execute("SELECT boot_id FROM reboot_starts WHERE task = 'boot'").fetchall(),
+                             [(boot_id,)])
+
+        # Restarted within the same boot: the loop starts and ends with nothing to run.
+        second = self.daemon(path, log_name="second.log")
+        second.wait_for_event("boot", "finished")
+        self.assertEqual(starts(second.records(), "boot"), [])
+        self.assertEqual(second.stop(timeout=10), 0)
+        self.assertEqual(self.lines(), ["0"])
+
+        # The database says it last ran in another boot: it runs again.
+        with sqlite3.connect(database) as db:
+            db.execute("UPDATE reboot_starts SET boot_id = 'an-earlier-boot'")
+        third = self.daemon(path, log_name="third.log")
+        third.wait_for_event("boot", "finished")
+        self.assertEqual(third.stop(timeout=10), 0)
+        self.assertEqual(self.lines(), ["0", "0"])
+
+    def test_without_state_it_runs_at_every_daemon_start(self):
+        path = self.config(state=False)
+        for run in range(2):
+            # Without a control socket, a daemon whose every loop has ended exits by itself.
+            daemon = Daemon(self, path, log_name=f"run{run}.log")
+            self.assertEqual(daemon.wait(timeout=10), 0)
+            self.assertEqual(len(starts(daemon.records(), "boot")), 1)
+        self.assertEqual(self.lines(), ["0", "0"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -623,5 +623,27 @@ TEST_CASE("loop: run_now adds an iteration without moving the schedule", "[loop]
     CHECK(d.starts().empty());
 }
 
+// @reboot: one slot, the start itself; a loop resumed after a slot of this boot has none left.
+TEST_CASE("loop: @reboot runs once when the loop starts, then ends", "[loop][reboot]") {
+    Driver d(LoopSettings{.schedule = Schedule(StartupSchedule{})});
+    d.start(kT0);
+    CHECK(d.armed_slot() == kT0);
+    d.clear();
+    d.fire_slot(kT0);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].scheduled == kT0);
+    CHECK_FALSE(d.next_iteration().has_value());
+    d.clear();
+    d.finish(0, success(), kT0 + 1s);
+    CHECK(d.events() == std::vector<std::string>{"iteration_end", "after_loop", "finished"});
+    CHECK(d.loop.state() == LoopState::finished);
+
+    Driver resumed(LoopSettings{.schedule = Schedule(StartupSchedule{})});
+    resumed.start(kT0 + 1h, kT0);
+    CHECK(resumed.starts().empty());
+    CHECK_FALSE(resumed.armed_slot().has_value());
+    CHECK(resumed.loop.state() == LoopState::finished);
+}
+
 }  // namespace
 }  // namespace tasksrun

@@ -65,6 +65,7 @@ TEST_CASE("runtime: hooks run one at a time, in order, with the iteration they b
         "[task.after_loop]\nrun = \"a\"\n");
     h.runner.start();
     h.env.finish(h.env.running(HookKind::before_loop));
+    h.env.advance(0s);  // the first slot is now
     h.env.finish(h.env.running(), kExit1);
     // The loop has ended (count 1), but after_loop waits for on_error to finish.
     CHECK(h.env.labels() ==

@@ -6,6 +6,7 @@
 //   Europe/Dublin        03-30 01:00->02:00 (gap), 10-26 02:00->01:00 (fold)   negative DST
 //   Australia/Lord_Howe  10-05 02:00->02:30 (gap), 04-06 02:00->01:30 (fold)   30 minutes
 //   Pacific/Apia         2011-12-30 skipped entirely (a 24 h gap)
+// and, after 2037, the zones' TZif footer rules.
 #include <catch2/catch.hpp>
 
 #include "support/time.hpp"
@@ -180,6 +181,54 @@ TEST_CASE("real-time cron entries fire on every matching instant across DST", "[
                          at("2025-10-04T15:00:00Z"),
                          2) == Firings{"2025-10-05T01:30:00+10:00", "2025-10-05T03:30:00+11:00"});
     }
+}
+
+// Transitions after 2037 come from each zone's TZif footer rule (dates from the rule's text:
+// New York's second Sunday of March, Sydney's and Auckland's first Sunday of April, Dublin's
+// last Sunday of March).
+TEST_CASE("DST after 2037 follows the zone's footer rule", "[schedule][dst]") {
+    // The 2040 gap: 02:45 does not exist on 2040-03-11.
+    CHECK(next_local(cron_in("45 2 * * *", "America/New_York"), at("2040-03-10T12:00:00Z"), 2) ==
+          Firings{"2040-03-11T03:45:00-04:00", "2040-03-12T02:45:00-04:00"});
+    CHECK(next_local(cron_in("30 2 * * *", "America/New_York", DstGap::skip),
+                     at("2045-03-11T12:00:00Z"), 1) == Firings{"2045-03-13T02:30:00-04:00"});
+    CHECK(next_local(daily_at({2h + 30min}, "Australia/Sydney", DstGap::shift, DstFold::last),
+                     at("2050-04-02T00:00:00Z"), 1) == Firings{"2050-04-03T02:30:00+10:00"});
+    CHECK(next_local(daily_at({2h + 30min}, "Australia/Sydney"), at("2050-04-02T00:00:00Z"), 1) ==
+          Firings{"2050-04-03T02:30:00+11:00"});
+    CHECK(next_local(daily_at({1h + 30min}, "Europe/Dublin", DstGap::at_transition),
+                     at("2060-03-27T12:00:00Z"), 1) == Firings{"2060-03-28T02:00:00+01:00"});
+    CHECK(next_local(cron_in("30 * * * *", "Pacific/Auckland"), at("2070-04-05T13:00:00Z"), 3) ==
+          Firings{"2070-04-06T02:30:00+13:00", "2070-04-06T02:30:00+12:00",
+                  "2070-04-06T03:30:00+12:00"});
+}
+
+TEST_CASE("time entries in several zones each follow their own zone's DST", "[schedule][dst]") {
+    // The task's zone is Berlin; one entry names New York. New York springs forward on
+    // 2025-03-09, Berlin on 2025-03-30: for three weeks the two 09:00s are 5 hours apart.
+    const WallClockSchedule both(TimesOfDay({9h}), zone("Europe/Berlin"), {},
+                                 {ZonedTimes{TimesOfDay({9h}), zone("America/New_York")}});
+    std::vector<std::string> firings;
+    Instant t = at("2025-03-08T00:00:00Z");
+    for (int i = 0; i < 4; ++i) {
+        t = *both.next_after(t);
+        firings.push_back(test::local_text(t, both.zone_of_slot(t)));
+    }
+    CHECK(firings == Firings{"2025-03-08T09:00:00+01:00", "2025-03-08T09:00:00-05:00",
+                             "2025-03-09T09:00:00+01:00", "2025-03-09T09:00:00-04:00"});
+    // Each zone's gap applies to its own entries only: 02:30 in New York on 2025-03-09.
+    const WallClockSchedule gap(TimesOfDay({}), zone("UTC"), {DstGap::skip, DstFold::first},
+                                {ZonedTimes{TimesOfDay({2h + 30min}), zone("America/New_York")}});
+    CHECK(next_local(gap, at("2025-03-08T12:00:00Z"), 1) ==
+          Firings{"2025-03-10T06:30:00+00:00"});  // UTC is the task's zone here
+    // 09:00 in Berlin and 03:00 in New York are the same instant in summer: one run, shown in
+    // the task's zone.
+    const WallClockSchedule same(TimesOfDay({9h}), zone("Europe/Berlin"), {},
+                                 {ZonedTimes{TimesOfDay({3h}), zone("America/New_York")}});
+    const Instant first = *same.next_after(at("2025-06-02T00:00:00Z"));
+    CHECK(first == at("2025-06-02T07:00:00Z"));
+    CHECK(same.next_after(first) == at("2025-06-03T07:00:00Z"));
+    CHECK(same.zone_of_slot(first).name() == "Europe/Berlin");
 }
 
 TEST_CASE("slots that land on the same instant run once", "[schedule][dst]") {

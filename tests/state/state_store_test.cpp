@@ -14,10 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::at;
 
-// A fresh directory per test case, removed afterwards; the state directory is made inside it.
-struct TempDir : test::TempDir {
-    std::string dir() const { return (path / "state").string(); }
-};
+using test::TempDir;
 
 std::unique_ptr<StateStore> open_store(const TempDir& temp,
                                        const std::string& config = "/etc/a.toml") {
@@ -181,6 +178,28 @@ TEST_CASE("state: when each task last succeeded", "[state]") {
     REQUIRE(store->iteration_started("c", 0, t, t, 0ms, true));  // still running
     const auto successes = store->last_successes().value();
     CHECK(successes == std::map<std::string, Instant>{{"a", t + 5s}});
+}
+
+TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]") {
+    TempDir temp;
+    const Instant started = at("2025-03-02T09:00:00Z");
+    {
+        auto store = open_store(temp);
+        const auto none = store->last_reboot_start("boot");
+        REQUIRE(none.has_value());
+        CHECK_FALSE(none->has_value());
+        REQUIRE(store->record_reboot_start("boot", "8a1e-first", started - 24h));
+        REQUIRE(store->record_reboot_start("boot", "77c2-second", started));
+    }
+    auto store = open_store(temp);
+    const auto last = store->last_reboot_start("boot");
+    REQUIRE(last.has_value());
+    REQUIRE(last->has_value());
+    CHECK((*last)->boot_id == "77c2-second");
+    CHECK((*last)->started == started);
+    const auto other = store->last_reboot_start("other");
+    REQUIRE(other.has_value());
+    CHECK_FALSE(other->has_value());
 }
 
 }  // namespace

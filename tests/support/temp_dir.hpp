@@ -1,7 +1,6 @@
 #pragma once
-// A fresh directory under /tmp for one test case, removed with everything in it afterwards.
-#include <stdlib.h>
-
+// A fresh directory per test case under /tmp, removed with everything in it afterwards.
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -16,6 +15,9 @@ struct TempDir {
     ~TempDir() { std::filesystem::remove_all(path); }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
+
+    // A state directory inside it (not created: StateStore::open creates it).
+    std::string dir() const { return (path / "state").string(); }
 };
 
 }  // namespace tasksrun::test
