@@ -54,6 +54,13 @@ std::string describe_body(std::string_view body) {
     return text.empty() ? "no body" : text;
 }
 
+// Observability: how /metrics labels an answer.
+std::string answer_code(const HttpResponse& response) {
+    if (response.error == CURLE_OPERATION_TIMEDOUT) return "timeout";
+    if (response.error != CURLE_OK) return "network";
+    return std::to_string(response.status);
+}
+
 }  // namespace
 
 class WebhookSender::Run final : public ActionRun {
@@ -91,14 +98,30 @@ void WebhookSender::pump(const std::string& key) {
         const auto decision = limiter_.may_send(key, boot_clock_now());
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_for_answer) return;
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_until) {
+            rate_limit_holds(key, queue.front());
             wake_timers_[key] =
                 events_.timer(decision.at, [this, key] { pump(key); });
             return;
         }
+        rate_limit_releases(key);
         const Id id = queue.front();
         queue.erase(queue.begin());
         transmit(id);
     }
+    rate_limit_releases(key);
+}
+
+void WebhookSender::rate_limit_holds(const std::string& key, Id front) {
+    if (observer_ == nullptr || holds_.contains(key)) return;
+    holds_.emplace(key, RateLimitHold{wall_clock_now(), pending_.at(front).send.action->webhook});
+}
+
+void WebhookSender::rate_limit_releases(const std::string& key) {
+    if (observer_ == nullptr) return;
+    const auto it = holds_.find(key);
+    if (it == holds_.end()) return;
+    observer_->webhook_rate_limited(it->second.webhook, wall_clock_now() - it->second.since);
+    holds_.erase(it);
 }
 
 void WebhookSender::transmit(Id id) {
@@ -136,6 +159,8 @@ void WebhookSender::transmit(Id id) {
     pending.request = http_->send(std::move(request), [this, id](HttpResponse response) {
         Pending& done_pending = pending_.at(id);
         done_pending.request.reset();
+        if (observer_ != nullptr)
+            observer_->webhook_answered(done_pending.send.action->webhook, answer_code(response));
         Outcome outcome = classify(done_pending, response);
         const std::string key = done_pending.bucket_key;
         finish(id, std::move(outcome));

@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
+#include "observe/observer.hpp"
 
 namespace tasksrun {
 
@@ -43,6 +44,9 @@ class WebhookSender {
     // Sends (or queues behind the rate limit) and reports once, later, from the event loop.
     std::unique_ptr<ActionRun> send(WebhookSend send, Done done);
 
+    // Observability: told of every answer and of rate-limit waits, from now on (null: nobody).
+    void set_observer(Observer* observer) { observer_ = observer; }
+
     std::uint64_t requests_completed() const { return http_ ? http_->requests_completed() : 0; }
     std::uint64_t connections_opened() const { return http_ ? http_->connections_opened() : 0; }
 
@@ -62,6 +66,9 @@ class WebhookSender {
     void cancel(Id id);
     Outcome classify(const Pending& pending, const HttpResponse& response);
     void log_capped_delay(const Pending& pending);
+    // Observability: a bucket's queue is held back by its rate limit from now, or no longer.
+    void rate_limit_holds(const std::string& bucket_key, Id front);
+    void rate_limit_releases(const std::string& bucket_key);
 
     EventLoop& events_;
     Logger& logger_;
@@ -77,6 +84,12 @@ class WebhookSender {
     std::vector<Done> cancelled_;  // reported on the next loop turn
     EventSource cancelled_flush_;
     Id next_id_ = 1;
+    Observer* observer_ = nullptr;
+    struct RateLimitHold {
+        Instant since;
+        std::string webhook;
+    };
+    std::unordered_map<std::string, RateLimitHold> holds_;  // by bucket key, while held back
 };
 
 }  // namespace tasksrun

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/json_path.hpp"
+#include "config/listen_address.hpp"
 #include "loop/events.hpp"
 #include "loop/failure_class.hpp"
 #include "schedule/schedule.hpp"
@@ -161,6 +162,8 @@ struct DaemonSettings {
     Zone zone = Zone::utc();
     std::optional<std::string> state_dir;  // nullopt: $STATE_DIRECTORY, resolved at run time
     Duration shutdown_timeout;
+    std::optional<ListenAddress> http =
+        std::nullopt;  // nullopt: no HTTP listener (/metrics, /healthz, /)
 };
 
 struct Config {

@@ -23,7 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "pings", "task"};
-constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout"};
+constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout", "http"};
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
 constexpr std::string_view kPingKeys[] = {"url", "url_env", "url_file"};
 constexpr std::string_view kTaskOwnKeys[] = {
@@ -178,6 +178,21 @@ DaemonSettings ConfigBuilder::parse_settings(const toml::table* table) {
         reader_.error(*table->get("state_dir"), "\"state_dir\" must not be empty");
     }
     settings.shutdown_timeout = reader_.duration(*table, "shutdown_timeout").value_or(30s);
+    if (const auto http = reader_.string(*table, "http")) {
+        auto address = parse_listen_address(*http);
+        if (address) {
+            if (!address->loopback()) {
+                reader_.diagnostics().warning(
+                    position_of(*table->get("http")),
+                    "\"http\" listens beyond this machine (" + address->describe() +
+                        "): whoever reaches it reads task names, schedules and outcomes; "
+                        "127.0.0.1 or a Unix socket behind a proxy keeps it local");
+            }
+            settings.http = std::move(*address);
+        } else {
+            reader_.error(*table->get("http"), "\"http\": " + address.error());
+        }
+    }
     return settings;
 }
 

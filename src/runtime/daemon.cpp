@@ -26,7 +26,8 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
       env_(events_, logger, host_name()),
       store_(std::move(options.store)),
       redactor_(std::move(options.redactor)),
-      services_{env_, logger, store_.get()},
+      metrics_(config.settings.http ? std::make_unique<MetricsRegistry>() : nullptr),
+      services_{.env = env_, .logger = logger, .store = store_.get(), .observer = metrics_.get()},
       tasks_(services_,
              std::make_shared<const Generation>(std::move(config), std::move(endpoints)),
              [this] { check_settled(); }) {
@@ -38,6 +39,7 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
         if (!server) throw std::runtime_error(server.error());
         control_ = std::move(*server);
     }
+    if (metrics_) start_observing();
     // Children are reaped through sd-event, which needs SIGCHLD blocked before any is started;
     // a command whose reader went away gets EPIPE, not a dead daemon.
     block_child_signals();
@@ -77,6 +79,10 @@ int Daemon::run() {
                         "while tasksrun is down go unnoticed and `tasksrun history` is empty");
     }
     if (control_) logger_.message(LogLevel::info, "control socket: " + control_->path());
+    if (status_server_) {
+        logger_.message(LogLevel::info,
+                        "http: /metrics, /healthz and / on " + status_server_->where());
+    }
     tasks_.start_all();
     // Parsing the config left free memory behind that malloc would otherwise keep.
     malloc_trim(0);
@@ -144,6 +150,7 @@ void Daemon::reload() {
     if (!resolved) {
         logger_.message(LogLevel::error,
                         "reload refused: the new config is not valid; the running one stays");
+        if (metrics_) metrics_->config_reloaded(false);
         service_manager::ready(tasks_.status_line());
         return;
     }
@@ -151,6 +158,8 @@ void Daemon::reload() {
         logger_.message(LogLevel::warn,
                         "reload: state_dir changes take effect when tasksrun restarts");
     }
+    if (loaded.config->settings.http != tasks_.generation().config.settings.http)
+        logger_.message(LogLevel::warn, "reload: http changes take effect when tasksrun restarts");
     redactor_ = redactor;
     logger_.set_redactor(std::move(redactor));
     const TaskSet::Applied applied = tasks_.apply(
@@ -160,6 +169,7 @@ void Daemon::reload() {
                                         " changed, " + std::to_string(applied.added) +
                                         " added, " + std::to_string(applied.removed) +
                                         " removed");
+    if (metrics_) metrics_->config_reloaded(true);
     logger_.message(LogLevel::info,
                     "reload applied in " + format_milliseconds(boot_clock_now() - began));
     // The replaced config's memory is free now, but malloc would keep it from the system.
@@ -178,6 +188,49 @@ void Daemon::check_settled() {
     // Exit from a fresh turn of the loop, not from inside the callback that settled the last task.
     exiting_ = true;
     exit_ = events_.defer([this, code] { events_.exit(code); });
+}
+
+// --- Observability: /metrics, /healthz and the status page (src/observe, src/http) ---
+
+void Daemon::start_observing() {
+    env_.webhooks().set_observer(metrics_.get());
+    if (store_) {
+        auto successes = store_->last_successes();
+        if (successes) {
+            metrics_->seed_last_successes(*successes);
+        } else {
+            logger_.message(LogLevel::error,
+                            successes.error() + "; /metrics starts without the last successes");
+        }
+    }
+    auto server = StatusServer::listen(events_, logger_, *tasks_.generation().config.settings.http,
+                                       *metrics_, *this);
+    if (!server) throw std::runtime_error(server.error());
+    status_server_ = std::move(*server);
+}
+
+DaemonSnapshot Daemon::snapshot(bool for_people) const {
+    DaemonSnapshot snapshot{
+        .now = env_.now().wall, .host = env_.hostname(), .stopping = stopping()};
+    snapshot.tasks.reserve(tasks_.size());
+    for (const TaskRunner* runner : tasks_.index().in_order)
+        snapshot.tasks.push_back(runner->snapshot(for_people));
+    for (const auto& [name, webhook] : tasks_.generation().config.webhooks)
+        snapshot.webhooks.push_back(name);
+    return snapshot;
+}
+
+PageHistory Daemon::recent_runs(Instant now) const {
+    if (!store_) {
+        return {.unavailable = "no state_dir and no $STATE_DIRECTORY, so runs are not recorded"};
+    }
+    TimelineCollector timelines(now);
+    auto read = store_->runs_since(timelines.since(), timelines);
+    if (!read) {
+        logger_.message(LogLevel::error, "status page: " + read.error());
+        return {.unavailable = "the state database could not be read (the log says why)"};
+    }
+    return {.tasks = timelines.finish()};
 }
 
 void Daemon::refresh_status() {

@@ -2,14 +2,17 @@
 // The foreground daemon: the task set on one event loop, and the signals of SPEC 4.2:
 // SIGTERM/SIGINT stop every loop gracefully (past shutdown_timeout, or on a second signal,
 // running actions are cancelled); SIGHUP reloads the config by difference (SPEC 6). Optionally
-// serves the control socket and records runs in the state store.
+// serves the control socket, records runs in the state store, and serves /metrics, /healthz and
+// the status page ([tasksrun] http).
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "http/status_server.hpp"
 #include "log/logger.hpp"
+#include "observe/metrics_registry.hpp"
 #include "runtime/control_server.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
@@ -27,7 +30,7 @@ struct DaemonOptions {
     std::shared_ptr<const Redactor> redactor;
 };
 
-class Daemon final {
+class Daemon final : private StatusSource {
   public:
     // Precondition: `endpoints` holds every endpoint the enabled tasks use (resolve_endpoints).
     // Throws std::runtime_error if the control socket cannot be set up (one in use, say).
@@ -45,15 +48,22 @@ class Daemon final {
     void reload();
     void check_settled();
     void refresh_status();
+    // Observability ([tasksrun] http): the registry is told of runs, the listener opened.
+    void start_observing();
+    DaemonSnapshot snapshot(bool for_people) const override;
+    bool stopping() const override { return stop_signals_ > 0; }
+    PageHistory recent_runs(Instant now) const override;
 
     Logger& logger_;
     EventLoop events_;
     EventLoopEnv env_;
     std::unique_ptr<StateStore> store_;
     std::shared_ptr<const Redactor> redactor_;
+    std::unique_ptr<MetricsRegistry> metrics_;  // null without [tasksrun] http
     const TaskServices services_;
     TaskSet tasks_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<StatusServer> status_server_;
     std::optional<OrphanReaper> reaper_;
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;

@@ -27,6 +27,8 @@ class EventLoopEnv final : public RuntimeEnv {
     void cancel_pings(Pinger::Owner owner) override;
 
     const WebhookSender& webhooks() const { return webhooks_; }
+    WebhookSender& webhooks() { return webhooks_; }  // to observe it (src/observe)
+    const std::string& hostname() const { return hostname_; }
 
   private:
     EventLoop& events_;

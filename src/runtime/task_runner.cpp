@@ -20,6 +20,20 @@ std::pair<int, std::uint64_t> timer_id(TimerKey key) {
     return {static_cast<int>(key.kind), key.iteration};
 }
 
+// Observability: how /metrics names the way an attempt ended.
+std::string attempt_class(const Outcome& outcome) {
+    if (outcome.cancelled) return "cancelled";
+    return outcome.failure ? to_string(*outcome.failure) : "ok";
+}
+
+// Observability: the time between slots, after `next`.
+std::optional<Duration> slot_interval(const Schedule& schedule, std::optional<Instant> next) {
+    if (const IntervalSchedule* interval = schedule.interval()) return interval->period();
+    if (!next) return std::nullopt;
+    const auto after = schedule.next_after(*next, *next);
+    return after ? std::optional(*after - *next) : std::nullopt;
+}
+
 }  // namespace
 
 LoopSettings loop_settings(const TaskConfig& task) {
@@ -118,6 +132,24 @@ bool TaskRunner::settled() const {
            pings_in_flight_ == 0;
 }
 
+TaskSnapshot TaskRunner::snapshot(bool describe_schedule) const {
+    TaskSnapshot snapshot{.name = task_->name,
+                          .state = to_string(loop_.state()),
+                          .schedule = describe_schedule ? loop_.schedule().describe() : "",
+                          .next_run = next_iteration(),
+                          .running = static_cast<unsigned>(attempts_.size()),
+                          .failed = loop_.failed()};
+    snapshot.interval = slot_interval(loop_.schedule(), snapshot.next_run);
+    if (last_run_) {
+        snapshot.last = LastOutcome{.loop = last_run_->loop,
+                                    .outcome = last_run_->outcome,
+                                    .failure_class = last_run_->failure_class,
+                                    .ended = last_run_->ended,
+                                    .duration = last_run_->duration};
+    }
+    return snapshot;
+}
+
 void TaskRunner::after_event() {
     // Only a runner that has settled can let the daemon finish; telling it after every event
     // would make each event cost a scan of every task.
@@ -193,6 +225,8 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
 }
 
 void TaskRunner::record_start(const StartAttempt& command, Instant now) {
+    if (Observer* observer = services_.observer)  // observability
+        observer->iteration_started(task_->name, command.lateness);
     StateStore* store = services_.store;
     if (store == nullptr) return;
     auto written = store->iteration_started(task_->name, command.iteration, command.scheduled, now,
@@ -206,6 +240,12 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
     *last_run_ = LastRun{command.iteration, env().now().wall, command.elapsed,
                          std::string(status), failure_class};
+    if (Observer* observer = services_.observer) {  // observability
+        if (outcome != nullptr) observer->attempt_ended(task_->name, attempt_class(*outcome));
+        if (command.status != RunStatus::retrying)
+            observer->iteration_ended(task_->name, command.status, command.elapsed,
+                                      last_run_->ended);
+    }
     if (StateStore* store = services_.store) {
         auto written = store->iteration_ended(task_->name, command.iteration, command.attempts,
                                               status, failure_class, command.message,

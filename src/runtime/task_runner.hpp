@@ -14,6 +14,8 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/loop.hpp"
+#include "observe/observer.hpp"
+#include "observe/snapshot.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/runtime_env.hpp"
 #include "util/flat_map.hpp"
@@ -31,6 +33,7 @@ struct TaskServices {
     Logger& logger;
     StateStore* store = nullptr;  // null: nothing persists
     bool send_pings = true;       // run-once sends none
+    Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
 };
 
 // How the most recent iteration ended, for `ctl status`.
@@ -86,6 +89,10 @@ class TaskRunner {
     const LastRun* last_run() const { return last_run_.get(); }
     // Nothing runs and nothing will: the loop has ended and every action has reported back.
     bool settled() const;
+    // Observability: the task as /metrics and the status page show it, its schedule described
+    // when `describe_schedule`. Views into the task's config: valid until the runner is rebound
+    // or destroyed.
+    TaskSnapshot snapshot(bool describe_schedule) const;
 
   private:
     struct Running {

@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS reboot_starts(
   task TEXT PRIMARY KEY, boot_id TEXT NOT NULL, started_us INTEGER NOT NULL);
 )sql";
 
+// The columns of a RunRecord, in the order StateStore::read_runs reads them.
+constexpr std::string_view kSelectRuns =
+    "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, attempts, "
+    "outcome, class, message FROM runs ";
+
 // Long command errors are for the log; the history keeps their start.
 constexpr std::size_t kMessageLimit = 1000;
 
@@ -348,36 +353,64 @@ std::expected<void, std::string> StateStore::record_reboot_start(std::string_vie
 
 std::expected<std::vector<RunRecord>, std::string> StateStore::history(
     const std::optional<std::string>& task, std::size_t limit) const {
-    const char* sql =
-        task ? "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
-               "attempts, outcome, class, message FROM runs WHERE task = ?1 "
-               "ORDER BY id DESC LIMIT ?2"
-             : "SELECT id, task, loop, scheduled_us, started_us, lateness_us, duration_us, "
-               "attempts, outcome, class, message FROM runs ORDER BY id DESC LIMIT ?2";
-    auto prepared = prepare(sql);
+    const std::string sql =
+        std::string(kSelectRuns) +
+        (task ? "WHERE task = ?1 ORDER BY id DESC LIMIT ?2" : "ORDER BY id DESC LIMIT ?2");
+    auto prepared = prepare(sql.c_str());
     if (!prepared) return std::unexpected(prepared.error());
     sqlite3_stmt* query = prepared->get();
     if (task) bind(query, 1, *task);
     bind(query, 2, static_cast<std::int64_t>(limit));
-    std::vector<RunRecord> runs;
-    auto read = each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
-        RunRecord run;
+    struct Collect final : RunSink {
+        std::vector<RunRecord> runs;
+        void add(const RunRecord& run) override { runs.push_back(run); }
+    } collect;
+    auto read = read_runs(query, collect);
+    if (!read) return std::unexpected(read.error());
+    return std::move(collect.runs);
+}
+
+std::expected<void, std::string> StateStore::read_runs(sqlite3_stmt* query, RunSink& sink) const {
+    RunRecord run;
+    return each_row(db_, query, "cannot read the runs of " + path_, [&](sqlite3_stmt* row) {
         run.id = sqlite3_column_int64(row, 0);
         run.task = column_text(row, 1);
         run.loop = static_cast<std::uint64_t>(sqlite3_column_int64(row, 2));
         run.scheduled = column_instant(row, 3);
         run.started = column_instant(row, 4);
         run.lateness = Duration{sqlite3_column_int64(row, 5)};
-        if (sqlite3_column_type(row, 6) != SQLITE_NULL)
-            run.duration = Duration{sqlite3_column_int64(row, 6)};
+        run.duration = sqlite3_column_type(row, 6) == SQLITE_NULL
+                           ? std::nullopt
+                           : std::optional(Duration{sqlite3_column_int64(row, 6)});
         run.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(row, 7));
         run.outcome = column_text(row, 8);
         run.failure_class = column_text(row, 9);
         run.message = column_text(row, 10);
-        runs.push_back(std::move(run));
+        sink.add(run);
     });
+}
+
+// --- For the status page and /metrics (src/observe) ---
+
+std::expected<void, std::string> StateStore::runs_since(Instant since, RunSink& sink) const {
+    const std::string sql = std::string(kSelectRuns) + "WHERE started_us >= ?1 ORDER BY task, id";
+    auto prepared = prepare(sql.c_str());
+    if (!prepared) return std::unexpected(prepared.error());
+    bind(prepared->get(), 1, static_cast<std::int64_t>(since.time_since_epoch().count()));
+    return read_runs(prepared->get(), sink);
+}
+
+std::expected<std::map<std::string, Instant>, std::string> StateStore::last_successes() const {
+    auto prepared = prepare(
+        "SELECT task, MAX(started_us + duration_us) FROM runs "
+        "WHERE outcome = 'ok' AND duration_us IS NOT NULL GROUP BY task");
+    if (!prepared) return std::unexpected(prepared.error());
+    std::map<std::string, Instant> ended;
+    auto read =
+        each_row(db_, prepared->get(), "cannot read the runs of " + path_,
+                 [&](sqlite3_stmt* row) { ended[column_text(row, 0)] = column_instant(row, 1); });
     if (!read) return std::unexpected(read.error());
-    return runs;
+    return ended;
 }
 
 }  // namespace tasksrun

@@ -36,6 +36,15 @@ struct RunRecord {
     std::string message;
 };
 
+// Told of runs one at a time, as a query yields them.
+class RunSink {
+  public:
+    virtual void add(const RunRecord& run) = 0;
+
+  protected:
+    ~RunSink() = default;
+};
+
 // When a @reboot task last started, and in which boot (the kernel's boot id).
 struct RebootStart {
     std::string boot_id;
@@ -91,6 +100,14 @@ class StateStore {
     std::expected<std::vector<RunRecord>, std::string> history(
         const std::optional<std::string>& task, std::size_t limit) const;
 
+    // Tells `sink` of each run that started at or after `since`, grouped by task (by name),
+    // oldest first within a task: the status page's timelines, read without holding a day of
+    // history. An error when the database cannot be read.
+    std::expected<void, std::string> runs_since(Instant since, RunSink& sink) const;
+    // When each task's latest successful run ended, by task name: /metrics' last success
+    // survives a restart. An error when the database cannot be read.
+    std::expected<std::map<std::string, Instant>, std::string> last_successes() const;
+
     const std::string& path() const { return path_; }
 
   private:
@@ -101,6 +118,8 @@ class StateStore {
 
     StateStore(sqlite3* db, std::string path, int lock_fd);
     std::expected<Statement, std::string> prepare(const char* sql) const;
+    // Steps through a query that selects the RunRecord columns (kSelectRuns).
+    std::expected<void, std::string> read_runs(sqlite3_stmt* query, RunSink& sink) const;
     // Records `config` as the database's owner, or refuses one that another config owns.
     std::expected<void, std::string> claim_for(const std::string& config, const std::string& dir);
     std::expected<void, std::string> prepare_writes();

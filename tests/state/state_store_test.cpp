@@ -135,6 +135,51 @@ TEST_CASE("state: a file that is not a database is an error, not an empty answer
     REQUIRE_FALSE(slots.has_value());
 }
 
+TEST_CASE("state: the runs since an instant, by task, for the status page", "[state]") {
+    TempDir temp;
+    auto store = open_store(temp);
+    const Instant t = at("2025-03-02T09:00:00Z");
+    REQUIRE(store->iteration_started("a", 0, t - 25h, t - 25h, 0ms, true));
+    REQUIRE(store->iteration_ended("a", 0, 1, "ok", "", "", 1s));
+    REQUIRE(store->iteration_started("a", 1, t - 1h, t - 1h + 3ms, 3ms, true));
+    REQUIRE(store->iteration_ended("a", 1, 2, "failed", "exit:3", "exit status 3", 2s));
+    REQUIRE(store->iteration_started("b", 0, t, t, 0ms, true));
+    REQUIRE(store->iteration_started("a", 2, t + 1min, t + 1min, 0ms, true));
+    struct Collect final : RunSink {
+        std::vector<RunRecord> runs;
+        void add(const RunRecord& run) override { runs.push_back(run); }
+    } collect;
+    REQUIRE(store->runs_since(t - 24h, collect));
+    const std::vector<RunRecord>& runs = collect.runs;
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0].task == "a");
+    CHECK(runs[0].loop == 1);
+    CHECK(runs[0].lateness == 3ms);
+    CHECK(runs[0].attempts == 2);
+    CHECK(runs[0].outcome == "failed");
+    CHECK(runs[0].failure_class == "exit:3");
+    CHECK(runs[0].duration == 2s);
+    CHECK(runs[1].task == "a");  // grouped by task, oldest first within it
+    CHECK(runs[1].loop == 2);
+    CHECK(runs[2].task == "b");
+    CHECK(runs[2].outcome == "running");
+}
+
+TEST_CASE("state: when each task last succeeded", "[state]") {
+    TempDir temp;
+    auto store = open_store(temp);
+    const Instant t = at("2025-03-02T09:00:00Z");
+    REQUIRE(store->iteration_started("a", 0, t, t, 0ms, true));
+    REQUIRE(store->iteration_ended("a", 0, 1, "ok", "", "", 5s));
+    REQUIRE(store->iteration_started("a", 1, t + 1h, t + 1h, 0ms, true));
+    REQUIRE(store->iteration_ended("a", 1, 1, "failed", "timeout", "", 30s));
+    REQUIRE(store->iteration_started("b", 0, t, t, 0ms, true));
+    REQUIRE(store->iteration_ended("b", 0, 1, "cancelled", "", "", 1s));
+    REQUIRE(store->iteration_started("c", 0, t, t, 0ms, true));  // still running
+    const auto successes = store->last_successes().value();
+    CHECK(successes == std::map<std::string, Instant>{{"a", t + 5s}});
+}
+
 TEST_CASE("state: a @reboot start and its boot id survive reopening", "[state]") {
     TempDir temp;
     const Instant started = at("2025-03-02T09:00:00Z");
