@@ -7,10 +7,12 @@ set -eu
 build_deps="build-essential cmake pkg-config
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
-  nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates"
+  nlohmann-json3-dev libsqlite3-dev libpq-dev catch2 tzdata ca-certificates"
 # End-to-end tests: unshare runs the daemon as PID 1; systemd-analyze checks the units;
 # dpkg-dev and file let CPack build the package (make package) that the tests install.
-test_deps="python3 procps util-linux systemd dpkg-dev file"
+# postgresql-15: the server the cluster tests start themselves (initdb + pg_ctl in a temporary
+# directory, as the postgres user through util-linux's runuser when run as root).
+test_deps="python3 procps util-linux systemd dpkg-dev file postgresql-15"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
 bench_deps="python3-discord nginx"
 
