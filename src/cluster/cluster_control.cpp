@@ -162,8 +162,8 @@ void ClusterControl::publish_config(const std::map<std::string, std::string>& ha
 }
 
 void ClusterControl::poll(std::int64_t since, ClusterReply<ControlChanges> done) {
-    connection_.query(
-        poll_sql(), {options_.replica, std::to_string(since)},
+    connection_.query_prepared(
+        "tasksrun_poll", poll_sql(), {options_.replica, std::to_string(since)},
         answer(std::move(done),
                [since](const PgResult& result) -> std::expected<ControlChanges, PgError> {
                    ControlChanges changes{.revision = since};
@@ -189,26 +189,28 @@ void ClusterControl::poll(std::int64_t since, ClusterReply<ControlChanges> done)
                }));
 }
 
-void ClusterControl::change_task(const std::string& sql, PgConnection::Params params,
-                                 ClusterReply<TaskControl> done) {
-    connection_.query(sql, std::move(params), answer(std::move(done), task_control_of));
+void ClusterControl::change_task(const char* name, const std::string& sql,
+                                 PgConnection::Params params, ClusterReply<TaskControl> done) {
+    connection_.query_prepared(name, sql, std::move(params),
+                               answer(std::move(done), task_control_of));
 }
 
 void ClusterControl::set_stopped(const std::string& task, bool stopped,
                                  ClusterReply<TaskControl> done) {
-    change_task(set_stopped_sql(), {task, stopped ? "true" : "false", options_.replica},
-                std::move(done));
+    change_task("tasksrun_set_stopped", set_stopped_sql(),
+                {task, stopped ? "true" : "false", options_.replica}, std::move(done));
 }
 
 void ClusterControl::set_schedule(const std::string& task,
                                   const std::optional<std::string>& schedule,
                                   ClusterReply<TaskControl> done) {
-    change_task(set_schedule_sql(), {task, schedule, options_.replica}, std::move(done));
+    change_task("tasksrun_set_schedule", set_schedule_sql(), {task, schedule, options_.replica},
+                std::move(done));
 }
 
 void ClusterControl::request_reload(ClusterReply<std::int64_t> done) {
-    connection_.query(
-        reload_sql(), {options_.replica},
+    connection_.query_prepared(
+        "tasksrun_request_reload", reload_sql(), {options_.replica},
         answer(std::move(done), [](const PgResult& result) -> std::expected<std::int64_t, PgError> {
             const auto revision = result.rows() == 1 ? result.int64(0, 0) : std::nullopt;
             if (!revision) return std::unexpected(malformed("a reload"));
@@ -217,8 +219,9 @@ void ClusterControl::request_reload(ClusterReply<std::int64_t> done) {
 }
 
 void ClusterControl::config_disagreements(ClusterReply<std::vector<ConfigDisagreement>> done) {
-    connection_.query(
-        disagreements_sql(), {micros_text(options_.config_live_for)},
+    connection_.query_prepared(
+        "tasksrun_config_disagreements", disagreements_sql(),
+        {micros_text(options_.config_live_for)},
         answer(
             std::move(done),
             [](const PgResult& result) -> std::expected<std::vector<ConfigDisagreement>, PgError> {
@@ -236,8 +239,8 @@ void ClusterControl::config_disagreements(ClusterReply<std::vector<ConfigDisagre
 }
 
 void ClusterControl::replicas(ClusterReply<std::vector<ReplicaSeen>> done) {
-    connection_.query(
-        replicas_sql(), {micros_text(options_.config_live_for)},
+    connection_.query_prepared(
+        "tasksrun_replicas", replicas_sql(), {micros_text(options_.config_live_for)},
         answer(std::move(done),
                [](const PgResult& result) -> std::expected<std::vector<ReplicaSeen>, PgError> {
                    std::vector<ReplicaSeen> seen;

@@ -93,7 +93,7 @@ class ClusterControl {
     void replicas(ClusterReply<std::vector<ReplicaSeen>> done);
 
   private:
-    void change_task(const std::string& sql, PgConnection::Params params,
+    void change_task(const char* name, const std::string& sql, PgConnection::Params params,
                      ClusterReply<TaskControl> done);
 
     PgConnection& connection_;

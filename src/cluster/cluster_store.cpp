@@ -15,6 +15,11 @@ using cluster_sql::malformed;
 
 namespace {
 
+// Statements that take arrays are sent unprepared, so that PostgreSQL plans each for the batch
+// at hand: a generic plan assumes ten elements per array and joins a 1,000-slot claim with
+// nested loops (220 ms instead of 13 ms, measured with EXPLAIN ANALYZE). Statements about one
+// claim are prepared once per session.
+
 // The advisory lock that keeps two replicas from pruning at once.
 constexpr std::int64_t kPruneLockKey = kSchemaLockKey + 1;
 
@@ -281,6 +286,10 @@ const char* to_string(TakeoverAction action) {
     return action == TakeoverAction::rerun ? "rerun" : "abandoned";
 }
 
+const std::string& ClusterStore::claim_statement() {
+    return claim_sql();
+}
+
 ClusterStore::ClusterStore(PgConnection& connection, ClusterOptions options)
     : connection_(connection), options_(std::move(options)) {}
 
@@ -341,8 +350,8 @@ void ClusterStore::claim(std::vector<ClaimRequest> requests,
 
 void ClusterStore::begin_attempt(const ClaimId& claim, std::uint32_t attempt, std::uint64_t loop,
                                  ClusterReply<AttemptGrant> done) {
-    connection_.query(
-        begin_attempt_sql(),
+    connection_.query_prepared(
+        "tasksrun_begin_attempt", begin_attempt_sql(),
         {claim.task, micros_text(claim.slot), std::to_string(claim.fence), options_.replica,
          std::to_string(attempt), std::to_string(loop), micros_text(options_.lease)},
         answer(std::move(done),
@@ -405,8 +414,8 @@ void ClusterStore::renew(std::vector<ClaimId> claims, ClusterReply<std::vector<R
 }
 
 void ClusterStore::finish(const ClaimId& claim, const RunEnd& end, ClusterReply<bool> done) {
-    connection_.query(
-        finish_sql(),
+    connection_.query_prepared(
+        "tasksrun_finish", finish_sql(),
         {claim.task, micros_text(claim.slot), std::to_string(claim.fence), options_.replica,
          to_string(end.outcome), std::to_string(end.attempts), micros_text(end.duration),
          end.failure_class, end.message},
@@ -458,8 +467,9 @@ void ClusterStore::history(const std::optional<std::string>& task, std::size_t l
                            ClusterReply<std::vector<ClusterRun>> done) {
     PgConnection::Params params{std::to_string(limit)};
     if (task) params.emplace_back(*task);
-    connection_.query(
-        history_sql(task.has_value()), std::move(params),
+    connection_.query_prepared(
+        task ? "tasksrun_history_task" : "tasksrun_history_all", history_sql(task.has_value()),
+        std::move(params),
         answer(std::move(done),
                [](const PgResult& result) -> std::expected<std::vector<ClusterRun>, PgError> {
                    std::vector<ClusterRun> runs;

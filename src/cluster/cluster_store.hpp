@@ -72,6 +72,9 @@ class ClusterStore {
 
     const ClusterOptions& options() const { return options_; }
 
+    // The statement claim() sends, for docs/CLUSTER.md and the benchmark to show.
+    static const std::string& claim_statement();
+
   private:
     PgConnection& connection_;
     const ClusterOptions options_;

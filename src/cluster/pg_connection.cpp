@@ -205,6 +205,7 @@ void PgConnection::go_down(const std::string& message, bool attempt_failed) {
         PQfinish(conn_);
         conn_ = nullptr;
     }
+    prepared_.clear();  // they lived in the session that ended
     const std::string reason = redactor_.scrub(one_line(message));
     const bool was_connected = status_.state == State::connected;
     status_.last_error = reason;
@@ -263,6 +264,15 @@ void PgConnection::query(std::string sql, Params params, QueryDone done) {
     schedule_pump();
 }
 
+void PgConnection::query_prepared(std::string name, std::string sql, Params params,
+                                  QueryDone done) {
+    waiting_.push_back(Pending{.statement = std::move(name),
+                               .sql = std::move(sql),
+                               .params = std::move(params),
+                               .query_done = std::move(done)});
+    schedule_pump();
+}
+
 void PgConnection::script(std::string sql, ScriptDone done) {
     waiting_.push_back(Pending{.sql = std::move(sql), .script_done = std::move(done)});
     schedule_pump();
@@ -296,16 +306,28 @@ void PgConnection::pump() {
     if (status_.state != State::connected || in_flight_ || waiting_.empty()) return;
     in_flight_ = std::move(waiting_.front());
     waiting_.pop_front();
-    const Pending& pending = *in_flight_;
+    send_in_flight();
+}
+
+void PgConnection::send_in_flight() {
+    Pending& pending = *in_flight_;
+    std::vector<const char*> values;
+    values.reserve(pending.params.size());
+    for (const auto& param : pending.params) values.push_back(param ? param->c_str() : nullptr);
+    const int count = static_cast<int>(values.size());
+    const char* name = pending.statement.c_str();
     int sent = 0;
     if (pending.script_done) {
         sent = PQsendQuery(conn_, pending.sql.c_str());
+    } else if (pending.statement.empty()) {
+        sent = PQsendQueryParams(conn_, pending.sql.c_str(), count, nullptr, values.data(), nullptr,
+                                 nullptr, 0);
+    } else if (!prepared_.contains(pending.statement)) {
+        // Once per session: the round trip that parses it; the execution follows its answer.
+        pending.preparing = true;
+        sent = PQsendPrepare(conn_, name, pending.sql.c_str(), count, nullptr);
     } else {
-        std::vector<const char*> values;
-        values.reserve(pending.params.size());
-        for (const auto& param : pending.params) values.push_back(param ? param->c_str() : nullptr);
-        sent = PQsendQueryParams(conn_, pending.sql.c_str(), static_cast<int>(values.size()),
-                                 nullptr, values.data(), nullptr, nullptr, 0);
+        sent = PQsendQueryPrepared(conn_, name, count, values.data(), nullptr, nullptr, 0);
     }
     if (sent == 0) {
         go_down(connection_error(), false);
@@ -386,18 +408,23 @@ void PgConnection::keep_result(PGresult* result) {
 }
 
 void PgConnection::complete() {
-    Pending done = std::move(*in_flight_);
-    in_flight_.reset();
     query_timer_.reset();
     ++answered_;
-    if (done.error && done.error->connection) {
+    if (in_flight_->error && in_flight_->error->connection) {
         // The answer was the server ending the session: the connection goes down with it,
         // and this query fails as one that lost its connection.
-        const std::string message = done.error->message;
-        in_flight_ = std::move(done);
-        go_down(message, false);
+        go_down(in_flight_->error->message, false);
         return;
     }
+    if (in_flight_->preparing && !in_flight_->error) {
+        prepared_.insert(in_flight_->statement);
+        in_flight_->preparing = false;
+        in_flight_->results.clear();
+        send_in_flight();
+        return;
+    }
+    Pending done = std::move(*in_flight_);
+    in_flight_.reset();
     if (done.script_done) {
         if (done.error) {
             done.script_done(std::unexpected(std::move(*done.error)));

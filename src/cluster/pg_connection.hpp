@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,10 @@ class PgConnection {
     // One SQL statement with $1..$n parameters. `done` is called exactly once, from the loop
     // (never from inside this call), with the statement's result or the error.
     void query(std::string sql, Params params, QueryDone done);
+    // Like query(), as a statement prepared under `name`: parsed once per session (the first
+    // use costs one more round trip), then executed by name, so that PostgreSQL can keep its
+    // plan. One name must always stand for the same SQL.
+    void query_prepared(std::string name, std::string sql, Params params, QueryDone done);
     // Several statements without parameters in one round trip (the simple query protocol):
     // unless the text says otherwise, one implicit transaction. `done` gets every statement's
     // result in order, or the first error (then nothing was committed).
@@ -102,12 +107,14 @@ class PgConnection {
 
   private:
     struct Pending {
+        std::string statement{};  // a prepared statement's name; empty for unnamed
         std::string sql{};
         Params params{};
         QueryDone query_done{};    // set for query()
         ScriptDone script_done{};  // set for script()
         std::vector<PgResult> results{};
         std::optional<PgError> error{};
+        bool preparing = false;  // the statement's PREPARE is what is in flight
     };
 
     PgConnection(EventLoop& events, std::string conninfo, Options options, Handlers handlers);
@@ -124,6 +131,7 @@ class PgConnection {
 
     void schedule_pump();
     void pump();
+    void send_in_flight();
     void flush_output();
     void on_ready(std::uint32_t revents);
     void deliver_notifications();
@@ -150,6 +158,7 @@ class PgConnection {
     EventSource pump_;
     Status status_;
     std::vector<std::string> channels_;
+    std::set<std::string> prepared_;  // in the current session
     std::deque<Pending> waiting_;
     std::optional<Pending> in_flight_;
     std::uint64_t answered_ = 0;

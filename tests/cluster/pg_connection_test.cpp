@@ -143,7 +143,17 @@ TEST_CASE(
          .notified = [&](const std::string&,
                          const std::string& payload) { received.push_back(payload); }});
     connection->listen("tasksrun_test");
-    REQUIRE(ask(loop, *connection, "SELECT 1").has_value());
+    const auto prepared = [&] {
+        return await<QueryAnswer>(loop, [&](auto done) {
+            connection->query_prepared("double_it", "SELECT $1::int * 2", {"21"}, done);
+        });
+    };
+    REQUIRE(ask(loop, *connection, "SELECT 1").has_value());  // the LISTEN went before it
+    const std::uint64_t before = connection->answered();
+    REQUIRE(prepared().has_value());
+    CHECK(connection->answered() == before + 2);  // prepared, then executed
+    REQUIRE(prepared()->int64(0, 0) == 42);
+    CHECK(connection->answered() == before + 3);  // executed by name
 
     std::vector<QueryAnswer> answers;
     connection->query("SELECT pg_sleep(30)", {},
@@ -182,6 +192,10 @@ TEST_CASE(
     const auto back = ask(loop, *connection, "SELECT 4");
     REQUIRE(back.has_value());
     CHECK(back->int64(0, 0) == 4);
+    // The new session prepares its statements again.
+    const auto again = prepared();
+    REQUIRE(again.has_value());
+    CHECK(again->int64(0, 0) == 42);
 
     // LISTEN was issued again on the new session.
     auto sender = connect_to(loop, database);
