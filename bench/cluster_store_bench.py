@@ -17,8 +17,8 @@ from pg_server import PgServer  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build_dir")
-    parser.add_argument("--seconds", default="2")
-    parser.add_argument("--runs", default="5")
+    parser.add_argument("--seconds", default="1.5")
+    parser.add_argument("--runs", default="7")
     args = parser.parse_args()
     with PgServer() as server:
         version = server.sql(server.conninfo(), "SELECT version()")[0][0]

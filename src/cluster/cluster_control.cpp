@@ -209,51 +209,33 @@ void ClusterControl::set_schedule(const std::string& task,
 }
 
 void ClusterControl::request_reload(ClusterReply<std::int64_t> done) {
-    connection_.query_prepared(
-        "tasksrun_request_reload", reload_sql(), {options_.replica},
-        answer(std::move(done), [](const PgResult& result) -> std::expected<std::int64_t, PgError> {
-            const auto revision = result.rows() == 1 ? result.int64(0, 0) : std::nullopt;
-            if (!revision) return std::unexpected(malformed("a reload"));
-            return *revision;
-        }));
+    connection_.query_prepared("tasksrun_request_reload", reload_sql(), {options_.replica},
+                               answer(std::move(done), [](const PgResult& result) {
+                                   return cluster_sql::single_int64(result, "a reload");
+                               }));
 }
 
 void ClusterControl::config_disagreements(ClusterReply<std::vector<ConfigDisagreement>> done) {
-    connection_.query_prepared(
-        "tasksrun_config_disagreements", disagreements_sql(),
-        {micros_text(options_.config_live_for)},
-        answer(
-            std::move(done),
-            [](const PgResult& result) -> std::expected<std::vector<ConfigDisagreement>, PgError> {
-                std::vector<ConfigDisagreement> found;
-                for (int i = 0; i < result.rows(); ++i) {
-                    PgRow row(result, i);
-                    found.push_back(ConfigDisagreement{.task = row.text(0),
-                                                       .replica = row.text(1),
-                                                       .config_hash = row.text(2),
-                                                       .cluster_hash = row.text(3)});
-                    if (!row.ok()) return std::unexpected(malformed("a config comparison"));
-                }
-                return found;
-            }));
+    connection_.query_prepared("tasksrun_config_disagreements", disagreements_sql(),
+                               {micros_text(options_.config_live_for)},
+                               cluster_sql::answer_rows<ConfigDisagreement>(
+                                   std::move(done), "a config comparison", [](PgRow& row) {
+                                       return ConfigDisagreement{.task = row.text(0),
+                                                                 .replica = row.text(1),
+                                                                 .config_hash = row.text(2),
+                                                                 .cluster_hash = row.text(3)};
+                                   }));
 }
 
 void ClusterControl::replicas(ClusterReply<std::vector<ReplicaSeen>> done) {
     connection_.query_prepared(
         "tasksrun_replicas", replicas_sql(), {micros_text(options_.config_live_for)},
-        answer(std::move(done),
-               [](const PgResult& result) -> std::expected<std::vector<ReplicaSeen>, PgError> {
-                   std::vector<ReplicaSeen> seen;
-                   for (int i = 0; i < result.rows(); ++i) {
-                       PgRow row(result, i);
-                       seen.push_back(ReplicaSeen{.replica = row.text(0),
-                                                  .first_seen = row.instant(1),
-                                                  .seen_at = row.instant(2),
-                                                  .live = row.boolean(3)});
-                       if (!row.ok()) return std::unexpected(malformed("a replica list"));
-                   }
-                   return seen;
-               }));
+        cluster_sql::answer_rows<ReplicaSeen>(std::move(done), "a replica list", [](PgRow& row) {
+            return ReplicaSeen{.replica = row.text(0),
+                               .first_seen = row.instant(1),
+                               .seen_at = row.instant(2),
+                               .live = row.boolean(3)};
+        }));
 }
 
 }  // namespace tasksrun

@@ -39,4 +39,10 @@ PgError malformed(std::string_view what) {
                        "unexpected answer from the cluster database to " + std::string(what)};
 }
 
+std::expected<std::int64_t, PgError> single_int64(const PgResult& result, std::string_view what) {
+    const auto value = result.rows() == 1 ? result.int64(0, 0) : std::nullopt;
+    if (!value) return std::unexpected(malformed(what));
+    return *value;
+}
+
 }  // namespace tasksrun::cluster_sql

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cluster/cluster_types.hpp"
 #include "cluster/pg_connection.hpp"
@@ -38,5 +39,32 @@ PgConnection::QueryDone answer(ClusterReply<T> done, Parse parse) {
 
 // The error for an answer whose rows do not have the expected shape.
 PgError malformed(std::string_view what);
+
+// Every row read by `read(PgRow&)` (returning a T); an error naming `what` when a row is
+// malformed.
+template <typename T, typename Read>
+std::expected<std::vector<T>, PgError> rows_of(const PgResult& result, std::string_view what,
+                                               Read read) {
+    std::vector<T> values;
+    for (int i = 0; i < result.rows(); ++i) {
+        PgRow row(result, i);
+        T value = read(row);
+        if (!row.ok()) return std::unexpected(malformed(what));
+        values.push_back(std::move(value));
+    }
+    return values;
+}
+
+// answer() for a list of rows: `done` gets rows_of(result, what, read).
+template <typename T, typename Read>
+PgConnection::QueryDone answer_rows(ClusterReply<std::vector<T>> done, std::string_view what,
+                                    Read read) {
+    return answer(std::move(done), [what, read = std::move(read)](const PgResult& result) {
+        return rows_of<T>(result, what, read);
+    });
+}
+
+// The one integer a statement answers (a count, a revision).
+std::expected<std::int64_t, PgError> single_int64(const PgResult& result, std::string_view what);
 
 }  // namespace tasksrun::cluster_sql

@@ -15,10 +15,12 @@ using cluster_sql::malformed;
 
 namespace {
 
-// Statements that take arrays are sent unprepared, so that PostgreSQL plans each for the batch
-// at hand: a generic plan assumes ten elements per array and joins a 1,000-slot claim with
-// nested loops (220 ms instead of 13 ms, measured with EXPLAIN ANALYZE). Statements about one
-// claim are prepared once per session.
+// Statements about one claim are prepared once per session. Those that take arrays are
+// prepared only for small batches: PostgreSQL may switch a prepared statement to a generic
+// plan, which assumes ten elements per array; that is right for the few slots of a usual timer
+// wake (a prepared claim of one slot is faster), and slow for a thousand (a larger batch is
+// planned for its size). bench/cluster_store_bench measures both.
+constexpr std::size_t kLargestPreparedBatch = 10;
 
 // The advisory lock that keeps two replicas from pruning at once.
 constexpr std::int64_t kPruneLockKey = kSchemaLockKey + 1;
@@ -293,6 +295,15 @@ const std::string& ClusterStore::claim_statement() {
 ClusterStore::ClusterStore(PgConnection& connection, ClusterOptions options)
     : connection_(connection), options_(std::move(options)) {}
 
+void ClusterStore::send_batch(const char* name, const std::string& sql, std::size_t batch,
+                              PgConnection::Params params, PgConnection::QueryDone done) {
+    if (batch <= kLargestPreparedBatch) {
+        connection_.query_prepared(name, sql, std::move(params), std::move(done));
+    } else {
+        connection_.query(sql, std::move(params), std::move(done));
+    }
+}
+
 void ClusterStore::claim(std::vector<ClaimRequest> requests,
                          ClusterReply<std::vector<ClaimOutcome>> done) {
     std::vector<std::string> tasks;
@@ -303,8 +314,8 @@ void ClusterStore::claim(std::vector<ClaimRequest> requests,
         slots.push_back(request.slot.time_since_epoch().count());
         hashes.push_back(request.config_hash);
     }
-    connection_.query(
-        claim_sql(),
+    send_batch(
+        "tasksrun_claim", claim_sql(), requests.size(),
         {options_.replica, text_array(tasks), int64_array(slots), text_array(hashes),
          micros_text(options_.lease), micros_text(options_.config_live_for)},
         answer(std::move(done),
@@ -386,31 +397,30 @@ void ClusterStore::renew(std::vector<ClaimId> claims, ClusterReply<std::vector<R
         slots.push_back(claims[i].slot.time_since_epoch().count());
         fences.push_back(claims[i].fence);
     }
-    connection_.query(
-        renew_sql(),
-        {options_.replica, micros_text(options_.lease), text_array(tasks), int64_array(slots),
-         int64_array(fences)},
-        answer(std::move(done),
-               [claims = std::move(claims)](
-                   const PgResult& result) -> std::expected<std::vector<Renewal>, PgError> {
-                   std::map<std::int64_t, Lease> renewed;
-                   for (int i = 0; i < result.rows(); ++i) {
-                       PgRow row(result, i);
-                       const std::int64_t fence = row.int64(0);
-                       renewed[fence] = lease_of(row, 1, 2);
-                       if (!row.ok()) return std::unexpected(malformed("a lease renewal"));
-                   }
-                   std::vector<Renewal> renewals;
-                   for (const ClaimId& claim : claims) {
-                       Renewal renewal{.claim = claim};
-                       if (const auto it = renewed.find(claim.fence); it != renewed.end()) {
-                           renewal.renewed = true;
-                           renewal.lease = it->second;
-                       }
-                       renewals.push_back(std::move(renewal));
-                   }
-                   return renewals;
-               }));
+    send_batch("tasksrun_renew", renew_sql(), claims.size(),
+               {options_.replica, micros_text(options_.lease), text_array(tasks),
+                int64_array(slots), int64_array(fences)},
+               answer(std::move(done),
+                      [claims = std::move(claims)](
+                          const PgResult& result) -> std::expected<std::vector<Renewal>, PgError> {
+                          std::map<std::int64_t, Lease> renewed;
+                          for (int i = 0; i < result.rows(); ++i) {
+                              PgRow row(result, i);
+                              const std::int64_t fence = row.int64(0);
+                              renewed[fence] = lease_of(row, 1, 2);
+                              if (!row.ok()) return std::unexpected(malformed("a lease renewal"));
+                          }
+                          std::vector<Renewal> renewals;
+                          for (const ClaimId& claim : claims) {
+                              Renewal renewal{.claim = claim};
+                              if (const auto it = renewed.find(claim.fence); it != renewed.end()) {
+                                  renewal.renewed = true;
+                                  renewal.lease = it->second;
+                              }
+                              renewals.push_back(std::move(renewal));
+                          }
+                          return renewals;
+                      }));
 }
 
 void ClusterStore::finish(const ClaimId& claim, const RunEnd& end, ClusterReply<bool> done) {
@@ -441,26 +451,19 @@ void ClusterStore::take_over_expired(std::vector<TakeoverPolicy> policies, std::
         {options_.replica, text_array(tasks), text_array(hashes), bool_array(rerun),
          int64_array(windows), micros_text(options_.lease), std::to_string(limit),
          micros_text(options_.config_live_for)},
-        answer(std::move(done),
-               [](const PgResult& result) -> std::expected<std::vector<Takeover>, PgError> {
-                   std::vector<Takeover> takeovers;
-                   for (int i = 0; i < result.rows(); ++i) {
-                       PgRow row(result, i);
-                       Takeover takeover{.task = row.text(0),
-                                         .slot = row.instant(1),
-                                         .previous_replica = row.text(2),
-                                         .previous_fence = row.int64(3),
-                                         .was_started = row.boolean(4)};
-                       if (row.text(5) == "rerun") {
-                           takeover.action = TakeoverAction::rerun;
-                           takeover.fence = row.int64(6);
-                           takeover.lease = lease_of(row, 7, 8);
-                       }
-                       if (!row.ok()) return std::unexpected(malformed("a takeover"));
-                       takeovers.push_back(std::move(takeover));
-                   }
-                   return takeovers;
-               }));
+        cluster_sql::answer_rows<Takeover>(std::move(done), "a takeover", [](PgRow& row) {
+            Takeover takeover{.task = row.text(0),
+                              .slot = row.instant(1),
+                              .previous_replica = row.text(2),
+                              .previous_fence = row.int64(3),
+                              .was_started = row.boolean(4)};
+            if (row.text(5) == "rerun") {
+                takeover.action = TakeoverAction::rerun;
+                takeover.fence = row.int64(6);
+                takeover.lease = lease_of(row, 7, 8);
+            }
+            return takeover;
+        }));
 }
 
 void ClusterStore::history(const std::optional<std::string>& task, std::size_t limit,
@@ -470,43 +473,34 @@ void ClusterStore::history(const std::optional<std::string>& task, std::size_t l
     connection_.query_prepared(
         task ? "tasksrun_history_task" : "tasksrun_history_all", history_sql(task.has_value()),
         std::move(params),
-        answer(std::move(done),
-               [](const PgResult& result) -> std::expected<std::vector<ClusterRun>, PgError> {
-                   std::vector<ClusterRun> runs;
-                   for (int i = 0; i < result.rows(); ++i) {
-                       PgRow row(result, i);
-                       ClusterRun run;
-                       RunRecord& record = run.record;
-                       record.task = row.text(0);
-                       record.scheduled = row.instant(1);
-                       run.replica = row.text(2);
-                       record.id = row.int64(3);
-                       record.outcome = row.text(4);
-                       record.loop = static_cast<std::uint64_t>(row.int64(5));
-                       record.started = row.instant(6);
-                       record.lateness = std::max(Duration{0}, record.started - record.scheduled);
-                       record.attempts = static_cast<std::uint32_t>(row.int64(7));
-                       if (const auto micros = row.optional_int64(8))
-                           record.duration = Duration{*micros};
-                       record.failure_class = row.text(9);
-                       record.message = row.text(10);
-                       run.previous_replica = row.optional_text(11);
-                       run.takeovers = static_cast<std::uint32_t>(row.int64(12));
-                       if (!row.ok()) return std::unexpected(malformed("a history query"));
-                       runs.push_back(std::move(run));
-                   }
-                   return runs;
-               }));
+        cluster_sql::answer_rows<ClusterRun>(std::move(done), "a history query", [](PgRow& row) {
+            ClusterRun run;
+            RunRecord& record = run.record;
+            record.task = row.text(0);
+            record.scheduled = row.instant(1);
+            run.replica = row.text(2);
+            record.id = row.int64(3);
+            record.outcome = row.text(4);
+            record.loop = static_cast<std::uint64_t>(row.int64(5));
+            record.started = row.instant(6);
+            record.lateness = std::max(Duration{0}, record.started - record.scheduled);
+            record.attempts = static_cast<std::uint32_t>(row.int64(7));
+            if (const auto micros = row.optional_int64(8)) record.duration = Duration{*micros};
+            record.failure_class = row.text(9);
+            record.message = row.text(10);
+            run.previous_replica = row.optional_text(11);
+            run.takeovers = static_cast<std::uint32_t>(row.int64(12));
+            return run;
+        }));
 }
 
 void ClusterStore::prune(ClusterReply<std::uint64_t> done) {
     connection_.query(prune_sql(), {std::to_string(options_.keep_per_task)},
                       answer(std::move(done),
                              [](const PgResult& result) -> std::expected<std::uint64_t, PgError> {
-                                 const auto count =
-                                     result.rows() == 1 ? result.int64(0, 0) : std::nullopt;
-                                 if (!count) return std::unexpected(malformed("a prune"));
-                                 return static_cast<std::uint64_t>(*count);
+                                 const auto deleted = cluster_sql::single_int64(result, "a prune");
+                                 if (!deleted) return std::unexpected(deleted.error());
+                                 return static_cast<std::uint64_t>(*deleted);
                              }));
 }
 

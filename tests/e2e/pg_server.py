@@ -17,10 +17,27 @@ import atexit
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 
 DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
+
+# Servers still running, stopped when the process ends: normally (atexit) or by SIGTERM (a test
+# runner's timeout), so that no server outlives its tests.
+_live = []
+
+
+def _stop_all_and_die(signum, _frame):
+    for server in list(_live):
+        server.close()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _stop_all_on_sigterm():
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _stop_all_and_die)
 
 
 class PgServer:
@@ -44,6 +61,8 @@ class PgServer:
             conf.write(f"\nlisten_addresses = ''\nunix_socket_directories = '{self.directory}'\n"
                        "fsync = off\nfull_page_writes = off\nmax_connections = 200\n")
         atexit.register(self.close)
+        _stop_all_on_sigterm()
+        _live.append(self)
         self.start()
 
     def _run(self, argv):
@@ -89,6 +108,8 @@ class PgServer:
         return [line.split("\t") for line in done.stdout.splitlines()]
 
     def close(self):
+        if self in _live:
+            _live.remove(self)
         if self.running:
             try:
                 self.stop("immediate")
