@@ -46,9 +46,10 @@ namespace {
 
 // Lookups abandoned while glibc still works on them: their memory must live until it is done.
 // Swept whenever a resolver polls or starts; only ever touched from the event loop's thread.
+// Never destroyed, not even at exit, when glibc's threads may still write into them.
 std::vector<std::unique_ptr<HostResolver::Lookup>>& abandoned_lookups() {
-    static std::vector<std::unique_ptr<HostResolver::Lookup>> lookups;
-    return lookups;
+    static auto* lookups = new std::vector<std::unique_ptr<HostResolver::Lookup>>;
+    return *lookups;
 }
 
 void sweep_abandoned() {

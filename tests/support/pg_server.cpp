@@ -46,7 +46,10 @@ std::string read_file(const fs::path& path) {
     return text.str();
 }
 
-int run(const std::vector<std::string>& argv, const std::string& output) {
+// Runs `argv` in `directory` (the server's user may not be allowed into the caller's), its
+// output appended to `output`; returns the exit status.
+int run(const std::vector<std::string>& argv, const std::string& directory,
+        const std::string& output) {
     std::vector<char*> args;
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
@@ -55,6 +58,7 @@ int run(const std::vector<std::string>& argv, const std::string& output) {
     posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                      0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addchdir_np(&actions, directory.c_str());
     pid_t pid = 0;
     const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -128,7 +132,7 @@ void PgServer::run_as_server_user(const std::vector<std::string>& argv,
     if (as_postgres_user_) command = {"runuser", "-u", "postgres", "--"};
     command.insert(command.end(), argv.begin(), argv.end());
     const std::string output = directory_ + "/" + what + ".out";
-    if (run(command, output) != 0) {
+    if (run(command, directory_, output) != 0) {
         throw std::runtime_error(what + " failed:\n" + read_file(output) +
                                  read_file(directory_ + "/server.log"));
     }
