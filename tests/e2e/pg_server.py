@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
 
@@ -115,7 +116,12 @@ class PgServer:
                 self.stop("immediate")
             except RuntimeError:
                 pass
-        shutil.rmtree(self.directory, ignore_errors=True)
+        # A process of the server may still be finishing a file as it goes: try a few times.
+        for _ in range(20):
+            shutil.rmtree(self.directory, ignore_errors=True)
+            if not os.path.exists(self.directory):
+                break
+            time.sleep(0.05)
 
     def __enter__(self):
         return self

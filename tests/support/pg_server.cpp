@@ -122,8 +122,12 @@ PgServer::~PgServer() {
             // At exit: the directory goes anyway, and the server with its socket.
         }
     }
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
+    // A process of the server may still be finishing a file as it goes: try a few times.
+    for (int attempt = 0; attempt < 20 && fs::exists(directory_); ++attempt) {
+        std::error_code ignored;
+        fs::remove_all(directory_, ignored);
+        if (fs::exists(directory_)) usleep(50'000);
+    }
 }
 
 void PgServer::run_as_server_user(const std::vector<std::string>& argv,
