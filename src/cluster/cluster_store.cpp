@@ -315,7 +315,7 @@ void ClusterStore::claim(std::vector<ClaimRequest> requests,
         hashes.push_back(request.config_hash);
     }
     send_batch(
-        "tasksrun_claim", claim_sql(), requests.size(),
+        "tasksrun_claim", claim_sql(), tasks.size(),
         {options_.replica, text_array(tasks), int64_array(slots), text_array(hashes),
          micros_text(options_.lease), micros_text(options_.config_live_for)},
         answer(std::move(done),
@@ -397,7 +397,7 @@ void ClusterStore::renew(std::vector<ClaimId> claims, ClusterReply<std::vector<R
         slots.push_back(claims[i].slot.time_since_epoch().count());
         fences.push_back(claims[i].fence);
     }
-    send_batch("tasksrun_renew", renew_sql(), claims.size(),
+    send_batch("tasksrun_renew", renew_sql(), tasks.size(),
                {options_.replica, micros_text(options_.lease), text_array(tasks),
                 int64_array(slots), int64_array(fences)},
                answer(std::move(done),
