@@ -76,10 +76,6 @@ class ClusterStore {
     static const std::string& claim_statement();
 
   private:
-    // A statement whose arrays hold `batch` elements: prepared when the batch is small.
-    void send_batch(const char* name, const std::string& sql, std::size_t batch,
-                    PgConnection::Params params, PgConnection::QueryDone done);
-
     PgConnection& connection_;
     const ClusterOptions options_;
 };

@@ -122,14 +122,6 @@ TEST_CASE("store: three replicas claiming the same slots at once: each slot has 
     CHECK(winners.size() == kSlots);
     for (const auto& [slot, who] : winners) CHECK(who.size() == 1);
     CHECK(cluster.sql("a", "SELECT count(*) FROM tasksrun_claims").int64(0, 0) == kSlots);
-
-    // A batch this large is planned for its size, never as a prepared statement (whose generic
-    // plan assumes ten slots); a small one is prepared.
-    const std::string prepared =
-        "SELECT count(*) FROM pg_prepared_statements WHERE name = 'tasksrun_claim'";
-    CHECK(cluster.sql("a", prepared).int64(0, 0) == 0);
-    claim(cluster, "a", slots_of("tick", first + std::chrono::seconds{kSlots}, 3));
-    CHECK(cluster.sql("a", prepared).int64(0, 0) == 1);
 }
 
 TEST_CASE("store: a slot claimed before is taken, and its holder is named", "[cluster][store]") {
