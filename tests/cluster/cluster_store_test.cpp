@@ -50,6 +50,14 @@ AttemptGrant begin(PgCluster& cluster, const std::string& replica, const ClaimId
         [&](auto done) { cluster[replica].store->begin_attempt(id, attempt, 7, done); });
 }
 
+// A claim `replica` won and started its first attempt of.
+ClaimId started_claim(PgCluster& cluster, const std::string& replica, const std::string& task,
+                      Instant slot) {
+    const ClaimId id = won_claim(cluster, replica, task, slot);
+    REQUIRE(begin(cluster, replica, id).held);
+    return id;
+}
+
 std::vector<Takeover> take_over(PgCluster& cluster, const std::string& replica,
                                 const std::string& task, OnCrash on_crash,
                                 Duration rerun_within = 1h) {
@@ -189,8 +197,7 @@ TEST_CASE("store: renewals keep a claim held past its first lease", "[cluster][s
     cluster.add("a", {.lease = 400ms});
     cluster.add("b");
     const Instant slot = this_second();
-    const ClaimId id = won_claim(cluster, "a", "long", slot);
-    REQUIRE(begin(cluster, "a", id).held);
+    const ClaimId id = started_claim(cluster, "a", "long", slot);
     for (int i = 0; i < 6; ++i) {
         sleep_for(150ms);
         const auto renewals = cluster.ok<std::vector<Renewal>>(
@@ -209,8 +216,7 @@ TEST_CASE("store: after a takeover the old fence is refused everywhere", "[clust
     cluster.add("a", {.lease = 300ms});
     cluster.add("b");
     const Instant slot = this_second();
-    const ClaimId old = won_claim(cluster, "a", "report", slot);
-    REQUIRE(begin(cluster, "a", old).held);
+    const ClaimId old = started_claim(cluster, "a", "report", slot);
 
     // a stops renewing (killed, paused, cut off): b takes the slot over once the lease ends.
     CHECK(take_over(cluster, "b", "report", OnCrash::rerun).empty());  // not expired yet
@@ -256,8 +262,7 @@ TEST_CASE("store: on_crash = skip records a started slot abandoned; nobody runs 
     cluster.add("b");
     cluster.add("c");
     const Instant slot = this_second();
-    const ClaimId old = won_claim(cluster, "a", "post", slot);
-    REQUIRE(begin(cluster, "a", old).held);
+    const ClaimId old = started_claim(cluster, "a", "post", slot);
     sleep_for(400ms);
     const auto takeovers = take_over(cluster, "b", "post", OnCrash::skip);
     REQUIRE(takeovers.size() == 1);
@@ -294,8 +299,7 @@ TEST_CASE("store: a slot past its rerun window is abandoned, even with rerun", "
     cluster.add("a", {.lease = 300ms});
     cluster.add("b");
     const Instant slot = this_second() - 2h;
-    const ClaimId old = won_claim(cluster, "a", "post", slot);
-    REQUIRE(begin(cluster, "a", old).held);
+    const ClaimId old = started_claim(cluster, "a", "post", slot);
     sleep_for(400ms);
     const auto takeovers = take_over(cluster, "b", "post", OnCrash::rerun, 1h);
     REQUIRE(takeovers.size() == 1);
@@ -442,8 +446,7 @@ TEST_CASE("store: pruning keeps the newest runs, and a pruned slot cannot be cla
     cluster.add("a", {.keep_per_task = 3});
     const Instant base = this_second() - 10min;
     for (int i = 0; i < 5; ++i) {
-        const ClaimId id = won_claim(cluster, "a", "tick", base + std::chrono::seconds{i});
-        REQUIRE(begin(cluster, "a", id).held);
+        const ClaimId id = started_claim(cluster, "a", "tick", base + std::chrono::seconds{i});
         REQUIRE(finish(cluster, "a", id));
     }
     // An unfinished claim is never pruned.
