@@ -7,13 +7,15 @@ set -eu
 build_deps="build-essential cmake pkg-config
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libcurl4-openssl-dev libsystemd-dev libhowardhinnant-date-dev
-  nlohmann-json3-dev libsqlite3-dev catch2 tzdata ca-certificates libmicrohttpd-dev"
+  nlohmann-json3-dev libsqlite3-dev libpq-dev catch2 tzdata ca-certificates libmicrohttpd-dev"
 # End-to-end tests: unshare runs the daemon as PID 1; systemd-analyze checks the units;
 # dpkg-dev and file let CPack build the package (make package) that the tests install;
 # /metrics is read with Prometheus' own parser (and linted by promtool, which also tests the
-# example alert rules), and the status page is loaded in headless Chromium.
+# example alert rules), and the status page is loaded in headless Chromium;
+# postgresql-15 is the server the cluster tests start themselves (initdb + pg_ctl in a temporary
+# directory, as the postgres user through util-linux's runuser when run as root).
 test_deps="python3 procps util-linux systemd dpkg-dev file python3-prometheus-client prometheus
-  chromium"
+  chromium postgresql-15"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
 bench_deps="python3-discord nginx"
 # make fuzz: libFuzzer and the sanitizer runtimes of clang 16, Debian 12's first clang that

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "cluster/on_crash.hpp"
 #include "config/json_path.hpp"
 #include "config/listen_address.hpp"
 #include "loop/events.hpp"
@@ -152,10 +153,21 @@ struct TaskConfig {
     bool enabled = true;
     Hooks hooks;
     std::optional<std::string> ping;  // a key of Config::pings
+    // Cluster mode (SPEC 14), parsed and validated; the runtime does not act on them yet.
+    // An interval task's grid starts at the Unix epoch plus `offset` (0 <= offset < interval).
+    Duration offset{0};
+    OnCrash on_crash = OnCrash::skip;
     // Equal for two loads of the same [[task]] table (key order and formatting aside) under the
     // same zone: a reload keeps a task whose fingerprint, and webhook URLs, did not change. Only
     // comparable within one process.
     std::uint64_t fingerprint = 0;
+};
+
+// Cluster mode (SPEC 14): [tasksrun] cluster_url_env or cluster_url_file, and replica. Parsed
+// and validated; the runtime does not act on it yet.
+struct ClusterSettings {
+    UrlSource url;  // env or file (never literal): a libpq connection string, a secret
+    std::optional<std::string> replica = std::nullopt;  // nullopt: the host name, at run time
 };
 
 struct DaemonSettings {
@@ -164,6 +176,7 @@ struct DaemonSettings {
     Duration shutdown_timeout;
     std::optional<ListenAddress> http =
         std::nullopt;  // nullopt: no HTTP listener (/metrics, /healthz, /)
+    std::optional<ClusterSettings> cluster = std::nullopt;  // nullopt: a daemon on its own
 };
 
 struct Config {

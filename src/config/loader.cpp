@@ -23,7 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "pings", "task"};
-constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir", "shutdown_timeout", "http"};
+constexpr std::string_view kDaemonKeys[] = {"timezone",        "state_dir",        "shutdown_timeout",
+                                            "http",            "cluster_url_env",  "cluster_url_file",
+                                            "replica"};
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
 constexpr std::string_view kPingKeys[] = {"url", "url_env", "url_file"};
 constexpr std::string_view kTaskOwnKeys[] = {
@@ -31,7 +33,7 @@ constexpr std::string_view kTaskOwnKeys[] = {
     "timezone",   "count",    "run_at_start", "reconnect",     "retry_on",   "max_retries",
     "on_error",   "overlap",  "misfire",      "misfire_grace", "jitter",     "timeout",
     "dst_gap",    "dst_fold", "enabled",      "before_loop",   "after_loop", "on_success",
-    "on_recover", "ping",     "output_limit"};
+    "on_recover", "ping",     "output_limit", "offset",        "on_crash"};
 constexpr std::pair<std::string_view, HookKind> kHookNames[] = {
     {"before_loop", HookKind::before_loop},
     {"after_loop", HookKind::after_loop},
@@ -62,6 +64,8 @@ constexpr std::pair<std::string_view, DstGap> kDstGap[] = {
     {"shift", DstGap::shift}, {"at-transition", DstGap::at_transition}, {"skip", DstGap::skip}};
 constexpr std::pair<std::string_view, DstFold> kDstFold[] = {{"first", DstFold::first},
                                                              {"last", DstFold::last}};
+constexpr std::pair<std::string_view, OnCrash> kOnCrash[] = {{"skip", OnCrash::skip},
+                                                             {"rerun", OnCrash::rerun}};
 
 // For a task that sets max_retries but not retry_on: whoever writes `max_retries = 3` expects
 // three retries of whatever failed, except what a retry cannot fix (SPEC 10.1).
@@ -103,6 +107,13 @@ std::vector<std::string_view> task_keys() {
     return keys;
 }
 
+// The keys that name a secret URL: a literal (empty: not allowed), a variable, a file.
+struct UrlKeys {
+    std::string_view literal = "url";
+    std::string_view env = "url_env";
+    std::string_view file = "url_file";
+};
+
 class ConfigBuilder {
   public:
     explicit ConfigBuilder(Diagnostics& diagnostics) : reader_(diagnostics) {}
@@ -120,8 +131,12 @@ class ConfigBuilder {
 
     DaemonSettings parse_settings(const toml::table* table);
     // url, url_env or url_file of an endpoint table, `where` being "[webhooks.NAME]".
-    std::optional<UrlSource> parse_url_source(const toml::table& endpoint,
-                                              const std::string& where);
+    std::optional<UrlSource> parse_url_source(const toml::table& endpoint, const std::string& where,
+                                              const UrlKeys& keys = {});
+    std::optional<ClusterSettings> parse_cluster(const toml::table& table);
+    // A task's `offset` (SPEC 14: where its interval grid starts after the epoch in cluster mode).
+    std::optional<Duration> parse_offset(const toml::table& task,
+                                         const std::optional<Schedule>& schedule);
     void parse_webhooks(const toml::table& table, std::map<std::string, WebhookEndpoint>& out);
     void parse_pings(const toml::table& table, std::map<std::string, PingEndpoint>& out);
     // The endpoint tables of [webhooks] or [pings]: calls `add(name, key, table)` for each one
@@ -193,7 +208,50 @@ DaemonSettings ConfigBuilder::parse_settings(const toml::table* table) {
             reader_.error(*table->get("http"), "\"http\": " + address.error());
         }
     }
+    settings.cluster = parse_cluster(*table);
     return settings;
+}
+
+std::optional<ClusterSettings> ConfigBuilder::parse_cluster(const toml::table& table) {
+    const bool wanted = table.contains("cluster_url_env") || table.contains("cluster_url_file");
+    auto replica = reader_.string(table, "replica");
+    if (!wanted) {
+        if (table.contains("replica")) {
+            reader_.error(reader_.key_position(table, "replica"),
+                          "\"replica\" names this daemon in a cluster: set cluster_url_env or "
+                          "cluster_url_file too");
+        }
+        return std::nullopt;
+    }
+    if (replica && !is_valid_name(*replica)) {
+        reader_.error(*table.get("replica"), "replica name \"" + *replica +
+                                                 "\" may only use letters, digits, '_', '.' and "
+                                                 "'-'");
+    }
+    auto url = parse_url_source(
+        table, "[tasksrun]", {.literal = "", .env = "cluster_url_env", .file = "cluster_url_file"});
+    if (!url) return std::nullopt;
+    return ClusterSettings{.url = std::move(*url), .replica = std::move(replica)};
+}
+
+std::optional<Duration> ConfigBuilder::parse_offset(const toml::table& task,
+                                                    const std::optional<Schedule>& schedule) {
+    const auto offset = reader_.duration(task, "offset");
+    if (!offset || !schedule) return offset;
+    const toml::node& node = *task.get("offset");
+    const IntervalSchedule* interval = schedule->interval();
+    if (interval == nullptr) {
+        reader_.error(node,
+                      "\"offset\" moves an interval grid (seconds, minutes, hours); a "
+                      "time or cron schedule has fixed instants");
+        return std::nullopt;
+    }
+    if (*offset >= interval->period()) {
+        reader_.error(node, "\"offset\" must be shorter than the interval (" +
+                                format_duration(interval->period()) + ")");
+        return std::nullopt;
+    }
+    return offset;
 }
 
 template <typename Add>
@@ -217,24 +275,29 @@ void ConfigBuilder::for_each_endpoint(const toml::table& section, std::string_vi
 }
 
 std::optional<UrlSource> ConfigBuilder::parse_url_source(const toml::table& endpoint,
-                                                         const std::string& where) {
+                                                         const std::string& where,
+                                                         const UrlKeys& keys) {
     std::vector<std::string_view> sources;
-    for (const std::string_view source : {"url", "url_env", "url_file"}) {
-        if (endpoint.contains(source)) sources.push_back(source);
+    for (const std::string_view source : {keys.literal, keys.env, keys.file}) {
+        if (!source.empty() && endpoint.contains(source)) sources.push_back(source);
     }
+    const std::string one_of = keys.literal.empty()
+                                   ? std::string(keys.env) + " or " + std::string(keys.file)
+                                   : "url, url_env or url_file";
     if (sources.size() != 1) {
         reader_.error(
             sources.empty() ? position_of(endpoint) : reader_.key_position(endpoint, sources[1]),
             sources.empty() ? where +
                                   " has no URL: set url_env (a variable holding the URL), "
                                   "url_file (a file holding it) or url"
-                            : where + " needs exactly one of url, url_env or url_file");
+                            : where + " needs exactly one of " + one_of);
         return std::nullopt;
     }
     auto value = reader_.string(endpoint, sources[0]);
     if (!value) return std::nullopt;
     const toml::node& node = *endpoint.get(sources[0]);
-    if (sources[0] == "url") {
+    const std::string key(sources[0]);
+    if (sources[0] == keys.literal) {
         // Never echo the URL: it carries the endpoint's token.
         if (!value->starts_with("https://") && !value->starts_with("http://")) {
             reader_.error(node, "\"url\" of " + where + " must start with https:// (or http://)");
@@ -245,17 +308,17 @@ std::optional<UrlSource> ConfigBuilder::parse_url_source(const toml::table& endp
             reader_.error(node, "\"url\" of " + where + " " + *problem);
         return UrlSource{UrlSource::From::literal, *value};
     }
-    if (sources[0] == "url_env") {
+    if (sources[0] == keys.env) {
         static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
         if (!std::regex_match(*value, kEnvName)) {
-            reader_.error(node,
-                          "\"url_env\" must name an environment variable, not \"" + *value + "\"");
+            reader_.error(
+                node, "\"" + key + "\" must name an environment variable, not \"" + *value + "\"");
             return std::nullopt;
         }
         return UrlSource{UrlSource::From::env, *value};
     }
     if (!value->starts_with("/")) {
-        reader_.error(node, "\"url_file\" must be an absolute path");
+        reader_.error(node, "\"" + key + "\" must be an absolute path");
         return std::nullopt;
     }
     return UrlSource{UrlSource::From::file, *value};
@@ -712,6 +775,8 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     const auto jitter = reader_.duration(table, "jitter");
     auto timeout = reader_.duration(table, "timeout");
     const auto enabled = reader_.boolean(table, "enabled");
+    const auto offset = parse_offset(table, schedule);
+    const auto on_crash = reader_.choice<OnCrash>(table, "on_crash", kOnCrash);
     const auto output_limit =
         reader_.byte_size(table, "output_limit", kMinOutputLimit, kMaxOutputLimit);
     if (action && std::holds_alternative<WebhookAction>(*action) &&
@@ -754,7 +819,9 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
         .jitter = jitter.value_or(0s),
         .enabled = enabled.value_or(true),
         .hooks = std::move(*hooks),
-        .ping = std::move(ping)};
+        .ping = std::move(ping),
+        .offset = offset.value_or(0s),
+        .on_crash = on_crash.value_or(OnCrash::skip)};
     task.fingerprint = fingerprint_of(table, task.schedule);
     return task;
 }

@@ -13,6 +13,8 @@ struct BadConfig {
     std::vector<std::string> diagnostics;
 };
 
+const std::string kTask = "[[task]]\nname = \"t\"\nseconds = 1\nrun = \"x\"\n";
+
 const std::string kHeader =
     "[webhooks.team]\nurl_env = \"TEAM\"\nkind = \"discord\"\n\n";  // 4 lines
 
@@ -292,6 +294,37 @@ std::vector<BadConfig> corpus() {
         {"task as a table",
          "[task]\nname = \"t\"\n",
          {"t.toml:1:1: \"task\" must be an array of tables: write [[task]]"}},
+        {"both cluster URL sources",
+         "[tasksrun]\ncluster_url_env = \"DB\"\ncluster_url_file = \"/run/db\"\n" + kTask,
+         {"t.toml:3:1: [tasksrun] needs exactly one of cluster_url_env or cluster_url_file"}},
+        {"a literal cluster URL (it would hold the password)",
+         "[tasksrun]\ncluster_url = \"postgresql://u:p@db/x\"\n" + kTask,
+         {"t.toml:2:1: unknown key \"cluster_url\" in [tasksrun]"}},
+        {"a cluster URL file that is not absolute",
+         "[tasksrun]\ncluster_url_file = \"db.url\"\n" + kTask,
+         {"t.toml:2:20: \"cluster_url_file\" must be an absolute path"}},
+        {"a cluster URL variable that is no variable name",
+         "[tasksrun]\ncluster_url_env = \"postgresql://db\"\n" + kTask,
+         {"t.toml:2:19: \"cluster_url_env\" must name an environment variable, not "
+          "\"postgresql://db\""}},
+        {"a replica without a cluster",
+         "[tasksrun]\nreplica = \"a\"\n" + kTask,
+         {"t.toml:2:1: \"replica\" names this daemon in a cluster: set cluster_url_env or "
+          "cluster_url_file too"}},
+        {"a replica name with a space",
+         "[tasksrun]\ncluster_url_env = \"DB\"\nreplica = \"host 2\"\n" + kTask,
+         {"t.toml:3:11: replica name \"host 2\" may only use letters, digits, '_', '.' and "
+          "'-'"}},
+        {"offset on a cron task",
+         "[[task]]\nname = \"t\"\ncron = \"* * * * *\"\noffset = \"5s\"\nrun = \"x\"\n",
+         {"t.toml:4:10: \"offset\" moves an interval grid (seconds, minutes, hours); a time or "
+          "cron schedule has fixed instants"}},
+        {"offset as long as the interval",
+         "[[task]]\nname = \"t\"\nminutes = 1\noffset = \"60s\"\nrun = \"x\"\n",
+         {"t.toml:4:10: \"offset\" must be shorter than the interval (1m)"}},
+        {"unknown on_crash",
+         "[[task]]\nname = \"t\"\nseconds = 1\non_crash = \"retry\"\nrun = \"x\"\n",
+         {"t.toml:4:12: \"on_crash\" must be one of \"skip\", \"rerun\", not \"retry\""}},
         {"TOML syntax error",
          "[[task]]\nname = \"t\"\nseconds = \n",
          {"t.toml:3:11: Error while parsing key-value pair: expected value, saw '\\n'"}},

@@ -428,5 +428,42 @@ run = "true"
               "wait for their next slot"});
 }
 
+TEST_CASE("config: cluster keys, parsed (the runtime does not act on them yet)", "[config]") {
+    const Config alone = load("[[task]]\nname = \"t\"\nseconds = 1\nrun = \"true\"\n");
+    CHECK_FALSE(alone.settings.cluster.has_value());
+    CHECK(alone.tasks[0].offset == 0s);
+    CHECK(alone.tasks[0].on_crash == OnCrash::skip);
+
+    const Config c = load(R"(
+[tasksrun]
+cluster_url_env = "TASKSRUN_DATABASE_URL"
+replica = "host-2"
+[[task]]
+name = "t"
+minutes = 5
+offset = "90s"
+on_crash = "rerun"
+run = "true"
+)");
+    REQUIRE(c.settings.cluster.has_value());
+    CHECK(c.settings.cluster->url.from == UrlSource::From::env);
+    CHECK(c.settings.cluster->url.value == "TASKSRUN_DATABASE_URL");
+    CHECK(c.settings.cluster->replica == "host-2");
+    CHECK(c.tasks[0].offset == 90s);
+    CHECK(c.tasks[0].on_crash == OnCrash::rerun);
+
+    const Config file = load(R"(
+[tasksrun]
+cluster_url_file = "/run/credentials/tasksrun.service/db"
+[[task]]
+name = "t"
+cron = "0 9 * * *"
+run = "true"
+)");
+    REQUIRE(file.settings.cluster.has_value());
+    CHECK(file.settings.cluster->url.from == UrlSource::From::file);
+    CHECK_FALSE(file.settings.cluster->replica.has_value());  // the host name, at run time
+}
+
 }  // namespace
 }  // namespace tasksrun
