@@ -22,7 +22,7 @@
 #include "cluster/cluster_store.hpp"
 #include "cluster/pg_params.hpp"
 #include "cluster/schema.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 
 namespace {
 

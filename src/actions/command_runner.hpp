@@ -19,7 +19,7 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

@@ -8,11 +8,11 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "actions/http_client.hpp"
 #include "util/instant.hpp"
 
 namespace tasksrun {
 
-using HttpHeaders = std::map<std::string, std::string>;  // names in lower case
 
 // ".../api/webhooks/ID/TOKEN" (any API version, or none) -> ".../api/v10/webhooks/ID/TOKEN",
 // with ?wait=true and &thread_id=... as asked. An unversioned URL would report retry_after in

@@ -38,24 +38,19 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     return bytes;
 }
 
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* response = static_cast<HttpResponse*>(user);
-    const std::size_t bytes = size * count;
-    std::string_view line(data, bytes);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
-    if (line.starts_with("HTTP/")) {
-        response->headers.clear();  // a new response (after a 100 Continue, say)
-        return bytes;
+// The headers of the final response (after any 100 Continue or redirect), names in lower case,
+// as libcurl itself parsed them; at most kMaxHeaders of them.
+HttpHeaders response_headers(CURL* easy) {
+    constexpr std::size_t kMaxHeaders = 100;
+    HttpHeaders headers;
+    curl_header* header = nullptr;
+    while ((header = curl_easy_nextheader(easy, CURLH_HEADER, -1, header)) != nullptr &&
+           headers.size() < kMaxHeaders) {
+        std::string name(header->name);
+        std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
+        headers[name] = header->value;
     }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return bytes;
-    std::string name(line.substr(0, colon));
-    std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-    if (response->headers.size() < 100) response->headers[name] = std::string(value);
-    return bytes;
+    return headers;
 }
 
 // libcurl's MIME API encodes the form; the data is copied into it, so `request` may go.
@@ -160,8 +155,6 @@ HttpClient::RequestId HttpClient::send(HttpRequest request, Done done) {
                                            .count()));
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->response);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->response);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
     if (!r.files.empty()) {
         transfer->form = multipart_form(easy, r);
@@ -246,6 +239,7 @@ void HttpClient::collect_finished() {
             transfer->response.error_message = curl_easy_strerror(message->data.result);
         }
         curl_easy_getinfo(message->easy_handle, CURLINFO_RESPONSE_CODE, &transfer->response.status);
+        transfer->response.headers = response_headers(message->easy_handle);
         long connects = 0;
         curl_easy_getinfo(message->easy_handle, CURLINFO_NUM_CONNECTS, &connects);
         connections_opened_ += static_cast<std::uint64_t>(connects);

@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "actions/discord.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 
@@ -25,6 +24,8 @@ struct HttpFilePart {
     std::string content_type;
     std::string data;
 };
+
+using HttpHeaders = std::map<std::string, std::string>;  // names in lower case
 
 struct HttpRequest {
     std::string method = "POST";

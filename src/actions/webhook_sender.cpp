@@ -5,7 +5,7 @@
 #include "config/discord_limits.hpp"
 #include "config/templates.hpp"
 #include "log/redact.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
 

@@ -7,7 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 #include "util/rfc3339.hpp"
 
 namespace tasksrun {

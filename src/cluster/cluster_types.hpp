@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "cluster/on_crash.hpp"
+#include "config/config.hpp"
 #include "cluster/pg_result.hpp"
 #include "schedule/instant.hpp"
 #include "state/state_store.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 
 namespace tasksrun {
 

@@ -33,7 +33,7 @@
 #include "cluster/pg_conninfo.hpp"
 #include "cluster/pg_result.hpp"
 #include "log/redact.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

@@ -12,7 +12,6 @@
 #include <variant>
 #include <vector>
 
-#include "cluster/on_crash.hpp"
 #include "config/json_path.hpp"
 #include "config/listen_address.hpp"
 #include "loop/events.hpp"
@@ -126,6 +125,12 @@ class Hooks {
 };
 
 enum class AfterError { continue_loop, stop_loop };
+
+// What a replica does with a slot whose holder died mid-iteration (SPEC 14).
+enum class OnCrash {
+    skip,   // record it `abandoned` (a run that may have had effects is not repeated)
+    rerun,  // run it again on another replica, within misfire_grace
+};
 enum class Misfire { skip, run_once };
 
 inline constexpr unsigned kUnlimitedOverlap = UINT_MAX;

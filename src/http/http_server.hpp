@@ -12,7 +12,7 @@
 
 #include "config/listen_address.hpp"
 #include "log/logger.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 struct MHD_Daemon;
 struct MHD_Connection;

@@ -94,10 +94,6 @@ struct TimerKey {
     bool operator==(const TimerKey&) const = default;
 };
 
-// When a timer is due, on its own clock: a wall-clock instant (time and cron slots) or a
-// monotonic one (interval slots, retries). The runtime arms it absolute on that clock.
-using TimerDeadline = std::variant<Instant, MonoInstant>;
-
 struct ArmTimer {
     TimerKey key;
     TimerDeadline at;

@@ -13,7 +13,7 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 #include "runtime/runtime_env.hpp"
 #include "runtime/webhooks.hpp"
 

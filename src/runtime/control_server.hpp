@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

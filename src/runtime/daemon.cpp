@@ -7,7 +7,7 @@
 #include <csignal>
 
 #include "config/loader.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 #include "runtime/service_manager.hpp"
 #include "util/host_name.hpp"
 #include "util/duration.hpp"

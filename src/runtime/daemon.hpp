@@ -14,7 +14,7 @@
 #include "log/logger.hpp"
 #include "observe/metrics_registry.hpp"
 #include "runtime/control_server.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
 #include "runtime/orphan_reaper.hpp"
 #include "runtime/task_set.hpp"

@@ -1,7 +1,7 @@
 #include "runtime/event_loop_env.hpp"
 
 #include "runtime/action_launcher.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 
 namespace tasksrun {
 

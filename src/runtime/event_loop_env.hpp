@@ -6,7 +6,7 @@
 #include "actions/pinger.hpp"
 #include "actions/webhook_sender.hpp"
 #include "log/logger.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 #include "runtime/runtime_env.hpp"
 
 namespace tasksrun {

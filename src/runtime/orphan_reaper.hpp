@@ -2,7 +2,7 @@
 // As PID 1 in a container, every orphaned process in it becomes our child: a command's
 // background job that outlives it, say. Nobody else will wait for them, so this does, on each
 // SIGCHLD, for every child that no child source of the event loop is waiting for.
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

@@ -13,7 +13,7 @@
 #include "actions/pinger.hpp"
 #include "config/config.hpp"
 #include "loop/events.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 #include "util/instant.hpp"
 
 namespace tasksrun {

@@ -2,6 +2,7 @@
 // The time vocabulary shared by every layer: two clocks, never mixed. Pure code receives their
 // readings as arguments; only the event layer reads them.
 #include <chrono>
+#include <variant>
 
 namespace tasksrun {
 
@@ -25,6 +26,10 @@ struct BootClock {
     static constexpr bool is_steady = true;
 };
 using MonoInstant = BootClock::time_point;
+
+// When a timer is due, on its own clock: a wall-clock instant (time and cron slots) or a
+// monotonic one (interval slots, retries). The event loop arms it absolute on that clock.
+using TimerDeadline = std::variant<Instant, MonoInstant>;
 
 // Both clocks, read at the same moment.
 struct Now {

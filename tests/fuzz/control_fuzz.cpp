@@ -12,7 +12,7 @@
 #include "log/logger.hpp"
 #include "runtime/control_commands.hpp"
 #include "runtime/control_server.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/task_runner.hpp"

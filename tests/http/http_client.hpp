@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun::test {
 

@@ -10,7 +10,7 @@
 #include "cluster/cluster_control.hpp"
 #include "cluster/cluster_store.hpp"
 #include "cluster/schema.hpp"
-#include "runtime/clock.hpp"
+#include "event/clock.hpp"
 #include "support/pg_server.hpp"
 #include "support/pg_wait.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cluster/pg_connection.hpp"
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 namespace tasksrun::test {
 

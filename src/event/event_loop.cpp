@@ -1,4 +1,4 @@
-#include "runtime/event_loop.hpp"
+#include "event/event_loop.hpp"
 
 #include <time.h>
 

@@ -18,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "loop/events.hpp"
 #include "util/instant.hpp"
 
 namespace tasksrun {
