@@ -3,30 +3,42 @@
 #include <algorithm>
 
 #include "cli/load.hpp"
+#include "loop/loop.hpp"
+#include "runtime/task_runner.hpp"
 
 namespace tasksrun {
+namespace {
+
+// The first slot as the daemon's Loop would arm it, started at `from` (run_at_start, @reboot
+// and the rest decided in one place). Its hooks and jitter are left out: they move when an
+// iteration runs, not which slot it is.
+std::optional<Instant> first_slot(const TaskConfig& task, Instant from) {
+    LoopSettings settings = loop_settings(task);
+    settings.has_before_loop = false;
+    settings.jitter = Duration::zero();
+    Loop loop(std::move(settings), 1);
+    Commands ignored;
+    const Now now{from, MonoInstant{from.time_since_epoch()}};
+    loop.start(now, ignored);
+    return loop.next_iteration(now);
+}
+
+}  // namespace
 
 std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std::size_t limit) {
     if (task.count) limit = static_cast<std::size_t>(std::min<std::uint64_t>(limit, *task.count));
-    std::vector<Instant> firings;
     const IntervalSchedule* interval = task.schedule.interval();
-    if (interval != nullptr && interval->period() == Duration::zero())
-        limit = std::min<std::size_t>(limit, 1);
+    const bool only_one = task.schedule.at_startup() ||
+                          (interval != nullptr && interval->period() == Duration::zero());
+    if (only_one) limit = std::min<std::size_t>(limit, 1);
+    std::vector<Instant> firings;
     if (limit == 0) return firings;
-
-    if (task.schedule.at_startup()) return {from};  // as if the daemon started at `from`
-    Instant cursor = from;
-    if (interval != nullptr) {
-        if (task.run_at_start) {
-            firings.push_back(from);
-        } else {
-            cursor = interval->next_after(from, from);
-            firings.push_back(cursor);
-        }
-    }
+    const std::optional<Instant> first = first_slot(task, from);
+    if (!first) return firings;
+    firings.push_back(*first);
     while (firings.size() < limit) {
-        if (!firings.empty()) cursor = firings.back();
-        const auto next = task.schedule.next_after(cursor, from);
+        // An interval's grid is anchored where the loop started it: at `from`.
+        const auto next = task.schedule.next_after(firings.back(), from);
         if (!next) break;
         firings.push_back(*next);
     }
