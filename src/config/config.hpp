@@ -163,8 +163,8 @@ struct TaskConfig {
     Duration offset{0};
     OnCrash on_crash = OnCrash::skip;
     // Equal for two loads of the same [[task]] table (key order and formatting aside) under the
-    // same zone: a reload keeps a task whose fingerprint, and webhook URLs, did not change. Only
-    // comparable within one process.
+    // same zone, in any process on any machine: a reload keeps a task whose fingerprint, and
+    // webhook URLs, did not change, and cluster replicas compare it.
     std::uint64_t fingerprint = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "config/webhook_url.hpp"
 #include "schedule/cron.hpp"
 #include "util/duration.hpp"
+#include "util/stable_hash.hpp"
 
 namespace tasksrun {
 namespace {
@@ -740,7 +741,8 @@ std::uint64_t fingerprint_of(const toml::table& table, const Schedule& schedule)
     text << toml::toml_formatter(table, toml::format_flags::none);
     // The default zone is not in the table but decides when a time or cron task runs.
     if (const auto* clock = schedule.wall_clock()) text << '\n' << clock->zone().name();
-    return std::hash<std::string>{}(text.str());
+    // Stable: cluster replicas compare it to tell whether they run a task with the same config.
+    return fnv1a(text.str());
 }
 
 std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,

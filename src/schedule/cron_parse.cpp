@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "schedule/cron.hpp"
+#include "util/stable_hash.hpp"
 #include "util/suggest.hpp"
 
 namespace tasksrun {
@@ -86,17 +87,8 @@ std::optional<unsigned> number(std::string_view text) {
     return value;
 }
 
-// Stable across machines and versions, unlike std::hash: FNV-1a of the key, then SplitMix64 to
-// spread what one field and item take from it.
-std::uint64_t fnv1a(std::string_view text) {
-    std::uint64_t hash = 0xcbf29ce484222325;
-    for (const char c : text) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 0x100000001b3;
-    }
-    return hash;
-}
-
+// H's value is stable across machines and versions: FNV-1a of the key (fnv1a), then SplitMix64
+// to spread what one field and item take from it.
 std::uint64_t splitmix64(std::uint64_t x) {
     x += 0x9e3779b97f4a7c15;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
