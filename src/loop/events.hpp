@@ -101,12 +101,36 @@ struct ArmTimer {
 struct DisarmTimer {
     TimerKey key;
 };
+// Cluster mode: a slot this replica won. The fencing token goes with every attempt, so that
+// whatever the attempt writes to can refuse a holder that has since lost the slot.
+struct SlotClaim {
+    Instant slot;
+    std::uint64_t fence = 0;
+    bool operator==(const SlotClaim&) const = default;
+};
+
+// What a claim on a slot came to (Loop::slot_claimed).
+enum class ClaimResult {
+    won,             // this replica runs it
+    taken,           // another replica does
+    config_differs,  // this replica's config for the task is not the cluster's: it stays out
+    unreachable,     // no answer from the database: nothing runs it now (a misfire)
+};
+
 struct StartAttempt {
     std::uint64_t iteration;
     std::uint32_t attempt;  // 1 for the first try
     Instant scheduled;
     Duration lateness{0};     // of the first try, from when its timer was due
     bool on_schedule = true;  // false for `ctl run-now`: `scheduled` is not a slot
+    // Cluster mode: an attempt starts only while the claim is still held (checked against the
+    // database's clock before each one).
+    std::optional<SlotClaim> claim = std::nullopt;
+};
+// Cluster mode: the slot is due; it runs only if this replica wins its claim, which the runtime
+// reports through Loop::slot_claimed.
+struct ClaimSlot {
+    Instant slot;
 };
 // Cancel: abort every running attempt of this loop; each still reports attempt_finished.
 struct AbortAttempts {};
@@ -127,10 +151,11 @@ struct RecordRun {
     Duration elapsed{0};  // since the iteration started, retries and their waits included
     std::optional<FailureClass> failure = std::nullopt;  // of the last failed attempt
     std::string message = {};
+    std::optional<SlotClaim> claim = std::nullopt;  // cluster mode: the claim it ran under
 };
 
-using Command =
-    std::variant<ArmTimer, DisarmTimer, StartAttempt, AbortAttempts, RunHook, Log, RecordRun>;
+using Command = std::variant<ArmTimer, DisarmTimer, StartAttempt, AbortAttempts, RunHook, Log,
+                             RecordRun, ClaimSlot>;
 using Commands = std::vector<Command>;
 
 }  // namespace tasksrun

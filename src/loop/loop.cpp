@@ -206,6 +206,7 @@ bool Loop::start(const Now& now, Commands& out, std::optional<Instant> last_fire
     last_scheduled_slot_.reset();
     if (last_fired) last_scheduled_slot_ = slot_at(*last_fired, now);
     pending_late_.reset();
+    pending_claims_.clear();
     flights_.clear();
     next_index_ = 0;
     started_on_schedule_ = 0;
@@ -234,14 +235,16 @@ void Loop::begin_iterations(const Now& now, Commands& out) {
         return;
     }
     const SlotTime at = slot_now(now);
-    anchor_ = at;
+    // In cluster mode every replica's grid starts at the same instant, so slots are the same.
+    anchor_ = settings_.epoch_offset ? SlotTime{*settings_.epoch_offset} : at;
     if (last_scheduled_slot_ && !back_to_back()) {
         resume_after(*last_scheduled_slot_, now, out);
         return;
     }
     std::optional<SlotTime> first;
     const IntervalSchedule* interval = settings_.schedule.interval();
-    if ((interval != nullptr && settings_.run_at_start) || settings_.schedule.at_startup()) {
+    const bool run_at_start = interval != nullptr && settings_.run_at_start && !settings_.epoch_offset;
+    if (run_at_start || settings_.schedule.at_startup()) {
         first = at;  // run_at_start, and @reboot, whose one slot is the start
     } else {
         first = slot_after(at);
@@ -250,7 +253,8 @@ void Loop::begin_iterations(const Now& now, Commands& out) {
 }
 
 void Loop::resume_after(SlotTime last_fired, const Now& now, Commands& out) {
-    if (settings_.schedule.interval() != nullptr) anchor_ = last_fired;  // the same grid
+    // The same grid (in cluster mode, the epoch's anyway).
+    if (settings_.schedule.interval() != nullptr && !settings_.epoch_offset) anchor_ = last_fired;
     const SlotTime at = slot_now(now);
     const std::optional<SlotTime> first_missed = slot_after(last_fired);
     if (!first_missed || *first_missed > at) {
@@ -266,7 +270,7 @@ void Loop::resume_after(SlotTime last_fired, const Now& now, Commands& out) {
                   .loop = next_index_,
                   .scheduled = wall_label(*late, now),
                   .message = "missed while tasksrun was not running; will run once, late"});
-        start_iteration(*late, *late, now, out);
+        start_or_claim(*late, *late, now, out);
     } else {
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
@@ -347,7 +351,8 @@ void Loop::timer_fired(TimerKey key, const Now& now, Commands& out) {
             out.push_back(StartAttempt{.iteration = key.iteration,
                                        .attempt = flight.attempt,
                                        .scheduled = flight.scheduled,
-                                       .lateness = lateness});
+                                       .lateness = lateness,
+                                       .claim = flight.claim});
             return;
         }
         case TimerKey::Kind::hook_retry:
@@ -387,8 +392,9 @@ void Loop::on_slot_due(const Now& now, Commands& out) {
         following = slot_after(at);
     }
     if (flights_.size() < settings_.max_concurrent) {
-        start_iteration(slot, slot_fire_at_, now, out);
+        start_or_claim(slot, slot_fire_at_, now, out);
     } else {
+        // In cluster mode too: a replica without room does not claim, so another can.
         record_overrun(slot, now, out);
     }
     if (!stopping_) arm_slot(following, now, out);
@@ -412,11 +418,71 @@ void Loop::record_overrun(SlotTime slot, const Now& now, Commands& out) {
               .message = std::move(what)});
 }
 
+void Loop::start_or_claim(SlotTime slot, SlotTime due, const Now& now, Commands& out) {
+    if (!settings_.claim_slots) {
+        start_iteration(slot, due, now, out);
+        return;
+    }
+    const Instant label = wall_label(slot, now);
+    pending_claims_[label] = PendingClaim{slot, due};
+    out.push_back(ClaimSlot{label});
+}
+
+bool Loop::slot_claimed(Instant slot, ClaimResult result, std::uint64_t fence, const Now& now,
+                        Commands& out) {
+    const auto it = pending_claims_.find(slot);
+    if (it == pending_claims_.end()) return false;
+    const PendingClaim pending = it->second;
+    pending_claims_.erase(it);
+    switch (result) {
+        case ClaimResult::won:
+            if (phase_ != Phase::active || stopping_ ||
+                flights_.size() >= settings_.max_concurrent) {
+                return false;
+            }
+            start_iteration(pending.slot, pending.due, now, out, true, SlotClaim{slot, fence});
+            return true;
+        case ClaimResult::taken:
+        case ClaimResult::config_differs:
+            return false;
+        case ClaimResult::unreachable:
+            break;
+    }
+    // Nothing can run a slot the database cannot be asked about: a misfire, as for a daemon
+    // that was down.
+    std::string what = "the cluster's database did not answer; ";
+    if (settings_.misfire_run_once && !stopping_) {
+        if (!pending_late_ || *pending_late_ < pending.slot) pending_late_ = pending.slot;
+        what += "will run once, late, when it does";
+    } else {
+        what += "skipped";
+    }
+    log(out, {.event = LifecycleEvent::misfire,
+              .loop = next_index_,
+              .scheduled = slot,
+              .message = std::move(what)});
+    return false;
+}
+
+void Loop::retry_late(const Now& now, Commands& out) {
+    if (phase_ == Phase::active && !stopping_) run_pending_late(now, out);
+}
+
+std::optional<std::string> Loop::run_taken_over(SlotClaim claim, const Now& now, Commands& out) {
+    if (phase_ != Phase::active || stopping_) return "the loop is not running its iterations";
+    if (flights_.size() >= settings_.max_concurrent)
+        return "an iteration is already running and overlap leaves no room for another";
+    const SlotTime slot = slot_at(claim.slot, now);
+    start_iteration(slot, slot, now, out, false, claim);
+    return std::nullopt;
+}
+
 void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands& out,
-                           bool on_schedule) {
+                           bool on_schedule, std::optional<SlotClaim> claim) {
     const std::uint64_t iteration = next_index_++;
     const Instant scheduled = wall_label(slot, now);
-    flights_[iteration] = Flight{.attempt = 1, .scheduled = scheduled, .started = now.mono};
+    flights_[iteration] =
+        Flight{.attempt = 1, .scheduled = scheduled, .started = now.mono, .claim = claim};
     if (on_schedule) {
         last_scheduled_ = scheduled;
         last_scheduled_slot_ = slot;
@@ -428,7 +494,7 @@ void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands
               .lateness = lateness,
               .attempt = 1U,
               .message = on_schedule ? "" : "run-now"});
-    out.push_back(StartAttempt{iteration, 1, scheduled, lateness, on_schedule});
+    out.push_back(StartAttempt{iteration, 1, scheduled, lateness, on_schedule, claim});
     // `count` counts iterations started, so that overlapping ones cannot run past it; the last
     // ones still finish, retries included.
     if (on_schedule && settings_.count && ++started_on_schedule_ >= *settings_.count) {
@@ -462,7 +528,8 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, con
         end.message = "cancelled";
         log(out, std::move(end));
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::cancelled,
-                                now.mono - flight.started, outcome.failure, "cancelled"});
+                                now.mono - flight.started, outcome.failure, "cancelled",
+                                flight.claim});
         flights_.erase(it);
         maybe_end(now, out);
         return;
@@ -483,7 +550,8 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, con
 
 void Loop::iteration_succeeded(std::uint64_t iteration, const Flight& flight,
                                const Outcome& outcome, const Now& now, Commands& out) {
-    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now.mono - flight.started});
+    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now.mono - flight.started,
+                            std::nullopt, {}, flight.claim});
     backoff_.reset();
     if (settings_.has_on_success) {
         out.push_back(RunHook{HookKind::on_success, hook_context(iteration, flight, outcome)});
@@ -533,7 +601,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
                   .delay = delay,
                   .message = outcome.error});
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::retrying,
-                                now.mono - flight.started, failure, outcome.error});
+                                now.mono - flight.started, failure, outcome.error, flight.claim});
         out.push_back(ArmTimer{retry_timer(iteration), flight.retry_at});
         return;
     }
@@ -550,7 +618,7 @@ void Loop::handle_failure(std::uint64_t iteration, Flight& flight, const Outcome
               .failure_class = to_string(failure),
               .message = message});
     out.push_back(RecordRun{iteration, flight.attempt, RunStatus::failed, now.mono - flight.started,
-                            failure, message});
+                            failure, message, flight.claim});
     const HookContext context = hook_context(iteration, flight, outcome);
     flights_.erase(iteration);  // `flight` is gone from here on
     if (++failed_in_a_row_ == 1) down_since_ = now.wall;
@@ -574,11 +642,15 @@ void Loop::after_iteration(const Now& now, Commands& out) {
         arm_slot(slot_now(now), now, out);
         return;
     }
+    run_pending_late(now, out);
+}
+
+void Loop::run_pending_late(const Now& now, Commands& out) {
     if (!pending_late_ || flights_.size() >= settings_.max_concurrent) return;
     const SlotTime late = *pending_late_;
     pending_late_.reset();
     if (slot_now(now) - late <= settings_.misfire_grace) {
-        start_iteration(late, late, now, out);
+        start_or_claim(late, late, now, out);
     } else {
         log(out, {.event = LifecycleEvent::misfire,
                   .loop = next_index_,
@@ -616,7 +688,8 @@ void Loop::drop_pending_retries(RunStatus status, const Now& now, Commands& out)
              .message = what + " while waiting to retry; the retry is dropped"});
         out.push_back(RecordRun{it->first, flight.attempt, status, now.mono - flight.started,
                                 flight.last_failure,
-                                what + " while waiting to retry after: " + flight.last_error});
+                                what + " while waiting to retry after: " + flight.last_error,
+                                flight.claim});
         it = flights_.erase(it);
     }
 }

@@ -35,6 +35,11 @@ struct LoopSettings {
     bool on_error_first = false;
     unsigned max_concurrent = 1;
     bool misfire_run_once = false;
+    // Cluster mode: an interval's grid lies on the wall clock, from the Unix epoch plus this
+    // offset, so that every replica computes the same slots.
+    std::optional<Duration> epoch_offset = std::nullopt;
+    // Cluster mode: a due slot is claimed first (ClaimSlot) and runs only if it is won.
+    bool claim_slots = false;
     Duration misfire_grace = std::chrono::hours{1};
     Duration jitter{0};
     bool has_before_loop = false;
@@ -73,6 +78,17 @@ class Loop {
     std::optional<std::string> run_now(const Now& now, Commands& out);
 
     void timer_fired(TimerKey key, const Now& now, Commands& out);
+    // Cluster mode: what the claim of `slot` (a ClaimSlot) came to. Returns whether an iteration
+    // started: a slot won by a loop that has since stopped, or has no room, does not run.
+    bool slot_claimed(Instant slot, ClaimResult result, std::uint64_t fence, const Now& now,
+                      Commands& out);
+    // Cluster mode: the database answers again; a slot it missed runs once, late, if misfire
+    // says so and it is within misfire_grace.
+    void retry_late(const Now& now, Commands& out);
+    // Cluster mode: this replica took over `slot` of a replica that died while running it
+    // (on_crash = "rerun"): it runs now, under `claim`, outside the schedule. Why it cannot, when
+    // it cannot.
+    std::optional<std::string> run_taken_over(SlotClaim claim, const Now& now, Commands& out);
     void attempt_finished(std::uint64_t iteration, const Outcome& outcome, const Now& now,
                           Commands& out);
     void hook_finished(HookKind kind, const Outcome& outcome, const Now& now, Commands& out);
@@ -114,10 +130,18 @@ class Loop {
         MonoInstant retry_at{};
         std::optional<FailureClass> last_failure = std::nullopt;  // while in backoff
         std::string last_error = {};
+        std::optional<SlotClaim> claim = std::nullopt;  // cluster mode
+    };
+    // Cluster mode: a due slot whose claim has not been answered yet.
+    struct PendingClaim {
+        SlotTime slot;
+        SlotTime due;
     };
 
     // Whether slots live on the monotonic clock (an interval) or the wall clock.
-    bool monotonic_slots() const { return settings_.schedule.interval() != nullptr; }
+    bool monotonic_slots() const {
+        return settings_.schedule.interval() != nullptr && !settings_.epoch_offset;
+    }
     SlotTime slot_now(const Now& now) const;
     // The wall-clock label of a slot, and the slot a wall-clock instant corresponds to.
     Instant wall_label(SlotTime slot, const Now& now) const;
@@ -140,7 +164,11 @@ class Loop {
     // `due` is when the timer aimed to start it (the slot plus its jitter); lateness is measured
     // from there.
     void start_iteration(SlotTime scheduled, SlotTime due, const Now& now, Commands& out,
-                         bool on_schedule = true);
+                         bool on_schedule = true, std::optional<SlotClaim> claim = std::nullopt);
+    // A slot that is due runs: at once, or, in cluster mode, once this replica wins its claim.
+    void start_or_claim(SlotTime slot, SlotTime due, const Now& now, Commands& out);
+    // The slot kept for a late run (misfire = "run-once"), if there is room and it is in grace.
+    void run_pending_late(const Now& now, Commands& out);
     void after_iteration(const Now& now, Commands& out);
     void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
                         const Now& now, Commands& out);
@@ -180,6 +208,7 @@ class Loop {
     std::optional<Instant> last_scheduled_ = std::nullopt;
     std::optional<SlotTime> last_scheduled_slot_ = std::nullopt;  // the same, on the slot clock
     std::optional<SlotTime> pending_late_ = std::nullopt;  // a missed slot to run once, late
+    FlatMap<Instant, PendingClaim> pending_claims_;         // by the slot's wall-clock label
     FlatMap<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t started_on_schedule_ = 0;  // what `count` counts

@@ -1,0 +1,138 @@
+// The Loop in cluster mode (SPEC 14): an interval's grid from the Unix epoch, every due slot
+// claimed before it runs, retries under the same claim, a database that does not answer.
+#include <catch2/catch.hpp>
+
+#include "loop/loop.hpp"
+#include "support/loop_driver.hpp"
+
+namespace tasksrun {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace test;
+
+LoopSettings clustered(Duration period, Duration offset = Duration::zero()) {
+    LoopSettings settings = every(period);
+    settings.epoch_offset = offset;
+    settings.claim_slots = true;
+    return settings;
+}
+
+std::vector<Instant> claims(const Driver& d) {
+    std::vector<Instant> slots;
+    for (const Command& c : d.out) {
+        if (const auto* claim = std::get_if<ClaimSlot>(&c)) slots.push_back(claim->slot);
+    }
+    return slots;
+}
+
+TEST_CASE("loop cluster: an interval's grid lies on the epoch, whenever a replica starts",
+          "[loop][cluster]") {
+    // Replicas starting at different moments compute the same slots: multiples of 10 s (plus
+    // the offset), on the wall clock; run_at_start does not apply.
+    for (const Duration started : {Duration{3s}, Duration{7s}}) {
+        Driver d(clustered(10s, 2s));
+        d.start(kT0 + started);
+        CHECK(d.armed_slot() == kT0 + 12s);
+    }
+    Driver d(clustered(10s));
+    d.start(kT0 + 3s);
+    const auto deadline = [&] {
+        for (const Command& c : d.out) {
+            if (const auto* a = std::get_if<ArmTimer>(&c)) return a->at;
+        }
+        return TimerDeadline{};
+    }();
+    CHECK(std::holds_alternative<Instant>(deadline));  // the wall clock: what replicas share
+}
+
+TEST_CASE("loop cluster: a due slot is claimed, and runs only where it was won",
+          "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.clear();
+    d.fire_slot(kT0 + 10s);
+    CHECK(d.starts().empty());
+    CHECK(claims(d) == std::vector<Instant>{kT0 + 10s});
+    CHECK(d.armed_slot() == kT0 + 20s);  // the schedule goes on meanwhile
+    d.clear();
+    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].claim == SlotClaim{kT0 + 10s, 41});
+    CHECK(d.starts()[0].scheduled == kT0 + 10s);
+
+    // A retry stays on this replica, under the same claim.
+    d.finish(0, kNetworkError, kT0 + 11s);
+    const Instant retry_at = *d.armed({TimerKey::Kind::retry, 0});
+    d.clear();
+    d.fire_retry(0, retry_at);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].claim == SlotClaim{kT0 + 10s, 41});
+    d.clear();
+    d.finish(0, success(), retry_at + 1s);
+    REQUIRE(d.records().size() == 1);
+    CHECK(d.records()[0].claim == SlotClaim{kT0 + 10s, 41});
+
+    // Taken by another replica: nothing runs here.
+    d.fire_slot(kT0 + 20s);
+    d.clear();
+    CHECK_FALSE(d.loop.slot_claimed(kT0 + 20s, ClaimResult::taken, 0, d.now(kT0 + 20s), d.out));
+    CHECK(d.starts().empty());
+    CHECK(d.loop.state() == LoopState::waiting);
+}
+
+TEST_CASE("loop cluster: a slot won after a stop does not run", "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    d.stop(kT0 + 10s);
+    d.clear();
+    CHECK_FALSE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 7, d.now(kT0 + 10s), d.out));
+    CHECK(d.starts().empty());
+}
+
+TEST_CASE("loop cluster: when the database does not answer, the slot is a misfire",
+          "[loop][cluster]") {
+    SECTION("misfire = skip: it is skipped") {
+        Driver d(clustered(10s));
+        d.start(kT0 + 1s);
+        d.fire_slot(kT0 + 10s);
+        d.clear();
+        d.loop.slot_claimed(kT0 + 10s, ClaimResult::unreachable, 0, d.now(kT0 + 10s), d.out);
+        CHECK(d.last_record("misfire")->message ==
+              "the cluster's database did not answer; skipped");
+        d.clear();
+        d.loop.retry_late(d.now(kT0 + 15s), d.out);
+        CHECK(claims(d).empty());
+    }
+    SECTION("misfire = run-once: the latest such slot is claimed again once it answers") {
+        LoopSettings settings = clustered(10s);
+        settings.misfire_run_once = true;
+        Driver d(settings);
+        d.start(kT0 + 1s);
+        for (const Duration slot : {Duration{10s}, Duration{20s}}) {
+            d.fire_slot(kT0 + slot);
+            d.loop.slot_claimed(kT0 + slot, ClaimResult::unreachable, 0, d.now(kT0 + slot),
+                                d.out);
+        }
+        d.clear();
+        d.loop.retry_late(d.now(kT0 + 25s), d.out);
+        CHECK(claims(d) == std::vector<Instant>{kT0 + 20s});
+    }
+}
+
+TEST_CASE("loop cluster: a slot taken over from a dead replica runs now under its new claim",
+          "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.clear();
+    CHECK_FALSE(d.loop.run_taken_over({kT0 - 10s, 99}, d.now(kT0 + 2s), d.out).has_value());
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].claim == SlotClaim{kT0 - 10s, 99});
+    CHECK(d.starts()[0].scheduled == kT0 - 10s);
+    CHECK_FALSE(d.starts()[0].on_schedule);
+    CHECK(d.next_iteration() == kT0 + 10s);  // the schedule did not move
+}
+
+}  // namespace
+}  // namespace tasksrun
