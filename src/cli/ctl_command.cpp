@@ -74,6 +74,15 @@ int ctl_command(const CtlOptions& options) {
         return exit_code::failure;
     }
     if (options.json) return exit_code::ok;
+    if (const auto cluster = reply->find("cluster"); cluster != reply->end()) {
+        // "cluster: replica a, database host=... dbname=...: down since ... (error)".
+        std::cout << "cluster: replica " << text_of((*cluster)["replica"]) << ", database "
+                  << text_of((*cluster)["database"]) << ": " << text_of((*cluster)["state"]);
+        if (!(*cluster)["down_since"].is_null())
+            std::cout << " since " << text_of((*cluster)["down_since"]) << " ("
+                      << text_of((*cluster)["last_error"]) << ")";
+        std::cout << "\n\n";
+    }
     if (reply->contains("tasks")) {
         print_table((*reply)["tasks"]);
     } else {

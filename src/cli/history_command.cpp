@@ -7,6 +7,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/load.hpp"
 #include "cli/service_paths.hpp"
+#include "runtime/cluster_history.hpp"
 #include "state/state_store.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
@@ -14,8 +15,15 @@
 namespace tasksrun {
 namespace {
 
-nlohmann::json to_json(const RunRecord& run) {
-    return {
+// One run as history shows it; in cluster mode, with the replica that ran it.
+struct HistoryRow {
+    RunRecord run;
+    std::optional<std::string> replica = std::nullopt;
+};
+
+nlohmann::json to_json(const HistoryRow& row) {
+    const RunRecord& run = row.run;
+    nlohmann::json json{
         {"task", run.task},
         {"loop", run.loop},
         {"scheduled", format_utc(run.scheduled)},
@@ -26,6 +34,64 @@ nlohmann::json to_json(const RunRecord& run) {
         {"outcome", run.outcome},
         {"class", run.failure_class},
         {"message", run.message}};
+    if (row.replica) json["replica"] = *row.replica;
+    return json;
+}
+
+// The runs on record: the cluster's in cluster mode, else the state database's. An error
+// message when they cannot be read.
+std::expected<std::vector<HistoryRow>, std::string> read_runs(const Config& config,
+                                                              const HistoryOptions& options) {
+    std::vector<HistoryRow> rows;
+    if (const auto& cluster = config.settings.cluster) {
+        auto runs = read_cluster_history(*cluster, options.task, options.count);
+        if (!runs) return std::unexpected(runs.error());
+        for (ClusterRun& run : *runs) rows.push_back({std::move(run.record), run.replica});
+        return rows;
+    }
+    const auto dir = state_directory_to_read(config);
+    if (!dir) {
+        return std::unexpected(config.path +
+                               " sets no state_dir and $STATE_DIRECTORY is not set, so no runs "
+                               "are recorded");
+    }
+    auto store = StateStore::open_read_only(*dir);
+    if (!store) return std::unexpected(store.error());
+    auto runs = (*store)->history(options.task, options.count);
+    if (!runs) return std::unexpected(runs.error());
+    for (RunRecord& run : *runs) rows.push_back({std::move(run)});
+    return rows;
+}
+
+void print_table(std::vector<HistoryRow> rows, bool cluster) {
+    // Oldest first, as a log reads.
+    std::ranges::reverse(rows);
+    std::size_t width = 4;
+    std::size_t replica_width = 7;
+    for (const HistoryRow& row : rows) {
+        width = std::max(width, row.run.task.size());
+        replica_width = std::max(replica_width, row.replica.value_or("").size());
+    }
+    const auto line = [&](std::string_view started, std::string_view task, std::string_view loop,
+                          std::string_view outcome, std::string_view attempts,
+                          std::string_view duration, std::string_view lateness,
+                          std::string_view replica, std::string_view message) {
+        std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<16}  {:>8}  {:>12}  {:>12}  ", started,
+                                 task, width, loop, outcome, attempts, duration, lateness);
+        if (cluster) std::cout << fmt::format("{:<{}}  ", replica, replica_width);
+        std::cout << message << '\n';
+    };
+    line("STARTED (UTC)", "TASK", "LOOP", "OUTCOME", "ATTEMPTS", "DURATION", "LATENESS", "REPLICA",
+         "MESSAGE");
+    for (const HistoryRow& row : rows) {
+        const RunRecord& run = row.run;
+        std::string outcome = run.outcome;
+        if (!run.failure_class.empty()) outcome += " " + run.failure_class;
+        line(format_utc(std::chrono::floor<std::chrono::seconds>(run.started)), run.task,
+             std::to_string(run.loop), outcome, std::to_string(run.attempts),
+             run.duration ? format_milliseconds(*run.duration) : "-",
+             format_milliseconds(run.lateness), row.replica.value_or(""), run.message);
+    }
 }
 
 }  // namespace
@@ -33,7 +99,6 @@ nlohmann::json to_json(const RunRecord& run) {
 int history_command(const HistoryOptions& options) {
     const auto config = load_config_reporting(options.config_path);
     if (!config) return exit_code::config;
-
     // A task no longer in the config may still have runs on record; a name in neither is most
     // likely a typo.
     const bool in_config =
@@ -43,47 +108,18 @@ int history_command(const HistoryOptions& options) {
         find_task_reporting(*config, *options.task, "history");
         return exit_code::usage;
     };
-    const auto dir = state_directory_to_read(*config);
-    if (!dir) {
+    auto rows = read_runs(*config, options);
+    if (!rows) {
         if (!in_config) return unknown_task();
-        std::cerr << "tasksrun history: " << config->path
-                  << " sets no state_dir and $STATE_DIRECTORY is not set, so no runs are "
-                     "recorded\n";
+        std::cerr << "tasksrun history: " << rows.error() << '\n';
         return exit_code::failure;
     }
-    auto store = StateStore::open_read_only(*dir);
-    if (!store) {
-        if (!in_config) return unknown_task();
-        std::cerr << "tasksrun history: " << store.error() << '\n';
-        return exit_code::failure;
-    }
-    auto found = (*store)->history(options.task, options.count);
-    if (!found) {
-        std::cerr << "tasksrun history: " << found.error() << '\n';
-        return exit_code::failure;
-    }
-    std::vector<RunRecord>& runs = *found;
-    if (runs.empty() && !in_config) return unknown_task();
+    if (rows->empty() && !in_config) return unknown_task();
     if (options.json) {
-        for (const RunRecord& run : runs) std::cout << to_json(run).dump() << '\n';
+        for (const HistoryRow& row : *rows) std::cout << to_json(row).dump() << '\n';
         return exit_code::ok;
     }
-    // Oldest first, as a log reads.
-    std::ranges::reverse(runs);
-    std::size_t width = 4;
-    for (const RunRecord& run : runs) width = std::max(width, run.task.size());
-    std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<16}  {:>8}  {:>12}  {:>12}  {}\n",
-                             "STARTED (UTC)", "TASK", width, "LOOP", "OUTCOME", "ATTEMPTS",
-                             "DURATION", "LATENESS", "MESSAGE");
-    for (const RunRecord& run : runs) {
-        std::string outcome = run.outcome;
-        if (!run.failure_class.empty()) outcome += " " + run.failure_class;
-        std::cout << fmt::format("{:<20}  {:<{}}  {:>6}  {:<16}  {:>8}  {:>12}  {:>12}  {}\n",
-                                 format_utc(std::chrono::floor<std::chrono::seconds>(run.started)),
-                                 run.task, width, run.loop, outcome, run.attempts,
-                                 run.duration ? format_milliseconds(*run.duration) : "-",
-                                 format_milliseconds(run.lateness), run.message);
-    }
+    print_table(std::move(*rows), config->settings.cluster.has_value());
     return exit_code::ok;
 }
 

@@ -135,6 +135,7 @@ class ConfigBuilder {
     std::optional<UrlSource> parse_url_source(const toml::table& endpoint, const std::string& where,
                                               const UrlKeys& keys = {});
     std::optional<ClusterSettings> parse_cluster(const toml::table& table);
+    void check_cluster_schedule(const toml::table& task, const Schedule& schedule);
     // A task's `offset` (SPEC 14: where its interval grid starts after the epoch in cluster mode).
     std::optional<Duration> parse_offset(const toml::table& task,
                                          const std::optional<Schedule>& schedule);
@@ -233,6 +234,22 @@ std::optional<ClusterSettings> ConfigBuilder::parse_cluster(const toml::table& t
         table, "[tasksrun]", {.literal = "", .env = "cluster_url_env", .file = "cluster_url_file"});
     if (!url) return std::nullopt;
     return ClusterSettings{.url = std::move(*url), .replica = std::move(replica)};
+}
+
+// In cluster mode every replica computes an interval's slots from the epoch: a grid that starts
+// when a daemon does, or runs back to back, cannot be shared.
+void ConfigBuilder::check_cluster_schedule(const toml::table& task, const Schedule& schedule) {
+    const IntervalSchedule* interval = schedule.interval();
+    if (interval == nullptr) return;
+    if (interval->period() == Duration::zero()) {
+        reader_.error(task, "an interval of 0 has no slots for cluster replicas to share; give "
+                            "it an interval");
+    }
+    if (task.contains("run_at_start")) {
+        reader_.diagnostics().warning(reader_.key_position(task, "run_at_start"),
+                                      "\"run_at_start\" has no effect in cluster mode: every "
+                                      "replica's grid starts at the epoch (plus \"offset\")");
+    }
 }
 
 std::optional<Duration> ConfigBuilder::parse_offset(const toml::table& task,
@@ -779,6 +796,7 @@ std::optional<TaskConfig> ConfigBuilder::parse_task(const toml::table& table,
     const auto enabled = reader_.boolean(table, "enabled");
     const auto offset = parse_offset(table, schedule);
     const auto on_crash = reader_.choice<OnCrash>(table, "on_crash", kOnCrash);
+    if (config.settings.cluster && schedule) check_cluster_schedule(table, *schedule);
     const auto output_limit =
         reader_.byte_size(table, "output_limit", kMinOutputLimit, kMaxOutputLimit);
     if (action && std::holds_alternative<WebhookAction>(*action) &&

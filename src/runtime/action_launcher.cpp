@@ -61,6 +61,13 @@ std::vector<std::pair<std::string, std::string>> task_environment(const LaunchCo
         env.emplace_back(placeholder.env, std::move(values[placeholder.placeholder]));
     }
     env.emplace_back("TASKSRUN_ATTEMPT", std::to_string(context.attempt));
+    if (context.claim) {
+        // Cluster mode (SPEC 14): the slot, who runs it, and the fencing token that whatever
+        // the command writes to can check, so that a replica that lost the slot is refused.
+        env.emplace_back("TASKSRUN_SLOT", format_utc(context.claim->slot));
+        env.emplace_back("TASKSRUN_REPLICA", std::string(context.replica));
+        env.emplace_back("TASKSRUN_FENCE", std::to_string(context.claim->fence));
+    }
     if (!context.hook) return env;
     const HookContext* hook = context.hook_context;
     env.emplace_back("TASKSRUN_HOOK", std::string(to_string(*context.hook)));

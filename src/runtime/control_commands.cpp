@@ -41,17 +41,6 @@ std::expected<toml::table, std::string> schedule_keys(const json& request) {
     return keys;
 }
 
-json change_interval(TaskRunner& runner, const json& request) {
-    auto keys = schedule_keys(request);
-    if (!keys) return control_error(keys.error());
-    // Time and cron stay in the task's zone unless the request names one.
-    const WallClockSchedule* clock = runner.loop().schedule().wall_clock();
-    const Zone& zone = clock != nullptr ? clock->zone() : runner.generation().config.settings.zone;
-    auto schedule = parse_schedule_keys(*keys, zone, runner.task().name);
-    if (!schedule) return control_error("change-interval: " + schedule.error());
-    runner.change_schedule(std::move(*schedule));
-    return {{"ok", true}, {"task", task_status(runner)}};
-}
 
 json apply(std::string_view command, TaskRunner& runner, const json& request) {
     const std::string& name = runner.task().name;
@@ -78,6 +67,18 @@ json apply(std::string_view command, TaskRunner& runner, const json& request) {
 }
 
 }  // namespace
+
+json change_interval(TaskRunner& runner, const json& request) {
+    auto keys = schedule_keys(request);
+    if (!keys) return control_error(keys.error());
+    // Time and cron stay in the task's zone unless the request names one.
+    const WallClockSchedule* clock = runner.loop().schedule().wall_clock();
+    const Zone& zone = clock != nullptr ? clock->zone() : runner.generation().config.settings.zone;
+    auto schedule = parse_schedule_keys(*keys, zone, runner.task().name);
+    if (!schedule) return control_error("change-interval: " + schedule.error());
+    runner.change_schedule(std::move(*schedule));
+    return {{"ok", true}, {"task", task_status(runner)}};
+}
 
 void TaskIndex::assign(std::vector<TaskRunner*> runners) {
     in_order = std::move(runners);

@@ -25,6 +25,10 @@ struct TaskIndex {
 // iteration ended, or null).
 nlohmann::json task_status(const TaskRunner& runner);
 
+// `ctl change-interval`: the request's schedule keys (seconds, time, cron, ...) checked as the
+// config loader checks them, then applied. The reply, as control_reply's.
+nlohmann::json change_interval(TaskRunner& runner, const nlohmann::json& request);
+
 // Never throws for a bad request: it gets {"ok":false,"error":...}.
 nlohmann::json control_reply(const nlohmann::json& request, const TaskIndex& tasks);
 

@@ -27,15 +27,19 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
       store_(std::move(options.store)),
       redactor_(std::move(options.redactor)),
       metrics_(config.settings.http ? std::make_unique<MetricsRegistry>() : nullptr),
-      services_{.env = env_, .logger = logger, .store = store_.get(), .observer = metrics_.get()},
+      services_{.env = env_,
+                .logger = logger,
+                .store = store_.get(),
+                .observer = metrics_.get(),
+                .cluster_mode = config.settings.cluster.has_value()},
       tasks_(services_,
              std::make_shared<const Generation>(std::move(config), std::move(endpoints)),
              [this] { check_settled(); }) {
+    if (const auto& cluster = tasks_.generation().config.settings.cluster) start_cluster(*cluster);
     if (options.control_socket) {
         auto server = ControlServer::listen(
-            events_, *options.control_socket, [this](const nlohmann::json& request) {
-                return control_reply(request, tasks_.index());
-            });
+            events_, *options.control_socket,
+            [this](const nlohmann::json& request) { return control(request); });
         if (!server) throw std::runtime_error(server.error());
         control_ = std::move(*server);
     }
@@ -48,7 +52,8 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
         signals_.push_back(events_.signal(
             signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
     }
-    signals_.push_back(events_.signal(SIGHUP, [this](const signalfd_siginfo&) { reload(); }));
+    signals_.push_back(
+        events_.signal(SIGHUP, [this](const signalfd_siginfo&) { reload(true); }));
     if (getpid() == 1) reaper_.emplace(events_);
     // systemd's WatchdogSec: sd-event pings it from the loop itself, so a stuck loop is noticed.
     sd_event_set_watchdog(events_.raw(), 1);
@@ -122,7 +127,84 @@ void Daemon::cancel_all(const char* why) {
     tasks_.cancel_all();
 }
 
-void Daemon::reload() {
+void Daemon::start_cluster(const ClusterSettings& settings) {
+    auto redactor = std::make_shared<Redactor>(*redactor_);
+    Cluster::Hooks hooks{
+        .control_changed = [this](const TaskControl& change) { apply_cluster_control(change); },
+        .reload_requested =
+            [this] {
+                logger_.message(LogLevel::info, "cluster: another replica reloaded its config");
+                reload(false);
+            },
+        .rerun =
+            [this](const std::string& task, const SlotClaim& claim) {
+                TaskRunner* runner = tasks_.index().find(task);
+                const auto refused = runner != nullptr
+                                         ? runner->run_taken_over(claim)
+                                         : std::optional<std::string>("no such task here");
+                if (!refused) return;
+                logger_.message(LogLevel::warn,
+                                "cluster: a slot taken over to run again cannot run here: " +
+                                    *refused,
+                                task);
+                cluster_->release(task, claim);
+            },
+        .reconnected =
+            [this] {
+                for (TaskRunner* runner : tasks_.index().in_order) runner->retry_late();
+            }};
+    auto started = Cluster::start(events_, logger_, settings, *redactor, std::move(hooks));
+    if (!started) throw std::runtime_error(started.error());
+    redactor_ = redactor;
+    logger_.set_redactor(std::move(redactor));
+    cluster_ = std::move(*started);
+    cluster_->use_config(tasks_.generation().config);
+    env_.use_slot_claims(cluster_.get());
+}
+
+void Daemon::apply_cluster_control(const TaskControl& change) {
+    TaskRunner* runner = tasks_.index().find(change.task);
+    if (runner == nullptr || stop_signals_ > 0) return;
+    if (change.stopped) {
+        if (runner->loop().is_running()) runner->stop();
+        return;
+    }
+    if (!runner->loop().is_running()) runner->start();
+    if (change.schedule) {
+        const auto keys = nlohmann::json::parse(*change.schedule, nullptr, false);
+        const nlohmann::json applied = change_interval(*runner, keys);
+        if (!applied.value("ok", false)) {
+            logger_.message(LogLevel::error,
+                            "cluster: a change-interval from replica \"" + change.changed_by +
+                                "\" does not apply here: " + applied.value("error", ""),
+                            change.task);
+        }
+    }
+}
+
+nlohmann::json Daemon::control(const nlohmann::json& request) {
+    nlohmann::json reply = control_reply(request, tasks_.index());
+    if (!cluster_ || !reply.value("ok", false)) return reply;
+    const std::string command = request.value("command", "");
+    if (command == "status") {
+        reply["cluster"] = cluster_->status();
+        return reply;
+    }
+    const std::string task = request.value("task", "");
+    if (command == "stop") {
+        cluster_->set_stopped(task, true);
+    } else if (command == "start" || command == "restart") {
+        cluster_->set_stopped(task, false);
+    } else if (command == "change-interval") {
+        nlohmann::json keys = request;
+        keys.erase("command");
+        keys.erase("task");
+        cluster_->set_schedule(task, keys);
+    }
+    return reply;
+}
+
+void Daemon::reload(bool from_a_person) {
     if (stop_signals_ > 0) {
         logger_.message(LogLevel::warn, "SIGHUP while stopping: not reloading");
         return;
@@ -130,7 +212,7 @@ void Daemon::reload() {
     const MonoInstant began = boot_clock_now();
     service_manager::reloading();
     const std::string& path = tasks_.generation().config.path;
-    logger_.message(LogLevel::info, "SIGHUP: reloading " + path);
+    logger_.message(LogLevel::info, (from_a_person ? "SIGHUP: reloading " : "reloading ") + path);
     LoadResult loaded = load_config_file(path);
     for (const std::string& line : loaded.diagnostics.formatted()) {
         const bool warning = line.find(": warning: ") != std::string::npos;
@@ -170,6 +252,10 @@ void Daemon::reload() {
                                         " added, " + std::to_string(applied.removed) +
                                         " removed");
     if (metrics_) metrics_->config_reloaded(true);
+    if (cluster_) {
+        cluster_->use_config(tasks_.generation().config);
+        if (from_a_person) cluster_->request_reload();
+    }
     logger_.message(LogLevel::info,
                     "reload applied in " + format_milliseconds(boot_clock_now() - began));
     // The replaced config's memory is free now, but malloc would keep it from the system.

@@ -13,6 +13,7 @@
 #include "http/status_server.hpp"
 #include "log/logger.hpp"
 #include "observe/metrics_registry.hpp"
+#include "runtime/cluster.hpp"
 #include "runtime/control_server.hpp"
 #include "event/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
@@ -45,7 +46,14 @@ class Daemon final : private StatusSource {
   private:
     void on_stop_signal(int signal);
     void cancel_all(const char* why);
-    void reload();
+    // `from_a_person`: SIGHUP here, which in cluster mode asks every replica to reload; a reload
+    // another replica asked for is not passed on.
+    void reload(bool from_a_person = true);
+    // Cluster mode (SPEC 14).
+    void start_cluster(const ClusterSettings& settings);
+    void apply_cluster_control(const TaskControl& change);
+    // A control request; in cluster mode stop, start and change-interval reach every replica.
+    nlohmann::json control(const nlohmann::json& request);
     void check_settled();
     void refresh_status();
     // Observability ([tasksrun] http): the registry is told of runs, the listener opened.
@@ -64,6 +72,7 @@ class Daemon final : private StatusSource {
     TaskSet tasks_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<StatusServer> status_server_;
+    std::unique_ptr<Cluster> cluster_;  // null outside cluster mode
     std::optional<OrphanReaper> reaper_;
     std::vector<EventSource> signals_;
     EventSource shutdown_timer_;

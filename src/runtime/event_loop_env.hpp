@@ -25,6 +25,9 @@ class EventLoopEnv final : public RuntimeEnv {
               const std::string& task, Pinger::Owner owner,
               std::function<void()> done) override;
     void cancel_pings(Pinger::Owner owner) override;
+    SlotClaims* slot_claims() override { return claims_; }
+    // Cluster mode: from now on slots are claimed here.
+    void use_slot_claims(SlotClaims* claims) { claims_ = claims; }
 
     const WebhookSender& webhooks() const { return webhooks_; }
     WebhookSender& webhooks() { return webhooks_; }  // to observe it (src/observe)
@@ -36,6 +39,7 @@ class EventLoopEnv final : public RuntimeEnv {
     const std::string hostname_;
     WebhookSender webhooks_;
     Pinger pinger_;
+    SlotClaims* claims_ = nullptr;
 };
 
 }  // namespace tasksrun

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "loop/events.hpp"
 #include "event/event_loop.hpp"
+#include "runtime/slot_claims.hpp"
 #include "util/instant.hpp"
 
 namespace tasksrun {
@@ -30,6 +31,9 @@ struct LaunchContext {
     std::optional<HookKind> hook = std::nullopt;  // set when launching a hook
     const HookContext* hook_context = nullptr;
     std::optional<Duration> timeout = std::nullopt;
+    // Cluster mode: the claim the attempt runs under, and this replica's name.
+    std::optional<SlotClaim> claim = std::nullopt;
+    std::string_view replica = {};
 };
 
 class RuntimeEnv {
@@ -53,6 +57,8 @@ class RuntimeEnv {
                       const std::string& task, Pinger::Owner owner,
                       std::function<void()> done) = 0;
     virtual void cancel_pings(Pinger::Owner owner) = 0;
+    // Cluster mode: where slots are claimed; null when tasksrun runs on its own.
+    virtual SlotClaims* slot_claims() = 0;
 };
 
 }  // namespace tasksrun

@@ -68,6 +68,7 @@ TaskRunner::TaskRunner(const TaskServices& services, std::shared_ptr<const Gener
 
 TaskRunner::~TaskRunner() {
     if (pings_in_flight_ > 0) env().cancel_pings(this);
+    if (claims_in_flight_ > 0) env().slot_claims()->cancel(this);
 }
 
 template <typename Tell>
@@ -122,6 +123,15 @@ std::optional<std::string> TaskRunner::run_now() {
     return drive([&](const Now& now, Commands& out) { return loop_.run_now(now, out); });
 }
 
+void TaskRunner::retry_late() {
+    drive([&](const Now& now, Commands& out) { loop_.retry_late(now, out); });
+}
+
+std::optional<std::string> TaskRunner::run_taken_over(const SlotClaim& claim) {
+    return drive(
+        [&](const Now& now, Commands& out) { return loop_.run_taken_over(claim, now, out); });
+}
+
 void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task) {
     generation_ = std::move(generation);
     task_ = &task;
@@ -129,7 +139,7 @@ void TaskRunner::rebind(std::shared_ptr<const Generation> generation, const Task
 
 bool TaskRunner::settled() const {
     return !loop_.is_running() && attempts_.empty() && !hook_ && hook_queue_.empty() &&
-           pings_in_flight_ == 0;
+           pings_in_flight_ == 0 && claims_in_flight_ == 0;
 }
 
 TaskSnapshot TaskRunner::snapshot(bool describe_schedule) const {
@@ -173,6 +183,8 @@ void TaskRunner::execute(Commands commands, const Outcome* outcome) {
             services_.logger.lifecycle(task_->name, log->record);
         } else if (const auto* record = std::get_if<RecordRun>(&command)) {
             record_run(*record, outcome);
+        } else if (const auto* claim = std::get_if<ClaimSlot>(&command)) {
+            claim_slot(*claim);
         }
     }
 }
@@ -205,23 +217,68 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
         record_start(command, now.wall);
         send_ping(PingKind::start, {});
     }
-    LaunchContext context = launch_context(iteration, command.scheduled);
-    context.attempt = command.attempt;
-    auto done = [this, iteration](Outcome outcome) {
-        auto it = attempts_.find(iteration);
-        const Now finished = env().now();
-        outcome.duration = finished.mono - it->second.started;
-        env().destroy_later(std::move(it->second.run));
-        attempts_.erase(it);
-        Commands out;
-        loop_.attempt_finished(iteration, outcome, finished, out);
-        execute(std::move(out), &outcome);
-        after_event();
-    };
     Running& running = attempts_[iteration];
     running.started = now.mono;
     running.pinned = generation_;
-    running.run = env().launch(task_->action, context, std::move(done));
+    SlotClaims* claims = env().slot_claims();
+    if (!command.claim || claims == nullptr) {
+        launch_attempt(command);
+        return;
+    }
+    // Cluster mode: an attempt starts only while this replica still holds the slot, by the
+    // database's clock; until it knows, the attempt is there without an action.
+    ++claims_in_flight_;
+    claims->begin_attempt(task_->name, *command.claim, command.attempt, iteration, this,
+                          [this, command](bool held, const std::string& why) {
+                              --claims_in_flight_;
+                              if (held) {
+                                  launch_attempt(command);
+                              } else {
+                                  attempt_ended(command.iteration,
+                                                Outcome{.error = "not run: " + why,
+                                                        .cancelled = true});
+                              }
+                              after_event();
+                          });
+}
+
+void TaskRunner::launch_attempt(const StartAttempt& command) {
+    const std::uint64_t iteration = command.iteration;
+    LaunchContext context = launch_context(iteration, command.scheduled);
+    context.attempt = command.attempt;
+    context.claim = command.claim;
+    if (const SlotClaims* claims = env().slot_claims()) context.replica = claims->replica();
+    attempts_[iteration].run = env().launch(task_->action, context, [this, iteration](Outcome outcome) {
+        attempt_ended(iteration, std::move(outcome));
+        after_event();
+    });
+}
+
+void TaskRunner::attempt_ended(std::uint64_t iteration, Outcome outcome) {
+    auto it = attempts_.find(iteration);
+    const Now finished = env().now();
+    outcome.duration = finished.mono - it->second.started;
+    if (it->second.run) env().destroy_later(std::move(it->second.run));
+    attempts_.erase(it);
+    Commands out;
+    loop_.attempt_finished(iteration, outcome, finished, out);
+    execute(std::move(out), &outcome);
+}
+
+void TaskRunner::claim_slot(const ClaimSlot& command) {
+    SlotClaims* claims = env().slot_claims();
+    ++claims_in_flight_;
+    claims->claim(task_->name, command.slot, task_->fingerprint, this,
+                  [this, slot = command.slot](ClaimResult result, std::uint64_t fence) {
+                      --claims_in_flight_;
+                      const bool started = drive([&](const Now& now, Commands& out) {
+                          return loop_.slot_claimed(slot, result, fence, now, out);
+                      });
+                      // Won by a loop that stopped meanwhile: let the cluster know nobody
+                      // runs it here.
+                      if (result == ClaimResult::won && !started)
+                          env().slot_claims()->release(task_->name, SlotClaim{slot, fence});
+                  });
 }
 
 void TaskRunner::record_start(const StartAttempt& command, Instant now) {
@@ -246,6 +303,10 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
             observer->iteration_ended(task_->name, command.status, command.elapsed,
                                       last_run_->ended);
     }
+    if (SlotClaims* claims = env().slot_claims();
+        claims != nullptr && command.claim && command.status != RunStatus::retrying) {
+        claims->finish(task_->name, *command.claim, command);
+    }
     if (StateStore* store = services_.store) {
         auto written = store->iteration_ended(task_->name, command.iteration, command.attempts,
                                               status, failure_class, command.message,
@@ -269,7 +330,27 @@ void TaskRunner::send_ping(PingKind kind, std::string body) {
 }
 
 void TaskRunner::abort_running() {
-    for (auto& [iteration, attempt] : attempts_) attempt.run->abort();
+    std::vector<std::uint64_t> unchecked;  // attempts still waiting to hear their claim is held
+    for (auto& [iteration, attempt] : attempts_) {
+        if (attempt.run) {
+            attempt.run->abort();
+        } else {
+            unchecked.push_back(iteration);
+        }
+    }
+    if (claims_in_flight_ > 0) {
+        env().slot_claims()->cancel(this);
+        claims_in_flight_ = 0;
+    }
+    // Reported later, as an aborted action reports, not from inside the Loop's own commands.
+    if (!unchecked.empty()) {
+        cancel_unchecked_ = env().defer([this, unchecked] {
+            cancel_unchecked_.reset();
+            for (const std::uint64_t iteration : unchecked)
+                attempt_ended(iteration, Outcome{.error = "cancelled", .cancelled = true});
+            after_event();
+        });
+    }
     if (pings_in_flight_ > 0) {
         env().cancel_pings(this);
         pings_in_flight_ = 0;

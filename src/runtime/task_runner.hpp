@@ -34,6 +34,7 @@ struct TaskServices {
     StateStore* store = nullptr;  // null: nothing persists
     bool send_pings = true;       // run-once sends none
     Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
+    bool cluster_mode = false;     // slots are claimed among replicas (SPEC 14)
 };
 
 // How the most recent iteration ended, for `ctl status`.
@@ -77,6 +78,9 @@ class TaskRunner {
     void change_schedule(Schedule schedule);
     // Why it cannot, when it cannot (see Loop::run_now).
     std::optional<std::string> run_now();
+    // Cluster mode: see Loop::retry_late and Loop::run_taken_over.
+    void retry_late();
+    std::optional<std::string> run_taken_over(const SlotClaim& claim);
 
     // A reload found this task unchanged: from now on it belongs to `generation`.
     void rebind(std::shared_ptr<const Generation> generation, const TaskConfig& task);
@@ -116,6 +120,10 @@ class TaskRunner {
     void execute(Commands commands, const Outcome* outcome = nullptr);
     void arm(const ArmTimer& command);
     void start_attempt(const StartAttempt& command);
+    void launch_attempt(const StartAttempt& command);
+    // Reports to the Loop how an attempt ended, with its duration.
+    void attempt_ended(std::uint64_t iteration, Outcome outcome);
+    void claim_slot(const ClaimSlot& command);
     void record_start(const StartAttempt& command, Instant now);
     void record_run(const RecordRun& command, const Outcome* outcome);
     void send_ping(PingKind kind, std::string body);
@@ -137,6 +145,8 @@ class TaskRunner {
     std::unique_ptr<HookRun> hook_;  // a pointer: 8 bytes in each idle task
     std::unique_ptr<LastRun> last_run_;  // a pointer: most idle tasks never need one
     std::uint32_t pings_in_flight_ = 0;
+    std::uint32_t claims_in_flight_ = 0;  // cluster mode: claims and checks awaiting the database
+    EventSource cancel_unchecked_;
 };
 
 }  // namespace tasksrun

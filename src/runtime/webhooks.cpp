@@ -18,27 +18,6 @@ std::string trimmed(std::string text) {
     return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
 }
 
-std::expected<std::string, std::string> read_url(const UrlSource& source) {
-    switch (source.from) {
-        case UrlSource::From::literal:
-            return source.value;
-        case UrlSource::From::env: {
-            const char* value = std::getenv(source.value.c_str());
-            if (value == nullptr || *value == '\0') {
-                return std::unexpected("the environment variable " + source.value + " is not set");
-            }
-            return trimmed(value);
-        }
-        case UrlSource::From::file:
-            break;
-    }
-    std::ifstream in(source.value);
-    if (!in) return std::unexpected("cannot read " + source.value + ": " + std::strerror(errno));
-    std::ostringstream content;
-    content << in.rdbuf();
-    return trimmed(content.str());
-}
-
 // `section` is "[webhooks.team]" or "[pings.backup]".
 std::string where_from(const UrlSource& source, const std::string& section) {
     switch (source.from) {
@@ -55,7 +34,7 @@ std::string where_from(const UrlSource& source, const std::string& section) {
 // The URL, checked to be http(s).
 std::expected<std::string, std::string> read_http_url(const UrlSource& source,
                                                       const std::string& section) {
-    auto url = read_url(source);
+    auto url = read_secret(source);
     if (url && !url->starts_with("https://") && !url->starts_with("http://")) {
         return std::unexpected(where_from(source, section) + " does not hold an http(s) URL");
     }
@@ -86,6 +65,27 @@ void add_ping_secrets(const std::string& url, Redactor& redactor) {
 
 }  // namespace
 
+std::expected<std::string, std::string> read_secret(const UrlSource& source) {
+    switch (source.from) {
+        case UrlSource::From::literal:
+            return source.value;
+        case UrlSource::From::env: {
+            const char* value = std::getenv(source.value.c_str());
+            if (value == nullptr || *value == '\0') {
+                return std::unexpected("the environment variable " + source.value + " is not set");
+            }
+            return trimmed(value);
+        }
+        case UrlSource::From::file:
+            break;
+    }
+    std::ifstream in(source.value);
+    if (!in) return std::unexpected("cannot read " + source.value + ": " + std::strerror(errno));
+    std::ostringstream content;
+    content << in.rdbuf();
+    return trimmed(content.str());
+}
+
 std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
     const Config& config, const std::vector<const TaskConfig*>& tasks,
     std::shared_ptr<Redactor> secrets, EndpointUse use) {
@@ -96,6 +96,7 @@ std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
     };
     for (const auto& [name, webhook] : config.webhooks) hide(webhook.url);
     for (const auto& [name, ping] : config.pings) hide(ping.url);
+    if (config.settings.cluster) hide(config.settings.cluster->url);  // it may hold a password
     Diagnostics problems(config.path);
     std::set<std::string> failed;
     const auto use_webhook = [&](const TaskConfig& task, const WebhookAction& webhook) {
@@ -139,6 +140,10 @@ std::expected<ResolvedEndpoints, Diagnostics> resolve_endpoints(
         add_ping_secrets(*url, redactor);
         resolved.pings.emplace(name, ResolvedPing{*url, redact_url(*url)});
     };
+    if (config.settings.cluster && use.cluster) {
+        if (auto conninfo = read_secret(config.settings.cluster->url); !conninfo)
+            problems.error({}, "cluster: " + conninfo.error());
+    }
     for (const TaskConfig* task : tasks) {
         for_each_webhook_action(
             *task, [&](const WebhookAction& webhook) { use_webhook(*task, webhook); }, use);

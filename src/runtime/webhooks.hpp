@@ -22,18 +22,25 @@ using ResolvedPings = std::unordered_map<std::string, ResolvedPing>;
 struct ResolvedEndpoints {
     ResolvedWebhooks webhooks;
     ResolvedPings pings;
-    // Every variable a url_env of the config names, used or not: removed from the environment
-    // of every command and hook, so that none can print a webhook's token (SPEC 10.4).
+    // Every variable a url_env (or cluster_url_env) of the config names, used or not: removed
+    // from the environment of every command and hook, so that none can print a webhook's token
+    // or the database's password (SPEC 10.4).
     std::vector<std::string> secret_variables;
     // Every secret in hand, to scrub from values templated into request bodies; never null.
     std::shared_ptr<const Redactor> redactor = std::make_shared<Redactor>();
 };
+
+// What a url, url_env or url_file holds (trimmed): the value, the variable's or the file's
+// content; an error naming the variable or file when it cannot be had. For webhook and ping
+// URLs, and for the cluster's connection string.
+std::expected<std::string, std::string> read_secret(const UrlSource& source);
 
 // Which of a task's endpoints are wanted: the daemon uses all of them; `run-once` only its
 // action's, and its hooks' with --hooks.
 struct EndpointUse {
     bool hooks = true;
     bool ping = true;
+    bool cluster = true;  // the cluster's connection string
 };
 
 // Calls `visit` with each webhook action of a task in `use`: its action, then its hooks'.

@@ -77,6 +77,10 @@ class FakeEnv final : public RuntimeEnv, public EventSource::Owner {
         done();
     }
     void cancel_pings(Pinger::Owner) override {}
+    SlotClaims* slot_claims() override { return claims; }
+
+    // Cluster mode in a test: the test's own claims, or null.
+    SlotClaims* claims = nullptr;
 
     // EventSource::Owner
     void release(std::uintptr_t token) noexcept override { pending_.erase(token); }
