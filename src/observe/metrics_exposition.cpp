@@ -23,6 +23,15 @@ void write_daemon(PrometheusText& out, const MetricsRegistry& registry, std::str
                registry.reloads_refused());
 }
 
+void write_cluster(PrometheusText& out, const DaemonSnapshot& snapshot) {
+    if (!snapshot.cluster) return;
+    out.family("tasksrun_cluster_connected", "gauge",
+               "Cluster mode: 1 while this replica's database answers, 0 while it does not (then "
+               "nothing is claimed, so nothing fires).");
+    out.sample("tasksrun_cluster_connected", {{"replica", snapshot.cluster->replica}},
+               std::uint64_t{snapshot.cluster->connected ? 1U : 0U});
+}
+
 // Counters and histograms: kept by the registry since the daemon started.
 void write_task_counters(PrometheusText& out, const DaemonSnapshot& snapshot,
                          const std::vector<const TaskMetrics*>& metrics) {
@@ -132,6 +141,7 @@ std::string write_metrics(const MetricsRegistry& registry, const DaemonSnapshot&
     PrometheusText out;
     out.reserve(bytes);
     write_daemon(out, registry, version);
+    write_cluster(out, snapshot);
     write_task_counters(out, snapshot, metrics);
     write_task_gauges(out, registry, snapshot);
     write_webhooks(out, registry, snapshot);

@@ -40,6 +40,13 @@ struct DaemonSnapshot {
     std::vector<TaskSnapshot> tasks = {};  // the enabled tasks of the loaded config, in file order
     std::vector<std::string_view> webhooks = {};  // the names of the config's [webhooks]
     bool stopping = false;  // a stop signal arrived: the daemon is shutting down
+    // Cluster mode only: this replica's name, and whether the database answers (nothing fires
+    // while it does not).
+    struct Cluster {
+        std::string_view replica = {};
+        bool connected = false;
+    };
+    std::optional<Cluster> cluster = std::nullopt;
 };
 
 }  // namespace tasksrun

@@ -115,6 +115,13 @@ void append_header(std::string& out, const DaemonSnapshot& snapshot, const PageH
     out += std::to_string(running);
     out += " running";
     if (snapshot.stopping) out += "; <strong>shutting down</strong>";
+    if (snapshot.cluster) {
+        out += "; replica ";
+        text(out, snapshot.cluster->replica);
+        out += snapshot.cluster->connected
+                   ? " of a cluster"
+                   : " of a cluster, <strong>database unreachable: nothing fires</strong>";
+    }
     out += ". Version ";
     text(out, version);
     out += ", at ";

@@ -303,6 +303,8 @@ DaemonSnapshot Daemon::snapshot(bool for_people) const {
         snapshot.tasks.push_back(runner->snapshot(for_people));
     for (const auto& [name, webhook] : tasks_.generation().config.webhooks)
         snapshot.webhooks.push_back(name);
+    if (cluster_)
+        snapshot.cluster = DaemonSnapshot::Cluster{cluster_->replica(), cluster_->connected()};
     return snapshot;
 }
 

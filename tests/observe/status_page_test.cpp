@@ -136,5 +136,16 @@ TEST_CASE("status page: a daemon shutting down says so, and so does an empty con
     CHECK(page.find("No task is enabled in the loaded config.") != std::string::npos);
 }
 
+TEST_CASE("status page: a cluster replica whose database does not answer says nothing fires",
+          "[observe]") {
+    DaemonSnapshot snapshot{.now = kNow};
+    snapshot.cluster = DaemonSnapshot::Cluster{.replica = "b<1>", .connected = true};
+    std::string page = render_status_page(snapshot, PageHistory{}, "1");
+    CHECK(page.find("replica b&lt;1&gt; of a cluster.") != std::string::npos);
+    snapshot.cluster->connected = false;
+    page = render_status_page(snapshot, PageHistory{}, "1");
+    CHECK(page.find("<strong>database unreachable: nothing fires</strong>") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tasksrun
