@@ -47,7 +47,7 @@ int check_command(const CheckOptions& options) {
         std::string line = task.name + std::string(name_width - task.name.size() + 2, ' ') +
                            schedules[i] +
                            std::string(schedule_width - schedules[i].size() + 2, ' ');
-        const auto firings = upcoming_firings(task, options.from, 1);
+        const auto firings = upcoming_firings(task, replication_of(*config), options.from, 1);
         if (!task.enabled) {
             ++disabled;
             line += "disabled";

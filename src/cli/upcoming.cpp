@@ -12,8 +12,8 @@ namespace {
 // The first slot as the daemon's Loop would arm it, started at `from` (run_at_start, @reboot
 // and the rest decided in one place). Its hooks and jitter are left out: they move when an
 // iteration runs, not which slot it is.
-std::optional<Instant> first_slot(const TaskConfig& task, Instant from) {
-    LoopSettings settings = loop_settings(task);
+std::optional<Instant> first_slot(const TaskConfig& task, Replication replication, Instant from) {
+    LoopSettings settings = loop_settings(task, replication);
     settings.has_before_loop = false;
     settings.jitter = Duration::zero();
     Loop loop(std::move(settings), 1);
@@ -25,7 +25,8 @@ std::optional<Instant> first_slot(const TaskConfig& task, Instant from) {
 
 }  // namespace
 
-std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std::size_t limit) {
+std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication,
+                                      Instant from, std::size_t limit) {
     if (task.count) limit = static_cast<std::size_t>(std::min<std::uint64_t>(limit, *task.count));
     const IntervalSchedule* interval = task.schedule.interval();
     const bool only_one = task.schedule.at_startup() ||
@@ -33,16 +34,23 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Instant from, std:
     if (only_one) limit = std::min<std::size_t>(limit, 1);
     std::vector<Instant> firings;
     if (limit == 0) return firings;
-    const std::optional<Instant> first = first_slot(task, from);
+    const std::optional<Instant> first = first_slot(task, replication, from);
     if (!first) return firings;
     firings.push_back(*first);
     while (firings.size() < limit) {
-        // An interval's grid is anchored where the loop started it: at `from`.
-        const auto next = task.schedule.next_after(firings.back(), from);
+        // An interval's grid is anchored where the loop started it: at `from`, or in a cluster
+        // at the epoch plus the task's offset.
+        const Instant anchor =
+            replication == Replication::cluster ? Instant{} + task.offset : from;
+        const auto next = task.schedule.next_after(firings.back(), anchor);
         if (!next) break;
         firings.push_back(*next);
     }
     return firings;
+}
+
+Replication replication_of(const Config& config) {
+    return config.settings.cluster ? Replication::cluster : Replication::alone;
 }
 
 const Zone& firing_zone(const TaskConfig& task, const Config& config, Instant at) {

@@ -11,7 +11,8 @@ namespace {
 
 // The task's Loop as the daemon would run it, for one iteration now.
 LoopSettings run_once_settings(const TaskConfig& task, bool with_hooks) {
-    LoopSettings settings = loop_settings(task);
+    // Once, here, now: outside the cluster's slots even in cluster mode.
+    LoopSettings settings = loop_settings(task, Replication::alone);
     settings.once = true;
     settings.schedule = Schedule(IntervalSchedule(Duration::zero()));
     settings.count = 1;

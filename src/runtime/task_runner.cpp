@@ -36,8 +36,9 @@ std::optional<Duration> slot_interval(const Schedule& schedule, std::optional<In
 
 }  // namespace
 
-LoopSettings loop_settings(const TaskConfig& task) {
+LoopSettings loop_settings(const TaskConfig& task, Replication replication) {
     const auto has = [&](HookKind kind) { return task.hooks.get(kind) != nullptr; };
+    const bool cluster = replication == Replication::cluster;
     return LoopSettings{.schedule = task.schedule,
                         .run_at_start = task.run_at_start,
                         .count = task.count,
@@ -48,6 +49,10 @@ LoopSettings loop_settings(const TaskConfig& task) {
                         .on_error_first = task.on_error_first,
                         .max_concurrent = task.max_concurrent,
                         .misfire_run_once = task.misfire == Misfire::run_once,
+                        .epoch_offset = cluster && task.schedule.interval() != nullptr
+                                            ? std::optional<Duration>(task.offset)
+                                            : std::nullopt,
+                        .claim_slots = cluster,
                         .misfire_grace = task.misfire_grace,
                         .jitter = task.jitter,
                         .has_before_loop = has(HookKind::before_loop),

@@ -24,8 +24,11 @@ namespace tasksrun {
 
 class StateStore;
 
-// The task's Loop settings as its config gives them.
-LoopSettings loop_settings(const TaskConfig& task);
+// The task's Loop settings as its config gives them. A cluster replica's loop claims each slot
+// before it runs it, on an interval grid anchored at the epoch (plus `offset`) so that every
+// replica computes the same slots.
+enum class Replication { alone, cluster };
+LoopSettings loop_settings(const TaskConfig& task, Replication replication);
 
 // What every runner of a daemon shares.
 struct TaskServices {

@@ -59,12 +59,8 @@ TaskSet::TaskSet(const TaskServices& services, std::shared_ptr<const Generation>
 
 std::unique_ptr<TaskRunner> TaskSet::make_runner(const TaskConfig& task) {
     SettleListener* listener = this;
-    LoopSettings settings = loop_settings(task);
-    if (services_.cluster_mode) {
-        // Every replica must compute the same slots and claim each before it runs.
-        settings.claim_slots = true;
-        if (task.schedule.interval() != nullptr) settings.epoch_offset = task.offset;
-    }
+    LoopSettings settings = loop_settings(
+        task, services_.cluster_mode ? Replication::cluster : Replication::alone);
     return std::make_unique<TaskRunner>(services_, generation_, task, std::move(settings),
                                         random_seed(), listener);
 }

@@ -163,6 +163,26 @@ class NextTest(TasksrunTestCase):
             "later  2025-01-01T00:00:00.75Z  2025-01-01T00:00:00.75+00:00\n"
             "later  2025-01-01T00:00:01Z  2025-01-01T00:00:01+00:00\n")
 
+    def test_a_cluster_replica_shows_the_interval_grid_from_the_epoch_plus_offset(self):
+        # Every replica computes the same slots, whenever it started: 18:15 UTC, not `from` + 6h.
+        path = self.write_config("""
+            [tasksrun]
+            cluster_url_env = "TASKSRUN_TEST_CLUSTER_URL"
+            replica = "a"
+
+            [[task]]
+            name = "backup"
+            hours = 6
+            offset = "15m"
+            run = "true"
+        """)
+        result = self.tasksrun("next", "-c", path, "-n", "2", "--from", "2025-01-01T13:07:41Z",
+                               env={"TASKSRUN_TEST_CLUSTER_URL": "host=/nonexistent dbname=x"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout,
+            "backup  2025-01-01T18:15:00Z  2025-01-01T18:15:00+00:00\n"
+            "backup  2025-01-02T00:15:00Z  2025-01-02T00:15:00+00:00\n")
+
     def test_each_time_entry_shows_in_its_own_zone(self):
         # 2025-03-09 is New York's spring-forward; Berlin changes on 2025-03-30.
         path = self.write_config("""

@@ -67,7 +67,7 @@ struct Daemonish {
         std::uint64_t seed = 1;
         for (const TaskConfig& task : generation->config.tasks) {
             runners.push_back(std::make_unique<TaskRunner>(services, generation, task,
-                                                           loop_settings(task), seed++, nullptr));
+                                                           loop_settings(task, Replication::alone), seed++, nullptr));
             if (task.name != "stopped") runners.back()->start();
             listed.push_back(runners.back().get());
         }

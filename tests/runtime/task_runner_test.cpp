@@ -35,7 +35,7 @@ struct Harness {
         : env(start),
           config(generation(toml)),
           runner(services, config, config->config.tasks.at(0),
-                 loop_settings(config->config.tasks.at(0)), 1, nullptr) {}
+                 loop_settings(config->config.tasks.at(0), Replication::alone), 1, nullptr) {}
 
     FakeEnv env;
     Logger logger{LogFormat::text, LogLevel::error};
