@@ -31,3 +31,6 @@ python3 "$here/bench/hostile_bench.py" "$build_dir" --seconds 10
 echo
 echo "== the HTTP listener: /metrics of 10,000 tasks, the page of 1,000, idle cost (bench/observe_bench.py)"
 python3 "$here/bench/observe_bench.py" "$build_dir" --tasks 10000 --page-tasks 1000 --scrapes 11
+echo
+echo "== idle memory of 10,000 tasks, RSS and private (bench/idle_memory.py)"
+python3 "$here/bench/idle_memory.py" "$build_dir"

@@ -158,8 +158,7 @@ struct TaskConfig {
     bool enabled = true;
     Hooks hooks;
     std::optional<std::string> ping;  // a key of Config::pings
-    // Cluster mode (SPEC 14), parsed and validated; the runtime does not act on them yet.
-    // An interval task's grid starts at the Unix epoch plus `offset` (0 <= offset < interval).
+    // Cluster mode (SPEC 14): an interval task's grid starts at the Unix epoch plus `offset` (0 <= offset < interval).
     Duration offset{0};
     OnCrash on_crash = OnCrash::skip;
     // Equal for two loads of the same [[task]] table (key order and formatting aside) under the
@@ -168,8 +167,7 @@ struct TaskConfig {
     std::uint64_t fingerprint = 0;
 };
 
-// Cluster mode (SPEC 14): [tasksrun] cluster_url_env or cluster_url_file, and replica. Parsed
-// and validated; the runtime does not act on it yet.
+// Cluster mode (SPEC 14): [tasksrun] cluster_url_env or cluster_url_file, and replica.
 struct ClusterSettings {
     UrlSource url;  // env or file (never literal): a libpq connection string, a secret
     std::optional<std::string> replica = std::nullopt;  // nullopt: the host name, at run time

@@ -428,7 +428,7 @@ run = "true"
               "wait for their next slot"});
 }
 
-TEST_CASE("config: cluster keys, parsed (the runtime does not act on them yet)", "[config]") {
+TEST_CASE("config: cluster keys and their defaults", "[config]") {
     const Config alone = load("[[task]]\nname = \"t\"\nseconds = 1\nrun = \"true\"\n");
     CHECK_FALSE(alone.settings.cluster.has_value());
     CHECK(alone.tasks[0].offset == 0s);
