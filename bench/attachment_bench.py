@@ -23,20 +23,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
-from daemon_bench import rss_mib  # noqa: E402
+from daemon_bench import private_mib, rss_mib  # noqa: E402
 from webhook_server import WebhookServer  # noqa: E402
 
 TOKEN = "bench-" + "t0k3n" * 12
 LINES = 15_000  # of 70 characters: 1,050,000 bytes; output_limit (1 MiB) keeps 1,048,576 of them
-
-
-def private_mib(pid):
-    total = 0
-    with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total += int(line.split()[1])
-    return total / 1024
 
 
 def config(attach):

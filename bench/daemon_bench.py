@@ -40,6 +40,17 @@ def rss_mib(pid, field):
     return float("nan")
 
 
+def private_mib(pid):
+    """Private_Clean + Private_Dirty: the memory this process alone holds, in MiB (RSS also
+    counts the pages of shared libraries that every process on the host shares)."""
+    total_kib = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

@@ -17,15 +17,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon_bench  # noqa: E402
 
 
-def private_mib(pid):
-    total_kib = 0
-    with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total_kib += int(line.split()[1])
-    return total_kib / 1024
-
-
 def measure(build_dir, tasks):
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "idle.toml")
@@ -35,7 +26,7 @@ def measure(build_dir, tasks):
         try:
             daemon_bench.wait_for_start(log, tasks)
             time.sleep(2)  # past the start's transient allocations
-            return daemon_bench.rss_mib(process.pid, "VmRSS"), private_mib(process.pid)
+            return daemon_bench.rss_mib(process.pid, "VmRSS"), daemon_bench.private_mib(process.pid)
         finally:
             daemon_bench.stop_daemon(process, log_file)
 

@@ -30,9 +30,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_bench import cpu_seconds, rss_mib, start_daemon, stop_daemon, wait_for_start  # noqa: E402
+from daemon_bench import cpu_seconds, private_mib, rss_mib, start_daemon, stop_daemon, wait_for_start  # noqa: E402
 from daemon_bench import write_config as write_idle_config  # noqa: E402
-from attachment_bench import private_mib  # noqa: E402
 from webhook_bench import free_port  # noqa: E402
 
 NGINX_CONF = """
