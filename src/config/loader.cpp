@@ -136,6 +136,7 @@ class ConfigBuilder {
                                               const UrlKeys& keys = {});
     std::optional<ClusterSettings> parse_cluster(const toml::table& table);
     void check_cluster_schedule(const toml::table& task, const Schedule& schedule);
+    SourcePosition interval_position(const toml::table& task) const;
     // A task's `offset` (SPEC 14: where its interval grid starts after the epoch in cluster mode).
     std::optional<Duration> parse_offset(const toml::table& task,
                                          const std::optional<Schedule>& schedule);
@@ -242,8 +243,9 @@ void ConfigBuilder::check_cluster_schedule(const toml::table& task, const Schedu
     const IntervalSchedule* interval = schedule.interval();
     if (interval == nullptr) return;
     if (interval->period() == Duration::zero()) {
-        reader_.error(task, "an interval of 0 has no slots for cluster replicas to share; give "
-                            "it an interval");
+        reader_.error(interval_position(task),
+                      "an interval of 0 has no slots for cluster replicas to share; give it an "
+                      "interval (seconds = 1 or more)");
     }
     if (task.contains("run_at_start")) {
         reader_.diagnostics().warning(reader_.key_position(task, "run_at_start"),
@@ -384,19 +386,20 @@ std::optional<std::string> ConfigBuilder::parse_ping_name(const toml::table& tas
     return std::nullopt;
 }
 
+// Where an interval task's interval is written: its seconds, minutes or hours key.
+SourcePosition ConfigBuilder::interval_position(const toml::table& task) const {
+    for (const std::string_view key : {"seconds", "minutes", "hours"}) {
+        if (task.contains(key)) return reader_.key_position(task, key);
+    }
+    return reader_.key_position(task, "seconds");
+}
+
 // An interval of 0 runs iterations back to back: fine for a command that waits on something,
 // a flood for a webhook (thousands of requests a second to a loopback server).
 void ConfigBuilder::reject_back_to_back_webhook(const toml::table& task, const Schedule& schedule) {
     const IntervalSchedule* interval = schedule.interval();
     if (interval == nullptr || interval->period() != Duration::zero()) return;
-    std::string_view key = "seconds";
-    for (const std::string_view given : {"seconds", "minutes", "hours"}) {
-        if (task.contains(given)) {
-            key = given;
-            break;
-        }
-    }
-    reader_.error(reader_.key_position(task, key),
+    reader_.error(interval_position(task),
                   "an interval of 0 on a webhook task would post again as soon as each post "
                   "ends, flooding the endpoint; give it an interval (seconds = 1 or more)");
 }

@@ -322,6 +322,10 @@ std::vector<BadConfig> corpus() {
         {"offset as long as the interval",
          "[[task]]\nname = \"t\"\nminutes = 1\noffset = \"60s\"\nrun = \"x\"\n",
          {"t.toml:4:10: \"offset\" must be shorter than the interval (1m)"}},
+        {"a zero interval in cluster mode",
+         "[tasksrun]\ncluster_url_env = \"DB\"\n[[task]]\nname = \"t\"\nminutes = 0\nrun = \"x\"\n",
+         {"t.toml:5:1: an interval of 0 has no slots for cluster replicas to share; give it an "
+          "interval (seconds = 1 or more)"}},
         {"unknown on_crash",
          "[[task]]\nname = \"t\"\nseconds = 1\non_crash = \"retry\"\nrun = \"x\"\n",
          {"t.toml:4:12: \"on_crash\" must be one of \"skip\", \"rerun\", not \"retry\""}},
