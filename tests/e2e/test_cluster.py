@@ -1,0 +1,259 @@
+"""Cluster mode end to end (SPEC 14): three replicas of the built binary on one real PostgreSQL.
+
+Every task's command appends one line per phase to one shared file:
+    <task> <slot> <replica> <fence> start|end
+so each case can count who fired which slot. A line is far shorter than PIPE_BUF and the file is
+opened with O_APPEND, so lines from concurrent commands never interleave.
+
+The lease is SPEC 14's default (10 s): the cases that wait for a takeover wait for it.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+from datetime import datetime, timezone
+
+from pg_server import PgServer
+from support import BINARY, Daemon, TasksrunTestCase
+
+SERVER = None
+
+
+def setUpModule():
+    global SERVER
+    SERVER = PgServer()
+
+
+def tearDownModule():
+    SERVER.close()
+
+
+LEASE = 10.0
+
+# The command every task runs; SLEEP keeps an iteration running that long.
+LINE = 'echo "$TASKSRUN_TASK $TASKSRUN_SLOT $TASKSRUN_REPLICA $TASKSRUN_FENCE'
+
+
+def command(out, sleep=0):
+    text = f'{LINE} start" >> {out}'
+    if sleep:
+        text += f'; sleep {sleep}; {LINE} end" >> {out}'
+    return text
+
+
+def epoch(label):
+    return datetime.strptime(label, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+class Line:
+    def __init__(self, text):
+        self.task, slot, self.replica, fence, self.phase = text.split()
+        self.slot = epoch(slot)
+        self.fence = int(fence)
+
+
+class ClusterTestCase(TasksrunTestCase):
+    def setUp(self):
+        super().setUp()
+        self.url = SERVER.create_database()
+        self.out = os.path.join(self.dir, "out.txt")
+        self.replicas = {}
+
+    def start_replica(self, name, tasks, prefix=(), env=None):
+        """Starts replica `name` running `tasks` (TOML text), with a control socket."""
+        config = self.write_config(
+            f'[tasksrun]\ncluster_url_env = "TASKSRUN_DATABASE_URL"\nreplica = "{name}"\n\n' + tasks,
+            name=f"{name}.toml")
+        socket = os.path.join(self.dir, f"{name}.sock")
+        daemon = Daemon(self, config, "--control-socket", socket, log_name=f"{name}.log",
+                        env={"TASKSRUN_DATABASE_URL": self.url, **(env or {})}, prefix=prefix)
+        daemon.socket = socket
+        daemon.wait_for(lambda rs: any(r.get("message", "").startswith("cluster: connected") for r in rs))
+        self.replicas[name] = daemon
+        return daemon
+
+    def ctl(self, name, *args):
+        return self.tasksrun("ctl", "--socket", self.replicas[name].socket, *args)
+
+    def lines(self, phase="start", task=None):
+        if not os.path.exists(self.out):
+            return []
+        with open(self.out, encoding="utf-8") as f:
+            found = [Line(text) for text in f.read().splitlines() if text.strip()]
+        return [l for l in found if l.phase == phase and (task is None or l.task == task)]
+
+    def wait_for_lines(self, predicate, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self.lines()):
+                return
+            time.sleep(0.05)
+        self.fail(f"not reached in {timeout} s; out.txt:\n" + "\n".join(
+            f"{l.task} {l.slot} {l.replica} {l.fence}" for l in self.lines()))
+
+    def assert_each_slot_once(self, task, lines=None):
+        slots = [l.slot for l in (lines if lines is not None else self.lines(task=task))]
+        doubles = sorted({s for s in slots if slots.count(s) > 1})
+        self.assertEqual(doubles, [], f"slots of {task} fired more than once")
+        return sorted(slots)
+
+    def assert_grid(self, slots, first, last, period):
+        """Every slot of the epoch's grid in [first, last] is there."""
+        wanted = [t for t in range(int(first) + 1, int(last) + 1) if t % period == 0]
+        missing = [t for t in wanted if t not in slots]
+        self.assertEqual(missing, [], f"grid incomplete: {slots}")
+        self.assertGreater(len(wanted), 1)
+
+    def log_messages(self, name):
+        return [r.get("message", "") for r in self.replicas[name].records()]
+
+    def stop_all(self):
+        for daemon in self.replicas.values():
+            if daemon.process.poll() is None:
+                daemon.signal(signal.SIGCONT)
+                daemon.stop(timeout=15)
+
+
+class SteadyStateTest(ClusterTestCase):
+    def test_three_replicas_fire_each_slot_exactly_once_on_the_epoch_grid(self):
+        tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
+        for name in "abc":
+            self.start_replica(name, tasks)
+        first = time.time()
+        time.sleep(6)
+        last = time.time() - 1  # a slot claimed in the last second may not have written yet
+        self.stop_all()
+        lines = self.lines(task="tick")
+        slots = self.assert_each_slot_once("tick", lines)
+        # Slots are whole seconds of the epoch's grid, not the start of some daemon.
+        self.assertTrue(all(s == int(s) for s in slots), slots)
+        self.assert_grid(slots, first, last, 1)
+        # Fences grow with slots: one sequence for the cluster.
+        fences = [l.fence for l in sorted(lines, key=lambda l: l.slot)]
+        self.assertEqual(fences, sorted(fences))
+        self.assertTrue({l.replica for l in lines} <= set("abc"))
+
+
+class ClockSkewTest(ClusterTestCase):
+    """A replica whose wall clock is off claims slots early or late by its own clock, but a slot's
+    identity does not depend on who computes it, and leases use the database's clock."""
+
+    FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+    @unittest.skipUnless(os.path.exists(FAKETIME), "libfaketime is not installed (faketime)")
+    def test_a_replica_seconds_ahead_or_behind_fires_no_slot_twice(self):
+        tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
+        skewed = {"LD_PRELOAD": self.FAKETIME, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+                  "FAKETIME_NO_CACHE": "1"}
+        self.start_replica("ahead", tasks, env={**skewed, "FAKETIME": "+3s"})
+        self.start_replica("behind", tasks, env={**skewed, "FAKETIME": "-3s"})
+        self.start_replica("right", tasks)
+        first = time.time()
+        time.sleep(7)
+        last = time.time() - 1
+        self.stop_all()
+        lines = self.lines(task="tick")
+        slots = self.assert_each_slot_once("tick", lines)
+        self.assert_grid(slots, first, last, 1)
+        # The replica three seconds ahead claims every slot three seconds before the others
+        # (the skew is real, and the cluster does not correct it): it fires them all.
+        by = {l.replica for l in lines if first + 1 <= l.slot <= last}
+        self.assertEqual(by, {"ahead"})
+
+
+class ControlTest(ClusterTestCase):
+    def test_ctl_stop_on_one_replica_stops_the_task_on_all_and_start_resumes_it(self):
+        tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
+        for name in "abc":
+            self.start_replica(name, tasks)
+        self.wait_for_lines(lambda lines: len(lines) >= 2, timeout=5)
+        result = self.ctl("a", "stop", "tick")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        stopped = time.time()
+        for name in "bc":
+            self.replicas[name].wait_for_event("tick", "finished", timeout=5)
+        time.sleep(3)
+        fired = [l.slot for l in self.lines() if l.slot > stopped + 1]
+        self.assertEqual(fired, [], "a slot fired after ctl stop on another replica")
+        result = self.ctl("b", "start", "tick")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        started = time.time()
+        for name in "ac":
+            self.replicas[name].wait_for(
+                lambda rs: [r.get("event") for r in rs if r.get("task") == "tick"].count("start") == 2)
+        time.sleep(4)
+        last = time.time() - 1
+        self.stop_all()
+        slots = self.assert_each_slot_once("tick")
+        self.assert_grid(slots, started + 1, last, 1)
+
+
+class ConfigDiffersTest(ClusterTestCase):
+    def test_a_replica_with_another_config_for_a_task_does_not_claim_it_and_says_so(self):
+        tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
+        self.start_replica("a", tasks)
+        self.start_replica("b", tasks)
+        self.start_replica("c", tasks + 'timeout = "30s"\n')
+        first = time.time()
+        self.replicas["c"].wait_for(lambda rs: any(
+            "is not the one the cluster runs it with" in r.get("message", "") for r in rs), timeout=5)
+        time.sleep(4)
+        last = time.time() - 1
+        self.stop_all()
+        lines = self.lines(task="tick")
+        slots = self.assert_each_slot_once("tick", lines)
+        self.assert_grid(slots, first, last, 1)
+        self.assertEqual([l for l in lines if l.replica == "c"], [])
+        warnings = [r for r in self.replicas["c"].records()
+                    if "is not the one the cluster runs it with" in r.get("message", "")]
+        self.assertEqual(len(warnings), 1)  # said once, not at every slot
+        self.assertEqual(warnings[0]["task"], "tick")
+
+
+class OutageTest(ClusterTestCase):
+    def test_nothing_fires_while_the_database_is_down_and_missed_slots_misfire_after(self):
+        tasks = (f'[[task]]\nname = "tick"\nseconds = 1\nmisfire = "run-once"\n'
+                 f'misfire_grace = "1m"\nrun = \'{command(self.out)}\'\n')
+        for name in "abc":
+            self.start_replica(name, tasks)
+        self.wait_for_lines(lambda lines: len(lines) >= 2, timeout=5)
+        SERVER.stop("immediate")
+        down = time.time()
+        try:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                status = self.ctl("b", "status")
+                if "down since" in status.stdout:
+                    break
+                time.sleep(0.2)
+            self.assertIn("down since", status.stdout)
+            time.sleep(10 - (time.time() - down))
+            during = [l.slot for l in self.lines() if l.slot > down + 1]
+        finally:
+            SERVER.start()
+        up = time.time()
+        self.assertEqual(during, [], "a slot fired while the database was down")
+        for name in "abc":
+            self.assertTrue(any("is unreachable since" in r.get("message", "") and r["level"] == "error"
+                                for r in self.replicas[name].records()), name)
+        # After reconnecting, the latest missed slot runs once, late (misfire = "run-once").
+        self.wait_for_lines(lambda lines: any(down + 1 < l.slot < up for l in lines), timeout=10)
+        time.sleep(3)
+        last = time.time() - 1
+        self.stop_all()
+        lines = self.lines(task="tick")
+        self.assert_each_slot_once("tick", lines)
+        late = [l.slot for l in lines if down + 1 < l.slot < up]
+        self.assertEqual(len(late), 1, late)
+        self.assertGreater(late[0], up - 4)  # the latest one, not an early one of the outage
+        self.assert_grid([l.slot for l in lines], up + 2, last, 1)
+        misfires = [r for name in "abc" for r in self.replicas[name].records()
+                    if r.get("event") == "misfire" and "did not answer" in r.get("message", "")]
+        self.assertTrue(misfires)
+
+
+if __name__ == "__main__":
+    unittest.main()
