@@ -525,11 +525,14 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, con
                         .duration = outcome.duration,
                         .attempt = flight.attempt};
     if (outcome.cancelled || cancelling_) {
-        end.message = "cancelled";
+        // Why, when it is more than the word: e.g. a cluster replica that no longer holds the slot.
+        const std::string why = outcome.error.empty() || outcome.error == "cancelled"
+                                    ? std::string("cancelled")
+                                    : "cancelled: " + outcome.error;
+        end.message = why;
         log(out, std::move(end));
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::cancelled,
-                                now.mono - flight.started, outcome.failure, "cancelled",
-                                flight.claim});
+                                now.mono - flight.started, outcome.failure, why, flight.claim});
         flights_.erase(it);
         maybe_end(now, out);
         return;

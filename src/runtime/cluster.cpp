@@ -300,11 +300,18 @@ void Cluster::finish(const std::string& task, const SlotClaim& claim, const Reco
                      .failure_class = run.failure ? to_string(*run.failure) : "",
                      .message = run.message};
     store_->finish({task, claim.slot, static_cast<std::int64_t>(claim.fence)}, end,
-                   [this, task](std::expected<bool, PgError> recorded) {
+                   [this, task, slot = claim.slot](std::expected<bool, PgError> recorded) {
                        if (!recorded) {
                            logger_.message(LogLevel::warn,
                                            "cluster: the run's end was not recorded: " +
                                                recorded.error().message,
+                                           task);
+                       } else if (!*recorded) {
+                           logger_.message(LogLevel::warn,
+                                           "cluster: slot " + format_utc(slot) +
+                                               " is no longer this replica's (taken over, or "
+                                               "finished by another): how its run here ended is "
+                                               "not recorded",
                                            task);
                        }
                    });

@@ -81,6 +81,26 @@ TEST_CASE("loop cluster: a due slot is claimed, and runs only where it was won",
     CHECK(d.loop.state() == LoopState::waiting);
 }
 
+TEST_CASE("loop cluster: a retry refused because the slot was taken over ends saying why",
+          "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    d.finish(0, kNetworkError, kT0 + 11s);
+    const Instant retry_at = *d.armed({TimerKey::Kind::retry, 0});
+    d.fire_retry(0, retry_at);
+    d.clear();
+    // The runner heard from the database that the claim is gone: the attempt never ran.
+    d.finish(0, Outcome{.error = "not run: taken over by replica b (fence 42)", .cancelled = true},
+             retry_at);
+    REQUIRE(d.records().size() == 1);
+    CHECK(d.records()[0].status == RunStatus::cancelled);
+    CHECK(d.records()[0].message == "cancelled: not run: taken over by replica b (fence 42)");
+    CHECK(d.records()[0].claim == SlotClaim{kT0 + 10s, 41});
+    CHECK(d.starts().empty());
+}
+
 TEST_CASE("loop cluster: a slot won after a stop does not run", "[loop][cluster]") {
     Driver d(clustered(10s));
     d.start(kT0 + 1s);
