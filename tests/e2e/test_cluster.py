@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import textwrap
 import time
 import unittest
 from datetime import datetime, timezone
@@ -61,6 +62,7 @@ class ClusterTestCase(TasksrunTestCase):
         self.url = SERVER.create_database()
         self.out = os.path.join(self.dir, "out.txt")
         self.replicas = {}
+        self.started = []
 
     def start_replica(self, name, tasks, prefix=(), env=None):
         """Starts replica `name` running `tasks` (TOML text), with a control socket."""
@@ -68,11 +70,12 @@ class ClusterTestCase(TasksrunTestCase):
             f'[tasksrun]\ncluster_url_env = "TASKSRUN_DATABASE_URL"\nreplica = "{name}"\n\n' + tasks,
             name=f"{name}.toml")
         socket = os.path.join(self.dir, f"{name}.sock")
-        daemon = Daemon(self, config, "--control-socket", socket, log_name=f"{name}.log",
+        daemon = Daemon(self, config, "--control-socket", socket, log_name=f"{name}-{len(self.started)}.log",
                         env={"TASKSRUN_DATABASE_URL": self.url, **(env or {})}, prefix=prefix)
         daemon.socket = socket
         daemon.wait_for(lambda rs: any(r.get("message", "").startswith("cluster: connected") for r in rs))
         self.replicas[name] = daemon
+        self.started.append(daemon)
         return daemon
 
     def ctl(self, name, *args):
@@ -266,6 +269,111 @@ class OutageTest(ClusterTestCase):
                     for r in records if r.get("message", "").startswith("cluster: connected")]
         self.replicas[name].wait_for(lambda rs: any(t > instant - 1 for t in times(rs)), timeout=10)
         return min(t for t in times(self.replicas[name].records()) if t > instant - 1)
+
+class CrashTest(ClusterTestCase):
+    """kill -9 of the replica running a slot: once its lease runs out, another replica records the
+    slot abandoned (on_crash = "skip") or runs it again (on_crash = "rerun")."""
+
+    TASKS = """
+        [[task]]
+        name = "skipper"
+        seconds = 4
+        run = '{skip}'
+
+        [[task]]
+        name = "rerunner"
+        seconds = 4
+        on_crash = "rerun"
+        misfire = "run-once"
+        misfire_grace = "30s"
+        run = '{rerun}'
+    """
+
+    def test_kill_9_mid_iteration_then_restart(self):
+        tasks = textwrap.dedent(self.TASKS).format(skip=command(self.out, sleep=2),
+                                                   rerun=command(self.out, sleep=2))
+        # "a" alone holds both tasks' first slot; it dies in the middle of running them.
+        self.start_replica("a", tasks)
+        self.wait_for_lines(lambda lines: {l.task for l in lines} == {"skipper", "rerunner"} and
+                            len({l.slot for l in lines}) == 1, timeout=8)
+        self.replicas["a"].process.kill()
+        killed = time.time()
+        crashed = self.lines()[0].slot
+        self.replicas["a"].kill()
+        self.start_replica("b", tasks)
+        self.start_replica("c", tasks)
+        # ... and comes back at once, under the same name.
+        self.start_replica("a", tasks)
+        # The lease (10 s from the attempt's start) runs out; a takeover round (every 5 s) finds it.
+        self.wait_for_lines(lambda lines: [l.slot for l in lines if l.task == "rerunner"].count(crashed) == 2,
+                            timeout=LEASE + 10)
+        taken = time.time()
+        self.assertGreater(taken - killed, LEASE - 3)
+        abandoned = [(name, r) for name in "abc" for r in self.replicas[name].records()
+                     if r.get("task") == "skipper" and "is recorded abandoned" in r.get("message", "")]
+        time.sleep(2)
+        last = time.time() - 1
+        self.stop_all()
+        self.assertEqual(len(abandoned), 1, abandoned)
+        self.assertIn(datetime.fromtimestamp(crashed, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      abandoned[0][1]["message"])
+        # skip: the crashed slot ran once (on "a", killed), and never again.
+        skipper = self.lines(task="skipper")
+        self.assertEqual([(l.slot, l.replica) for l in skipper if l.slot == crashed], [(crashed, "a")])
+        self.assert_each_slot_once("skipper", skipper)
+        # rerun: once more, on some replica, with a newer fence; every other slot once.
+        rerunner = self.lines(task="rerunner")
+        again = [l for l in rerunner if l.slot == crashed]
+        self.assertEqual(len(again), 2)
+        self.assertGreater(again[1].fence, again[0].fence)
+        self.assert_each_slot_once("rerunner", [l for l in rerunner if l.slot != crashed])
+        # No slot of the grid is lost meanwhile: the others (and "a" again) claim the next ones.
+        for task in ("skipper", "rerunner"):
+            self.assert_grid([l.slot for l in self.lines(task=task)], crashed, last, 4)
+        rows = SERVER.sql(self.url, "SELECT task, state, replica, previous_replica, takeovers "
+                                    f"FROM tasksrun_claims WHERE slot = to_timestamp({crashed}) ORDER BY task")
+        self.assertEqual([r[:2] for r in rows], [["rerunner", "ok"], ["skipper", "abandoned"]])
+        self.assertEqual(rows[0][3:], ["a", "1"])
+
+
+class PauseTest(ClusterTestCase):
+    """SIGSTOP of the replica running a slot, past its lease: another replica takes the slot over;
+    the paused one, once continued, neither records its run nor starts another attempt of it."""
+
+    def test_a_replica_paused_past_its_lease_starts_nothing_it_no_longer_holds(self):
+        # One slot a minute, the next one in three seconds (the grid is the epoch's plus offset).
+        offset = (int(time.time()) + 3) % 60
+        tasks = textwrap.dedent(f"""
+            [[task]]
+            name = "long"
+            minutes = 1
+            offset = "{offset}s"
+            max_retries = 3
+            run = '{command(self.out)}; sleep 1; exit 1'
+        """)
+        self.start_replica("a", tasks)
+        self.wait_for_lines(lambda lines: len(lines) == 1, timeout=8)
+        self.replicas["a"].signal(signal.SIGSTOP)
+        paused = time.time()
+        slot = self.lines()[0].slot
+        self.start_replica("b", tasks)
+        self.replicas["b"].wait_for(lambda rs: any("is recorded abandoned" in r.get("message", "") for r in rs),
+                                    timeout=LEASE + 10)
+        self.replicas["a"].signal(signal.SIGCONT)
+        # "a" hears its command fail and retries within 2 s: the attempt is refused, since the
+        # claim is no longer its, and its end is not written over the takeover's record.
+        self.replicas["a"].wait_for(lambda rs: any(
+            "is no longer this replica's" in r.get("message", "") for r in rs), timeout=10)
+        time.sleep(1)
+        self.stop_all()
+        self.assertGreater(time.time() - paused, LEASE)
+        self.assertEqual([(l.slot, l.replica) for l in self.lines()], [(slot, "a")])
+        ends = [r for r in self.replicas["a"].records() if r.get("event") == "iteration_end"]
+        self.assertEqual([(r["attempt"], r["message"]) for r in ends],
+                         [(1, "exit status 1"), (2, "cancelled: not run: the slot is finished (abandoned)")])
+        rows = SERVER.sql(self.url, "SELECT state, attempts, replica FROM tasksrun_claims WHERE task = 'long'")
+        self.assertEqual(rows, [["abandoned", "1", "a"]])
+
 
 if __name__ == "__main__":
     unittest.main()
