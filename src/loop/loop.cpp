@@ -206,6 +206,7 @@ bool Loop::start(const Now& now, Commands& out, std::optional<Instant> last_fire
     last_scheduled_slot_.reset();
     if (last_fired) last_scheduled_slot_ = slot_at(*last_fired, now);
     pending_late_.reset();
+    pending_takeover_.reset();
     pending_claims_.clear();
     flights_.clear();
     next_index_ = 0;
@@ -470,11 +471,29 @@ void Loop::retry_late(const Now& now, Commands& out) {
 
 std::optional<std::string> Loop::run_taken_over(SlotClaim claim, const Now& now, Commands& out) {
     if (phase_ != Phase::active || stopping_) return "the loop is not running its iterations";
-    if (flights_.size() >= settings_.max_concurrent)
-        return "an iteration is already running and overlap leaves no room for another";
+    if (flights_.size() >= settings_.max_concurrent) {
+        if (pending_takeover_) {
+            return "an iteration is running and another slot taken over already waits for it";
+        }
+        pending_takeover_ = claim;
+        log(out, {.event = LifecycleEvent::misfire,
+                  .loop = next_index_,
+                  .scheduled = claim.slot,
+                  .message = "taken over from a replica that stopped; runs when the running "
+                             "iteration ends"});
+        return std::nullopt;
+    }
     const SlotTime slot = slot_at(claim.slot, now);
     start_iteration(slot, slot, now, out, false, claim);
     return std::nullopt;
+}
+
+void Loop::run_pending_takeover(const Now& now, Commands& out) {
+    if (!pending_takeover_ || flights_.size() >= settings_.max_concurrent) return;
+    const SlotClaim claim = *pending_takeover_;
+    pending_takeover_.reset();
+    const SlotTime slot = slot_at(claim.slot, now);
+    start_iteration(slot, slot, now, out, false, claim);
 }
 
 void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands& out,
@@ -645,6 +664,7 @@ void Loop::after_iteration(const Now& now, Commands& out) {
         arm_slot(slot_now(now), now, out);
         return;
     }
+    run_pending_takeover(now, out);
     run_pending_late(now, out);
 }
 
@@ -666,6 +686,8 @@ void Loop::request_end(const Now& now, Commands& out, bool drop_retries) {
     if (!stopping_) out.push_back(DisarmTimer{kSlotTimer});
     stopping_ = true;
     pending_late_.reset();
+    // Not released: its lease runs out, and another replica takes the slot over again.
+    pending_takeover_.reset();
     if (drop_retries) {
         dropping_retries_ = true;
         drop_pending_retries(RunStatus::stopped, now, out);

@@ -101,6 +101,44 @@ TEST_CASE("loop cluster: a retry refused because the slot was taken over ends sa
     CHECK(d.starts().empty());
 }
 
+TEST_CASE("loop cluster: a slot taken over while an iteration runs, runs when it ends",
+          "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    d.clear();
+    // Another replica died running the 0 s slot; this one took it over, busy with its own.
+    CHECK_FALSE(d.loop.run_taken_over(SlotClaim{kT0, 77}, d.now(kT0 + 12s), d.out));
+    CHECK(d.starts().empty());
+    CHECK(d.events() == std::vector<std::string>{"misfire"});
+    // A second one cannot wait as well: it is refused, so the cluster can release it.
+    CHECK(d.loop.run_taken_over(SlotClaim{kT0 + 1s, 78}, d.now(kT0 + 12s), d.out));
+    d.clear();
+    d.finish(0, success(), kT0 + 13s);
+    REQUIRE(d.starts().size() == 1);
+    CHECK(d.starts()[0].claim == SlotClaim{kT0, 77});
+    CHECK_FALSE(d.starts()[0].on_schedule);
+    d.clear();
+    d.finish(1, success(), kT0 + 14s);
+    CHECK(d.starts().empty());  // nothing else waited
+    REQUIRE(d.records().size() == 1);
+    CHECK(d.records()[0].claim == SlotClaim{kT0, 77});
+}
+
+TEST_CASE("loop cluster: a slot taken over that waits is dropped when the loop stops",
+          "[loop][cluster]") {
+    Driver d(clustered(10s));
+    d.start(kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    CHECK_FALSE(d.loop.run_taken_over(SlotClaim{kT0, 77}, d.now(kT0 + 12s), d.out));
+    d.stop(kT0 + 12s);
+    d.clear();
+    d.finish(0, success(), kT0 + 13s);
+    CHECK(d.starts().empty());
+}
+
 TEST_CASE("loop cluster: a slot won after a stop does not run", "[loop][cluster]") {
     Driver d(clustered(10s));
     d.start(kT0 + 1s);
