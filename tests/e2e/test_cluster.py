@@ -290,8 +290,10 @@ class CrashTest(ClusterTestCase):
     """
 
     def test_kill_9_mid_iteration_then_restart(self):
+        # The rerun's replica is most likely busy with an iteration of its own (3 s of every 4)
+        # when it takes the slot over: the slot then runs when that iteration ends.
         tasks = textwrap.dedent(self.TASKS).format(skip=command(self.out, sleep=2),
-                                                   rerun=command(self.out, sleep=2))
+                                                   rerun=command(self.out, sleep=3))
         # "a" alone holds both tasks' first slot; it dies in the middle of running them.
         self.start_replica("a", tasks)
         self.wait_for_lines(lambda lines: {l.task for l in lines} == {"skipper", "rerunner"} and
