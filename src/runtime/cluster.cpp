@@ -348,6 +348,14 @@ void Cluster::take_over() {
         policies_, kTakeoversPerRound,
         [this](std::expected<std::vector<Takeover>, PgError> takeovers) {
             if (!takeovers) return;
+            // A full round leaves more behind (a replica running hundreds of slots died): the
+            // next round goes at once, not a lease / 2 later.
+            if (takeovers->size() >= kTakeoversPerRound && !takeover_again_) {
+                takeover_again_ = events_.defer([this] {
+                    takeover_again_.reset();
+                    take_over();
+                });
+            }
             for (const Takeover& takeover : *takeovers) {
                 const std::string slot = format_utc(takeover.slot);
                 if (takeover.action == TakeoverAction::abandoned) {

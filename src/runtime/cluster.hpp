@@ -121,6 +121,7 @@ class Cluster final : public SlotClaims {
     std::set<std::string> warned_;
     EventSource renew_timer_;
     EventSource takeover_timer_;
+    EventSource takeover_again_;  // the next round of a backlog of expired claims
     EventSource poll_timer_;
     EventSource prune_timer_;
 };
