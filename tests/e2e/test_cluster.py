@@ -7,18 +7,16 @@ opened with O_APPEND, so lines from concurrent commands never interleave.
 
 The lease is SPEC 14's default (10 s): the cases that wait for a takeover wait for it.
 """
+import json
 import os
-import re
-import shutil
 import signal
-import subprocess
 import textwrap
 import time
 import unittest
 from datetime import datetime, timezone
 
 from pg_server import PgServer
-from support import BINARY, Daemon, TasksrunTestCase
+from support import Daemon, TasksrunTestCase
 
 SERVER = None
 
@@ -110,6 +108,12 @@ class ClusterTestCase(TasksrunTestCase):
         self.assertEqual(missing, [], f"grid incomplete: {slots}")
         self.assertGreater(len(wanted), 1)
 
+    def history(self, name, task):
+        result = self.tasksrun("history", "-c", os.path.join(self.dir, f"{name}.toml"), "--json",
+                               "-n", "1000", task, env={"TASKSRUN_DATABASE_URL": self.url})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
     def log_messages(self, name):
         return [r.get("message", "") for r in self.replicas[name].records()]
 
@@ -138,6 +142,11 @@ class SteadyStateTest(ClusterTestCase):
         fences = [l.fence for l in sorted(lines, key=lambda l: l.slot)]
         self.assertEqual(fences, sorted(fences))
         self.assertTrue({l.replica for l in lines} <= set("abc"))
+        # `history` on any replica's config reads the cluster's runs: the same slots, each with
+        # the replica that ran it.
+        runs = self.history("c", "tick")
+        ran = {epoch(r["scheduled"]): r["replica"] for r in runs if r["outcome"] == "ok"}
+        self.assertEqual(ran, {l.slot: l.replica for l in lines})
 
 
 class ClockSkewTest(ClusterTestCase):
@@ -337,6 +346,8 @@ class CrashTest(ClusterTestCase):
                                     f"FROM tasksrun_claims WHERE slot = to_timestamp({crashed}) ORDER BY task")
         self.assertEqual([r[:2] for r in rows], [["rerunner", "ok"], ["skipper", "abandoned"]])
         self.assertEqual(rows[0][3:], ["a", "1"])
+        abandoned = [r for r in self.history("b", "skipper") if epoch(r["scheduled"]) == crashed]
+        self.assertEqual([(r["outcome"], r["replica"]) for r in abandoned], [("abandoned", "a")])
 
 
 class PauseTest(ClusterTestCase):
