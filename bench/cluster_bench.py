@@ -9,13 +9,15 @@ so that every run that really happened leaves a line.
 2. The cluster: a PostgreSQL 15 that this script starts (tests/e2e/pg_server.py, with
    pg_stat_statements loaded), three replicas a, b, c of the same config, each connecting as its
    own role (so that the server counts each replica's statements), for SECONDS; every KILL_EVERY
-   seconds one replica (a, b, c in turn) gets SIGKILL and is started again a second later.
+   seconds one replica (a, b, c in turn) gets SIGKILL 30 ms into a second (while it starts that
+   second's slots) and is started again a second later.
 
 Reported:
   doubles     (task, slot) pairs with more than one line: goal 0.
   lost        grid slots of the measured window (from 3 s after the replicas started to 2 s
               before the end) without a line, split into the killed replica's in-flight ones (the
-              claim is the killed replica's, recorded `abandoned` by a takeover: on_crash = "skip")
+              claim is the killed replica's, of a slot up to 3 s before it was killed; with the
+              claims' states: `abandoned` once another replica took it over, on_crash = "skip")
               and the others (goal 0).
   lateness    p50 / p99 of the `lateness_ms` of iteration_start in the daemons' JSON logs (the
               slot to the iteration's start, after the claim's round trip in cluster mode), for
@@ -164,7 +166,9 @@ def run_cluster(args, directory):
         server.sql(url, "SELECT pg_stat_statements_reset()")
         start_at = time.time()
         kills = []
-        next_kill = start_at + args.kill_every
+        # Each kill lands 30 ms into a second, while the replica starts that second's slots:
+        # the worst moment, with the most in flight.
+        next_kill = int(start_at + args.kill_every) + 0.03
         victim = 0
         while time.time() < start_at + args.seconds:
             if time.time() >= next_kill:
@@ -211,12 +215,10 @@ def main():
         first, last = int(result["start"]) + 3, int(result["end"])
         wanted = [(f"t{i}", s) for i in range(args.tasks) for s in range(first, last + 1)]
         missing = [key for key in wanted if key not in fired]
-        killed = {name for name, _ in result["kills"]}
-        in_flight = [key for key in missing
-                     if result["claims"].get(key, ("", ""))[1] == "abandoned"
-                     and result["claims"][key][0] in killed
-                     and any(name == result["claims"][key][0] and abs(at - key[1]) < 3
-                             for name, at in result["kills"])]
+        # In flight on a killed replica: claimed by it in the seconds before it was killed.
+        in_flight = [key for key in missing if key in result["claims"] and any(
+            name == result["claims"][key][0] and at - 3 < key[1] <= at for name, at in result["kills"])]
+        in_flight_states = Counter(result["claims"][key][1] for key in in_flight)
         beyond = Counter(result["claims"].get(key, ("", "no claim"))[1]
                          for key in missing if key not in in_flight)
         late = lateness(result["logs"], first, last)
@@ -226,8 +228,9 @@ def main():
         print(f"slots in the measured window: {len(wanted)} (peer: {peer_slots}, missing there: "
               f"{peer_missing})")
         print(f"doubles: {len(doubles)}" + (f" e.g. {doubles[:5]}" if doubles else ""))
-        print(f"lost: {len(missing)}: in flight on a killed replica {len(in_flight)}, "
-              f"beyond those {sum(beyond.values())} {dict(beyond) if beyond else ''}")
+        print(f"lost: {len(missing)}: in flight on a killed replica {len(in_flight)} "
+              f"{dict(in_flight_states)}, beyond those {sum(beyond.values())} "
+              f"{dict(beyond) if beyond else ''}")
         c50, c99 = percentile(late, 50), percentile(late, 99)
         p50, p99 = percentile(peer_late, 50), percentile(peer_late, 99)
         print(f"lateness ms p50 / p99: cluster {c50:.1f} / {c99:.1f}, single daemon {p50:.1f} / "
