@@ -808,7 +808,12 @@ void Loop::change_schedule(Schedule schedule, const Now& now, Commands& out) {
               .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
     std::optional<SlotTime> next;
-    if (const auto* interval = settings_.schedule.interval()) {
+    if (settings_.schedule.interval() != nullptr && settings_.epoch_offset) {
+        // Cluster mode: every replica's grid stays the epoch's (plus offset), whichever slot each
+        // last ran, so that the replicas still compute the same slots.
+        anchor_ = SlotTime{*settings_.epoch_offset};
+        next = slot_after(slot_now(now));
+    } else if (const auto* interval = settings_.schedule.interval()) {
         // The grid restarts at the last scheduled slot, with the new period.
         anchor_ = last_scheduled_slot_.value_or(anchor_);
         next = last_scheduled_slot_ ? anchor_ + interval->period() : slot_after(slot_now(now));

@@ -139,6 +139,26 @@ TEST_CASE("loop cluster: a slot taken over that waits is dropped when the loop s
     CHECK(d.starts().empty());
 }
 
+TEST_CASE("loop cluster: a changed interval's grid is the epoch's too", "[loop][cluster]") {
+    // Two replicas that last ran different slots when the change reached them (one was busy,
+    // or heard of it a second later) must still compute the same slots: 7 s from the epoch.
+    // 2025-01-01 is 1 s past a multiple of 7 s since the epoch, so that grid is t0 - 1s + 7k.
+    Driver a(clustered(10s));
+    a.start(kT0 + 1s);
+    a.fire_slot(kT0 + 10s);
+    REQUIRE(a.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 1, a.now(kT0 + 10s), a.out));
+    a.finish(0, success(), kT0 + 11s);
+    Driver b(clustered(10s));
+    b.start(kT0 + 1s);
+    b.fire_slot(kT0 + 10s);
+    b.fire_slot(kT0 + 20s);
+    for (Driver* d : {&a, &b}) {
+        d->clear();
+        d->change_schedule(Schedule(IntervalSchedule(7s)), kT0 + 21s);
+        CHECK(d->armed_slot() == kT0 + 27s);
+    }
+}
+
 TEST_CASE("loop cluster: a slot won after a stop does not run", "[loop][cluster]") {
     Driver d(clustered(10s));
     d.start(kT0 + 1s);
