@@ -178,7 +178,7 @@ class ClockSkewTest(ClusterTestCase):
 
 
 class ControlTest(ClusterTestCase):
-    def test_ctl_stop_on_one_replica_stops_the_task_on_all_and_start_resumes_it(self):
+    def test_ctl_stop_start_and_change_interval_on_one_replica_act_on_all(self):
         tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
         for name in "abc":
             self.start_replica(name, tasks)
@@ -198,10 +198,20 @@ class ControlTest(ClusterTestCase):
             self.replicas[name].wait_for(
                 lambda rs: [r.get("event") for r in rs if r.get("task") == "tick"].count("start") == 2)
         time.sleep(4)
+        # change-interval on a third replica: all three move to the same 3 s grid of the epoch.
+        result = self.ctl("c", "change-interval", "tick", "--seconds", "3")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        changed = time.time()
+        for name in "ab":
+            self.replicas[name].wait_for_event("tick", "interval_changed", timeout=5)
+        time.sleep(7)
         last = time.time() - 1
         self.stop_all()
         slots = self.assert_each_slot_once("tick")
-        self.assert_grid(slots, started + 1, last, 1)
+        self.assert_grid([s for s in slots if s < changed - 1], started + 1, changed - 1, 1)
+        after = [s for s in slots if s > changed + 1]
+        self.assertEqual([s for s in after if s % 3], [], "a slot off the 3 s grid")
+        self.assert_grid(after, changed + 1, last, 3)
 
 
 class ConfigDiffersTest(ClusterTestCase):
