@@ -171,7 +171,7 @@ def run_cluster(args, directory):
         next_kill = int(start_at + args.kill_every) + 0.03
         victim = 0
         while time.time() < start_at + args.seconds:
-            if time.time() >= next_kill:
+            if time.time() >= next_kill and next_kill < start_at + args.seconds - 1:
                 name = REPLICAS[victim % len(REPLICAS)]
                 victim += 1
                 daemons[name].process.kill()
