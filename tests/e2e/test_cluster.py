@@ -108,6 +108,16 @@ class ClusterTestCase(TasksrunTestCase):
         self.assertEqual(missing, [], f"grid incomplete: {slots}")
         self.assertGreater(len(wanted), 1)
 
+    def run_until_checked(self, seconds, first):
+        """Lets the replicas run `seconds` more and stops them; the tick task's slots since
+        `first` must each have fired once, the grid complete. Returns its lines and the end."""
+        time.sleep(seconds)
+        last = time.time() - 1  # a slot claimed in the last second may not have written yet
+        self.stop_all()
+        lines = self.lines(task="tick")
+        self.assert_grid(self.assert_each_slot_once("tick", lines), first, last, 1)
+        return lines, last
+
     def history(self, name, task):
         result = self.tasksrun("history", "-c", os.path.join(self.dir, f"{name}.toml"), "--json",
                                "-n", "1000", task, env={"TASKSRUN_DATABASE_URL": self.url})
@@ -126,18 +136,16 @@ class ClusterTestCase(TasksrunTestCase):
 
 class SteadyStateTest(ClusterTestCase):
     def test_three_replicas_fire_each_slot_exactly_once_on_the_epoch_grid(self):
-        tasks = f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n'
+        tasks = (f'[[task]]\nname = "tick"\nseconds = 1\nrun = \'{command(self.out)}\'\n\n'
+                 f'[[task]]\nname = "odd"\nseconds = 2\noffset = "1s"\nrun = \'{command(self.out)}\'\n')
         for name in "abc":
             self.start_replica(name, tasks)
         first = time.time()
-        time.sleep(6)
-        last = time.time() - 1  # a slot claimed in the last second may not have written yet
-        self.stop_all()
-        lines = self.lines(task="tick")
-        slots = self.assert_each_slot_once("tick", lines)
-        # Slots are whole seconds of the epoch's grid, not the start of some daemon.
-        self.assertTrue(all(s == int(s) for s in slots), slots)
-        self.assert_grid(slots, first, last, 1)
+        lines, last = self.run_until_checked(6, first)
+        # The grid is the epoch's plus offset, not the start of some daemon: odd seconds.
+        odd = self.assert_each_slot_once("odd")
+        self.assertEqual([s for s in odd if s % 2 != 1], [])
+        self.assertEqual([t for t in range(int(first) + 1, int(last) + 1) if t % 2 == 1 and t not in odd], [])
         # Fences grow with slots: one sequence for the cluster.
         fences = [l.fence for l in sorted(lines, key=lambda l: l.slot)]
         self.assertEqual(fences, sorted(fences))
@@ -164,12 +172,7 @@ class ClockSkewTest(ClusterTestCase):
         self.start_replica("behind", tasks, env={**skewed, "FAKETIME": "-3s"})
         self.start_replica("right", tasks)
         first = time.time()
-        time.sleep(7)
-        last = time.time() - 1
-        self.stop_all()
-        lines = self.lines(task="tick")
-        slots = self.assert_each_slot_once("tick", lines)
-        self.assert_grid(slots, first, last, 1)
+        lines, last = self.run_until_checked(7, first)
         # The replica three seconds ahead claims every slot three seconds before the others
         # (the skew is real, and the cluster does not correct it): it fires them all, but for the
         # slots already past by its clock when it started, which the others fire.
@@ -223,12 +226,7 @@ class ConfigDiffersTest(ClusterTestCase):
         first = time.time()
         self.replicas["c"].wait_for(lambda rs: any(
             "is not the one the cluster runs it with" in r.get("message", "") for r in rs), timeout=5)
-        time.sleep(4)
-        last = time.time() - 1
-        self.stop_all()
-        lines = self.lines(task="tick")
-        slots = self.assert_each_slot_once("tick", lines)
-        self.assert_grid(slots, first, last, 1)
+        lines, _ = self.run_until_checked(4, first)
         self.assertEqual([l for l in lines if l.replica == "c"], [])
         warnings = [r for r in self.replicas["c"].records()
                     if "is not the one the cluster runs it with" in r.get("message", "")]

@@ -26,6 +26,13 @@ std::vector<Instant> claims(const Driver& d) {
     return slots;
 }
 
+// Started at t0 + 1s, the loop has won the 10 s slot (fence 41) and runs it.
+void run_won_slot(Driver& d) {
+    d.start(kT0 + 1s);
+    d.fire_slot(kT0 + 10s);
+    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+}
+
 TEST_CASE("loop cluster: an interval's grid lies on the epoch, whenever a replica starts",
           "[loop][cluster]") {
     // Replicas starting at different moments compute the same slots: multiples of 10 s (plus
@@ -84,9 +91,7 @@ TEST_CASE("loop cluster: a due slot is claimed, and runs only where it was won",
 TEST_CASE("loop cluster: a retry refused because the slot was taken over ends saying why",
           "[loop][cluster]") {
     Driver d(clustered(10s));
-    d.start(kT0 + 1s);
-    d.fire_slot(kT0 + 10s);
-    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    run_won_slot(d);
     d.finish(0, kNetworkError, kT0 + 11s);
     const Instant retry_at = *d.armed({TimerKey::Kind::retry, 0});
     d.fire_retry(0, retry_at);
@@ -104,9 +109,7 @@ TEST_CASE("loop cluster: a retry refused because the slot was taken over ends sa
 TEST_CASE("loop cluster: a slot taken over while an iteration runs, runs when it ends",
           "[loop][cluster]") {
     Driver d(clustered(10s));
-    d.start(kT0 + 1s);
-    d.fire_slot(kT0 + 10s);
-    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    run_won_slot(d);
     d.clear();
     // Another replica died running the 0 s slot; this one took it over, busy with its own.
     CHECK_FALSE(d.loop.run_taken_over(SlotClaim{kT0, 77}, d.now(kT0 + 12s), d.out));
@@ -129,9 +132,7 @@ TEST_CASE("loop cluster: a slot taken over while an iteration runs, runs when it
 TEST_CASE("loop cluster: a slot taken over that waits is dropped when the loop stops",
           "[loop][cluster]") {
     Driver d(clustered(10s));
-    d.start(kT0 + 1s);
-    d.fire_slot(kT0 + 10s);
-    REQUIRE(d.loop.slot_claimed(kT0 + 10s, ClaimResult::won, 41, d.now(kT0 + 10s), d.out));
+    run_won_slot(d);
     CHECK_FALSE(d.loop.run_taken_over(SlotClaim{kT0, 77}, d.now(kT0 + 12s), d.out));
     d.stop(kT0 + 12s);
     d.clear();
