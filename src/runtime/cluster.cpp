@@ -249,6 +249,8 @@ void Cluster::send_claims() {
                       }
                       for (std::size_t i = 0; i < batch.size() && i < outcomes->size(); ++i) {
                           const ClaimOutcome& outcome = (*outcomes)[i];
+                          // Agreeing again: a later disagreement is news again.
+                          if (outcome.verdict == ClaimVerdict::won) warned_.erase(outcome.task);
                           if (outcome.verdict == ClaimVerdict::config_differs) {
                               warn_once(outcome.task,
                                         "this replica's config for the task (" +
