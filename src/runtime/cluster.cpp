@@ -152,20 +152,18 @@ void Cluster::on_ready() {
 
 void Cluster::schedule_timers() {
     if (renew_timer_) return;  // once; they keep themselves going
-    const auto every = [this](EventSource& timer, Duration period, void (Cluster::*work)()) {
-        auto arm = std::make_shared<std::function<void()>>();
-        *arm = [this, &timer, period, work, arm] {
-            timer = events_.elapsed_timer(period, [this, work, arm] {
-                (this->*work)();
-                (*arm)();
-            });
-        };
-        (*arm)();
-    };
-    every(renew_timer_, options_.lease / 3, &Cluster::renew);
-    every(takeover_timer_, options_.lease / 2, &Cluster::take_over);
-    every(poll_timer_, kControlPollInterval, &Cluster::poll_control);
-    every(prune_timer_, kPruneInterval, &Cluster::prune);
+    repeat(renew_timer_, options_.lease / 3, &Cluster::renew);
+    repeat(takeover_timer_, options_.lease / 2, &Cluster::take_over);
+    repeat(poll_timer_, kControlPollInterval, &Cluster::poll_control);
+    repeat(prune_timer_, kPruneInterval, &Cluster::prune);
+}
+
+void Cluster::repeat(EventSource& timer, Duration period, void (Cluster::*work)()) {
+    // Each run arms the next: the timer's new source replaces the one whose callback runs.
+    timer = events_.elapsed_timer(period, [this, &timer, period, work] {
+        (this->*work)();
+        repeat(timer, period, work);
+    });
 }
 
 bool Cluster::connected() const {

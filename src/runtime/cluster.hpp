@@ -95,6 +95,8 @@ class Cluster final : public SlotClaims {
     void take_over();
     void prune();
     void schedule_timers();
+    // Runs `work` every `period`, on `timer`.
+    void repeat(EventSource& timer, Duration period, void (Cluster::*work)());
     void warn_once(const std::string& task, const std::string& text);
     // Whether `owner` still waits for answer `ticket`.
     bool still_waiting(Owner owner, std::uint64_t ticket) const;
