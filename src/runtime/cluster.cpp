@@ -299,14 +299,15 @@ void Cluster::finish(const std::string& task, const SlotClaim& claim, const Reco
                      .duration = run.elapsed,
                      .failure_class = run.failure ? to_string(*run.failure) : "",
                      .message = run.message};
+    ++records_in_flight_;
     store_->finish({task, claim.slot, static_cast<std::int64_t>(claim.fence)}, end,
-                   [this, task, slot = claim.slot](std::expected<bool, PgError> recorded) {
-                       if (!recorded) {
+                   [this, task, slot = claim.slot](std::expected<bool, PgError> written) {
+                       if (!written) {
                            logger_.message(LogLevel::warn,
                                            "cluster: the run's end was not recorded: " +
-                                               recorded.error().message,
+                                               written.error().message,
                                            task);
-                       } else if (!*recorded) {
+                       } else if (!*written) {
                            logger_.message(LogLevel::warn,
                                            "cluster: slot " + format_utc(slot) +
                                                " is no longer this replica's (taken over, or "
@@ -314,14 +315,31 @@ void Cluster::finish(const std::string& task, const SlotClaim& claim, const Reco
                                                "not recorded",
                                            task);
                        }
+                       recorded();
                    });
 }
 
 void Cluster::release(const std::string& task, const SlotClaim& claim) {
     running_.erase({task, claim.slot});
+    ++records_in_flight_;
     store_->finish({task, claim.slot, static_cast<std::int64_t>(claim.fence)},
                    RunEnd{.outcome = RunOutcome::skipped, .attempts = 0},
-                   [](std::expected<bool, PgError>) {});
+                   [this](std::expected<bool, PgError>) { recorded(); });
+}
+
+void Cluster::recorded() {
+    if (--records_in_flight_ > 0 || !when_recorded_) return;
+    auto done = std::move(when_recorded_);
+    when_recorded_ = nullptr;
+    done();
+}
+
+void Cluster::when_recorded(std::function<void()> done) {
+    if (records_in_flight_ == 0) {
+        done();
+        return;
+    }
+    when_recorded_ = std::move(done);
 }
 
 void Cluster::renew() {
