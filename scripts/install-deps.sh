@@ -13,9 +13,10 @@ build_deps="build-essential cmake pkg-config
 # /metrics is read with Prometheus' own parser (and linted by promtool, which also tests the
 # example alert rules), and the status page is loaded in headless Chromium;
 # postgresql-15 is the server the cluster tests start themselves (initdb + pg_ctl in a temporary
-# directory, as the postgres user through util-linux's runuser when run as root).
+# directory, as the postgres user through util-linux's runuser when run as root); faketime
+# (libfaketime) gives one cluster replica a wall clock seconds off.
 test_deps="python3 procps util-linux systemd dpkg-dev file python3-prometheus-client prometheus
-  chromium postgresql-15"
+  chromium postgresql-15 faketime"
 # Benchmark peers (make bench), installed with the rest so that figures are reproducible.
 bench_deps="python3-discord nginx"
 # make fuzz: libFuzzer and the sanitizer runtimes of clang 16, Debian 12's first clang that

@@ -206,6 +206,7 @@ bool Loop::start(const Now& now, Commands& out, std::optional<Instant> last_fire
     last_scheduled_slot_.reset();
     if (last_fired) last_scheduled_slot_ = slot_at(*last_fired, now);
     pending_late_.reset();
+    pending_takeover_.reset();
     pending_claims_.clear();
     flights_.clear();
     next_index_ = 0;
@@ -470,11 +471,29 @@ void Loop::retry_late(const Now& now, Commands& out) {
 
 std::optional<std::string> Loop::run_taken_over(SlotClaim claim, const Now& now, Commands& out) {
     if (phase_ != Phase::active || stopping_) return "the loop is not running its iterations";
-    if (flights_.size() >= settings_.max_concurrent)
-        return "an iteration is already running and overlap leaves no room for another";
+    if (flights_.size() >= settings_.max_concurrent) {
+        if (pending_takeover_) {
+            return "an iteration is running and another slot taken over already waits for it";
+        }
+        pending_takeover_ = claim;
+        log(out, {.event = LifecycleEvent::misfire,
+                  .loop = next_index_,
+                  .scheduled = claim.slot,
+                  .message = "taken over from a replica that stopped; runs when the running "
+                             "iteration ends"});
+        return std::nullopt;
+    }
     const SlotTime slot = slot_at(claim.slot, now);
     start_iteration(slot, slot, now, out, false, claim);
     return std::nullopt;
+}
+
+void Loop::run_pending_takeover(const Now& now, Commands& out) {
+    if (!pending_takeover_ || flights_.size() >= settings_.max_concurrent) return;
+    const SlotClaim claim = *pending_takeover_;
+    pending_takeover_.reset();
+    const SlotTime slot = slot_at(claim.slot, now);
+    start_iteration(slot, slot, now, out, false, claim);
 }
 
 void Loop::start_iteration(SlotTime slot, SlotTime due, const Now& now, Commands& out,
@@ -525,11 +544,14 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, con
                         .duration = outcome.duration,
                         .attempt = flight.attempt};
     if (outcome.cancelled || cancelling_) {
-        end.message = "cancelled";
+        // Why, when it is more than the word: e.g. a cluster replica that no longer holds the slot.
+        const std::string why = outcome.error.empty() || outcome.error == "cancelled"
+                                    ? std::string("cancelled")
+                                    : "cancelled: " + outcome.error;
+        end.message = why;
         log(out, std::move(end));
         out.push_back(RecordRun{iteration, flight.attempt, RunStatus::cancelled,
-                                now.mono - flight.started, outcome.failure, "cancelled",
-                                flight.claim});
+                                now.mono - flight.started, outcome.failure, why, flight.claim});
         flights_.erase(it);
         maybe_end(now, out);
         return;
@@ -642,6 +664,7 @@ void Loop::after_iteration(const Now& now, Commands& out) {
         arm_slot(slot_now(now), now, out);
         return;
     }
+    run_pending_takeover(now, out);
     run_pending_late(now, out);
 }
 
@@ -663,6 +686,8 @@ void Loop::request_end(const Now& now, Commands& out, bool drop_retries) {
     if (!stopping_) out.push_back(DisarmTimer{kSlotTimer});
     stopping_ = true;
     pending_late_.reset();
+    // Not released: its lease runs out, and another replica takes the slot over again.
+    pending_takeover_.reset();
     if (drop_retries) {
         dropping_retries_ = true;
         drop_pending_retries(RunStatus::stopped, now, out);
@@ -783,7 +808,12 @@ void Loop::change_schedule(Schedule schedule, const Now& now, Commands& out) {
               .message = settings_.schedule.describe()});
     if (phase_ != Phase::active || stopping_) return;
     std::optional<SlotTime> next;
-    if (const auto* interval = settings_.schedule.interval()) {
+    if (settings_.schedule.interval() != nullptr && settings_.epoch_offset) {
+        // Cluster mode: every replica's grid stays the epoch's (plus offset), whichever slot each
+        // last ran, so that the replicas still compute the same slots.
+        anchor_ = SlotTime{*settings_.epoch_offset};
+        next = slot_after(slot_now(now));
+    } else if (const auto* interval = settings_.schedule.interval()) {
         // The grid restarts at the last scheduled slot, with the new period.
         anchor_ = last_scheduled_slot_.value_or(anchor_);
         next = last_scheduled_slot_ ? anchor_ + interval->period() : slot_after(slot_now(now));

@@ -86,8 +86,9 @@ class Loop {
     // says so and it is within misfire_grace.
     void retry_late(const Now& now, Commands& out);
     // Cluster mode: this replica took over `slot` of a replica that died while running it
-    // (on_crash = "rerun"): it runs now, under `claim`, outside the schedule. Why it cannot, when
-    // it cannot.
+    // (on_crash = "rerun"): it runs now, under `claim`, outside the schedule; when overlap leaves
+    // no room, as soon as a running iteration ends (its attempt then starts only if the claim
+    // is still held). Why it cannot, when it cannot.
     std::optional<std::string> run_taken_over(SlotClaim claim, const Now& now, Commands& out);
     void attempt_finished(std::uint64_t iteration, const Outcome& outcome, const Now& now,
                           Commands& out);
@@ -169,6 +170,7 @@ class Loop {
     void start_or_claim(SlotTime slot, SlotTime due, const Now& now, Commands& out);
     // The slot kept for a late run (misfire = "run-once"), if there is room and it is in grace.
     void run_pending_late(const Now& now, Commands& out);
+    void run_pending_takeover(const Now& now, Commands& out);
     void after_iteration(const Now& now, Commands& out);
     void handle_failure(std::uint64_t iteration, Flight& flight, const Outcome& outcome,
                         const Now& now, Commands& out);
@@ -208,6 +210,8 @@ class Loop {
     std::optional<Instant> last_scheduled_ = std::nullopt;
     std::optional<SlotTime> last_scheduled_slot_ = std::nullopt;  // the same, on the slot clock
     std::optional<SlotTime> pending_late_ = std::nullopt;  // a missed slot to run once, late
+    // Cluster mode: a slot taken over while an iteration ran, to run when one ends.
+    std::optional<SlotClaim> pending_takeover_ = std::nullopt;
     FlatMap<Instant, PendingClaim> pending_claims_;         // by the slot's wall-clock label
     FlatMap<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;

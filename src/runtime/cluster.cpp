@@ -152,20 +152,18 @@ void Cluster::on_ready() {
 
 void Cluster::schedule_timers() {
     if (renew_timer_) return;  // once; they keep themselves going
-    const auto every = [this](EventSource& timer, Duration period, void (Cluster::*work)()) {
-        auto arm = std::make_shared<std::function<void()>>();
-        *arm = [this, &timer, period, work, arm] {
-            timer = events_.elapsed_timer(period, [this, work, arm] {
-                (this->*work)();
-                (*arm)();
-            });
-        };
-        (*arm)();
-    };
-    every(renew_timer_, options_.lease / 3, &Cluster::renew);
-    every(takeover_timer_, options_.lease / 2, &Cluster::take_over);
-    every(poll_timer_, kControlPollInterval, &Cluster::poll_control);
-    every(prune_timer_, kPruneInterval, &Cluster::prune);
+    repeat(renew_timer_, options_.lease / 3, &Cluster::renew);
+    repeat(takeover_timer_, options_.lease / 2, &Cluster::take_over);
+    repeat(poll_timer_, kControlPollInterval, &Cluster::poll_control);
+    repeat(prune_timer_, kPruneInterval, &Cluster::prune);
+}
+
+void Cluster::repeat(EventSource& timer, Duration period, void (Cluster::*work)()) {
+    // Each run arms the next: the timer's new source replaces the one whose callback runs.
+    timer = events_.elapsed_timer(period, [this, &timer, period, work] {
+        (this->*work)();
+        repeat(timer, period, work);
+    });
 }
 
 bool Cluster::connected() const {
@@ -249,6 +247,8 @@ void Cluster::send_claims() {
                       }
                       for (std::size_t i = 0; i < batch.size() && i < outcomes->size(); ++i) {
                           const ClaimOutcome& outcome = (*outcomes)[i];
+                          // Agreeing again: a later disagreement is news again.
+                          if (outcome.verdict == ClaimVerdict::won) warned_.erase(outcome.task);
                           if (outcome.verdict == ClaimVerdict::config_differs) {
                               warn_once(outcome.task,
                                         "this replica's config for the task (" +
@@ -299,22 +299,47 @@ void Cluster::finish(const std::string& task, const SlotClaim& claim, const Reco
                      .duration = run.elapsed,
                      .failure_class = run.failure ? to_string(*run.failure) : "",
                      .message = run.message};
+    ++records_in_flight_;
     store_->finish({task, claim.slot, static_cast<std::int64_t>(claim.fence)}, end,
-                   [this, task](std::expected<bool, PgError> recorded) {
-                       if (!recorded) {
+                   [this, task, slot = claim.slot](std::expected<bool, PgError> written) {
+                       if (!written) {
                            logger_.message(LogLevel::warn,
                                            "cluster: the run's end was not recorded: " +
-                                               recorded.error().message,
+                                               written.error().message,
+                                           task);
+                       } else if (!*written) {
+                           logger_.message(LogLevel::warn,
+                                           "cluster: slot " + format_utc(slot) +
+                                               " is no longer this replica's (taken over, or "
+                                               "finished by another): how its run here ended is "
+                                               "not recorded",
                                            task);
                        }
+                       recorded();
                    });
 }
 
 void Cluster::release(const std::string& task, const SlotClaim& claim) {
     running_.erase({task, claim.slot});
+    ++records_in_flight_;
     store_->finish({task, claim.slot, static_cast<std::int64_t>(claim.fence)},
                    RunEnd{.outcome = RunOutcome::skipped, .attempts = 0},
-                   [](std::expected<bool, PgError>) {});
+                   [this](std::expected<bool, PgError>) { recorded(); });
+}
+
+void Cluster::recorded() {
+    if (--records_in_flight_ > 0 || !when_recorded_) return;
+    auto done = std::move(when_recorded_);
+    when_recorded_ = nullptr;
+    done();
+}
+
+void Cluster::when_recorded(std::function<void()> done) {
+    if (records_in_flight_ == 0) {
+        done();
+        return;
+    }
+    when_recorded_ = std::move(done);
 }
 
 void Cluster::renew() {
@@ -341,6 +366,14 @@ void Cluster::take_over() {
         policies_, kTakeoversPerRound,
         [this](std::expected<std::vector<Takeover>, PgError> takeovers) {
             if (!takeovers) return;
+            // A full round leaves more behind (a replica running hundreds of slots died): the
+            // next round goes at once, not a lease / 2 later.
+            if (takeovers->size() >= kTakeoversPerRound && !takeover_again_) {
+                takeover_again_ = events_.defer([this] {
+                    takeover_again_.reset();
+                    take_over();
+                });
+            }
             for (const Takeover& takeover : *takeovers) {
                 const std::string slot = format_utc(takeover.slot);
                 if (takeover.action == TakeoverAction::abandoned) {

@@ -64,6 +64,11 @@ class Cluster final : public SlotClaims {
     // reloads its own.
     void request_reload();
 
+    // Calls `done` once every run's end and release sent so far has been answered (or failed),
+    // at once when none is pending. A stopping daemon waits for it: otherwise a run that ended
+    // here stays `running` in the database, and another replica takes the slot over.
+    void when_recorded(std::function<void()> done);
+
     // For ctl status and the log: the database, its state, since when, the last error.
     nlohmann::json status() const;
     bool connected() const;
@@ -95,7 +100,10 @@ class Cluster final : public SlotClaims {
     void take_over();
     void prune();
     void schedule_timers();
+    // Runs `work` every `period`, on `timer`.
+    void repeat(EventSource& timer, Duration period, void (Cluster::*work)());
     void warn_once(const std::string& task, const std::string& text);
+    void recorded();  // a run's end or a release was answered
     // Whether `owner` still waits for answer `ticket`.
     bool still_waiting(Owner owner, std::uint64_t ticket) const;
     std::uint64_t wait_for(Owner owner);
@@ -119,8 +127,11 @@ class Cluster final : public SlotClaims {
     std::vector<TakeoverPolicy> policies_;
     std::int64_t control_revision_ = 0;
     std::set<std::string> warned_;
+    std::size_t records_in_flight_ = 0;
+    std::function<void()> when_recorded_;
     EventSource renew_timer_;
     EventSource takeover_timer_;
+    EventSource takeover_again_;  // the next round of a backlog of expired claims
     EventSource poll_timer_;
     EventSource prune_timer_;
 };

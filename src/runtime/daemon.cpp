@@ -273,7 +273,13 @@ void Daemon::check_settled() {
     const int code = stop_signals_ == 0 && tasks_.any_failed() ? 1 : 0;
     // Exit from a fresh turn of the loop, not from inside the callback that settled the last task.
     exiting_ = true;
-    exit_ = events_.defer([this, code] { events_.exit(code); });
+    const auto exit = [this, code] { exit_ = events_.defer([this, code] { events_.exit(code); }); };
+    // In cluster mode, not before the database has the ends of the runs that ended here.
+    if (cluster_) {
+        cluster_->when_recorded(exit);
+    } else {
+        exit();
+    }
 }
 
 // --- Observability: /metrics, /healthz and the status page (src/observe, src/http) ---
