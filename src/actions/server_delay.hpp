@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

@@ -9,7 +9,7 @@
 
 #include "config/config.hpp"
 #include "cluster/pg_result.hpp"
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 #include "state/state_store.hpp"
 
 namespace tasksrun {

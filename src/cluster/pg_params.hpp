@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/instant.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 
