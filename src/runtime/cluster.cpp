@@ -65,9 +65,11 @@ std::string config_hash(const TaskConfig& task) {
     return text;
 }
 
-std::expected<std::unique_ptr<Cluster>, std::string> Cluster::start(
-    EventLoop& events, Logger& logger, const ClusterSettings& settings, Redactor& redactor,
-    Hooks hooks) {
+std::expected<std::unique_ptr<Cluster>, std::string> Cluster::start(EventLoop& events,
+                                                                    Logger& logger,
+                                                                    const ClusterSettings& settings,
+                                                                    Redactor& redactor,
+                                                                    Hooks hooks) {
     auto conninfo = read_secret(settings.url);
     if (!conninfo) return std::unexpected("cluster: " + conninfo.error());
     for (std::string& secret : conninfo_secrets(*conninfo)) redactor.add_secret(std::move(secret));
@@ -83,8 +85,8 @@ std::expected<std::unique_ptr<Cluster>, std::string> Cluster::start(
     cluster->connection_ = std::move(*connection);
     cluster->store_ = std::make_unique<ClusterStore>(*cluster->connection_, options);
     cluster->control_ = std::make_unique<ClusterControl>(*cluster->connection_, options);
-    logger.message(LogLevel::info, "cluster: replica \"" + options.replica + "\" of the cluster at " +
-                                       cluster->connection_->target());
+    logger.message(LogLevel::info, "cluster: replica \"" + options.replica +
+                                       "\" of the cluster at " + cluster->connection_->target());
     cluster->connection_->start();
     return cluster;
 }
@@ -101,27 +103,27 @@ void Cluster::on_state(const PgConnection::Status& status) {
             on_ready();
             return;
         }
-        migrate_schema(*connection_, cluster_migrations(),
-                       [this](std::expected<SchemaVersions, PgError> migrated) {
-                           if (!migrated) {
-                               // A connection error comes back with the next connection.
-                               if (!migrated.error().connection) {
-                                   logger_.message(LogLevel::error,
-                                                   "cluster: cannot set up the schema: " +
-                                                       migrated.error().message +
-                                                       "; nothing is claimed, so nothing fires");
-                               }
-                               return;
-                           }
-                           if (migrated->before != migrated->after) {
-                               logger_.message(LogLevel::info,
-                                               "cluster: schema version " +
-                                                   std::to_string(migrated->before) + " -> " +
-                                                   std::to_string(migrated->after));
-                           }
-                           schema_ready_ = true;
-                           on_ready();
-                       });
+        migrate_schema(
+            *connection_, cluster_migrations(),
+            [this](std::expected<SchemaVersions, PgError> migrated) {
+                if (!migrated) {
+                    // A connection error comes back with the next connection.
+                    if (!migrated.error().connection) {
+                        logger_.message(
+                            LogLevel::error,
+                            "cluster: cannot set up the schema: " + migrated.error().message +
+                                "; nothing is claimed, so nothing fires");
+                    }
+                    return;
+                }
+                if (migrated->before != migrated->after) {
+                    logger_.message(LogLevel::info, "cluster: schema version " +
+                                                        std::to_string(migrated->before) + " -> " +
+                                                        std::to_string(migrated->after));
+                }
+                schema_ready_ = true;
+                on_ready();
+            });
         return;
     }
     // Loud, but not a line per retry: the first failure and then every twentieth.
@@ -207,13 +209,13 @@ void Cluster::claim(const std::string& task, Instant slot, std::uint64_t config,
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(config));
     const std::uint64_t ticket = wait_for(owner);
-    claims_.push_back(WaitingClaim{ClaimRequest{task, slot, hash}, owner,
-                                   [this, owner, ticket, done = std::move(done)](
-                                       ClaimResult result, std::uint64_t fence) {
-                                       if (!still_waiting(owner, ticket)) return;
-                                       waiting_.erase(ticket);
-                                       done(result, fence);
-                                   }});
+    claims_.push_back(WaitingClaim{
+        ClaimRequest{task, slot, hash}, owner,
+        [this, owner, ticket, done = std::move(done)](ClaimResult result, std::uint64_t fence) {
+            if (!still_waiting(owner, ticket)) return;
+            waiting_.erase(ticket);
+            done(result, fence);
+        }});
     // Every slot due in this turn of the loop goes in one statement.
     if (!send_) {
         send_ = events_.defer([this] {
@@ -233,34 +235,31 @@ void Cluster::send_claims() {
     std::vector<ClaimRequest> requests;
     requests.reserve(batch.size());
     for (const WaitingClaim& waiting : batch) requests.push_back(waiting.request);
-    store_->claim(std::move(requests),
-                  [this, batch = std::move(batch)](
-                      std::expected<std::vector<ClaimOutcome>, PgError> outcomes) {
-                      if (!outcomes) {
-                          logger_.message(LogLevel::error, "cluster: claiming " +
-                                                               std::to_string(batch.size()) +
-                                                               " slots failed: " +
-                                                               outcomes.error().message);
-                          for (const WaitingClaim& waiting : batch)
-                              waiting.done(ClaimResult::unreachable, 0);
-                          return;
-                      }
-                      for (std::size_t i = 0; i < batch.size() && i < outcomes->size(); ++i) {
-                          const ClaimOutcome& outcome = (*outcomes)[i];
-                          // Agreeing again: a later disagreement is news again.
-                          if (outcome.verdict == ClaimVerdict::won) warned_.erase(outcome.task);
-                          if (outcome.verdict == ClaimVerdict::config_differs) {
-                              warn_once(outcome.task,
-                                        "this replica's config for the task (" +
-                                            batch[i].request.config_hash +
-                                            ") is not the one the cluster runs it with (" +
-                                            outcome.cluster_hash +
-                                            "): its slots are left to the replicas that have it");
-                          }
-                          batch[i].done(result_of(outcome.verdict),
-                                        static_cast<std::uint64_t>(outcome.fence));
-                      }
-                  });
+    store_->claim(
+        std::move(requests), [this, batch = std::move(batch)](
+                                 std::expected<std::vector<ClaimOutcome>, PgError> outcomes) {
+            if (!outcomes) {
+                logger_.message(LogLevel::error, "cluster: claiming " +
+                                                     std::to_string(batch.size()) +
+                                                     " slots failed: " + outcomes.error().message);
+                for (const WaitingClaim& waiting : batch) waiting.done(ClaimResult::unreachable, 0);
+                return;
+            }
+            for (std::size_t i = 0; i < batch.size() && i < outcomes->size(); ++i) {
+                const ClaimOutcome& outcome = (*outcomes)[i];
+                // Agreeing again: a later disagreement is news again.
+                if (outcome.verdict == ClaimVerdict::won) warned_.erase(outcome.task);
+                if (outcome.verdict == ClaimVerdict::config_differs) {
+                    warn_once(
+                        outcome.task,
+                        "this replica's config for the task (" + batch[i].request.config_hash +
+                            ") is not the one the cluster runs it with (" + outcome.cluster_hash +
+                            "): its slots are left to the replicas that have it");
+                }
+                batch[i].done(result_of(outcome.verdict),
+                              static_cast<std::uint64_t>(outcome.fence));
+            }
+        });
 }
 
 void Cluster::warn_once(const std::string& task, const std::string& text) {
@@ -272,24 +271,24 @@ void Cluster::begin_attempt(const std::string& task, const SlotClaim& claim, std
                             std::function<void(bool held, const std::string& why)> done) {
     const std::uint64_t ticket = wait_for(owner);
     const ClaimId id{task, claim.slot, static_cast<std::int64_t>(claim.fence)};
-    store_->begin_attempt(id, attempt, loop,
-                          [this, id, owner, ticket, done = std::move(done)](
-                              std::expected<AttemptGrant, PgError> grant) {
-                              if (!still_waiting(owner, ticket)) return;
-                              waiting_.erase(ticket);
-                              if (!grant) {
-                                  done(false, "the cluster's database did not answer: " +
-                                                  grant.error().message);
-                                  return;
-                              }
-                              if (!grant->held) {
-                                  running_.erase({id.task, id.slot});
-                                  done(false, grant->reason);
-                                  return;
-                              }
-                              running_[{id.task, id.slot}] = id.fence;
-                              done(true, {});
-                          });
+    store_->begin_attempt(
+        id, attempt, loop,
+        [this, id, owner, ticket,
+         done = std::move(done)](std::expected<AttemptGrant, PgError> grant) {
+            if (!still_waiting(owner, ticket)) return;
+            waiting_.erase(ticket);
+            if (!grant) {
+                done(false, "the cluster's database did not answer: " + grant.error().message);
+                return;
+            }
+            if (!grant->held) {
+                running_.erase({id.task, id.slot});
+                done(false, grant->reason);
+                return;
+            }
+            running_[{id.task, id.slot}] = id.fence;
+            done(true, {});
+        });
 }
 
 void Cluster::finish(const std::string& task, const SlotClaim& claim, const RecordRun& run) {
@@ -392,8 +391,9 @@ void Cluster::take_over() {
                                     "(on_crash = \"rerun\")",
                                 takeover.task);
                 if (hooks_.rerun) {
-                    hooks_.rerun(takeover.task,
-                                 SlotClaim{takeover.slot, static_cast<std::uint64_t>(takeover.fence)});
+                    hooks_.rerun(
+                        takeover.task,
+                        SlotClaim{takeover.slot, static_cast<std::uint64_t>(takeover.fence)});
                 }
             }
         });
@@ -409,7 +409,8 @@ void Cluster::prune() {
 void Cluster::poll_control() {
     if (!connected()) return;
     const bool first = control_revision_ == 0;
-    control_->poll(control_revision_, [this, first](std::expected<ControlChanges, PgError> changes) {
+    control_->poll(control_revision_, [this,
+                                       first](std::expected<ControlChanges, PgError> changes) {
         if (!changes) return;
         control_revision_ = std::max(control_revision_, changes->revision);
         for (const TaskControl& change : changes->tasks) {
@@ -430,10 +431,10 @@ void Cluster::poll_control() {
 void Cluster::set_stopped(const std::string& task, bool stopped) {
     control_->set_stopped(task, stopped, [this, task](std::expected<TaskControl, PgError> set) {
         if (!set) {
-            logger_.message(LogLevel::error,
-                            "cluster: the change did not reach the other replicas: " +
-                                set.error().message,
-                            task);
+            logger_.message(
+                LogLevel::error,
+                "cluster: the change did not reach the other replicas: " + set.error().message,
+                task);
         }
     });
 }
@@ -454,20 +455,22 @@ void Cluster::set_schedule(const std::string& task, const nlohmann::json& schedu
 void Cluster::request_reload() {
     control_->request_reload([this](std::expected<std::int64_t, PgError> asked) {
         if (!asked) {
-            logger_.message(LogLevel::error, "cluster: the other replicas were not asked to reload: " +
-                                                 asked.error().message);
+            logger_.message(
+                LogLevel::error,
+                "cluster: the other replicas were not asked to reload: " + asked.error().message);
         }
     });
 }
 
 nlohmann::json Cluster::status() const {
     const PgConnection::Status& status = connection_->status();
-    nlohmann::json json{{"replica", options_.replica},
-                        {"database", connection_->target()},
-                        {"state", connected() ? "connected" : state_name(status.state)},
-                        {"since", format_utc(std::chrono::floor<std::chrono::seconds>(status.since))},
-                        {"down_since", nullptr},
-                        {"last_error", status.last_error}};
+    nlohmann::json json{
+        {"replica", options_.replica},
+        {"database", connection_->target()},
+        {"state", connected() ? "connected" : state_name(status.state)},
+        {"since", format_utc(std::chrono::floor<std::chrono::seconds>(status.since))},
+        {"down_since", nullptr},
+        {"last_error", status.last_error}};
     if (status.down_since) {
         json["down_since"] =
             format_utc(std::chrono::floor<std::chrono::seconds>(*status.down_since));
