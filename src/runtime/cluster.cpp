@@ -4,7 +4,9 @@
 
 #include "cluster/pg_conninfo.hpp"
 #include "cluster/schema.hpp"
+#include "event/clock.hpp"
 #include "runtime/webhooks.hpp"
+#include "util/duration.hpp"
 #include "util/host_name.hpp"
 #include "util/rfc3339.hpp"
 
@@ -16,6 +18,11 @@ namespace {
 constexpr Duration kControlPollInterval = std::chrono::seconds{5};
 constexpr Duration kPruneInterval = std::chrono::hours{1};
 constexpr std::size_t kTakeoversPerRound = 100;
+// A slot is never fired before the database's clock reaches it: every replica compares the slot
+// with one clock, so one whose own clock runs ahead cannot fire early. Below this, the
+// difference is the round trip, not a clock that is off.
+constexpr Duration kClockTolerance = std::chrono::milliseconds{50};
+constexpr Duration kClockWarning = std::chrono::seconds{1};
 
 ClaimResult result_of(ClaimVerdict verdict) {
     switch (verdict) {
@@ -256,10 +263,38 @@ void Cluster::send_claims() {
                             ") is not the one the cluster runs it with (" + outcome.cluster_hash +
                             "): its slots are left to the replicas that have it");
                 }
-                batch[i].done(result_of(outcome.verdict),
-                              static_cast<std::uint64_t>(outcome.fence));
+                const ClaimResult result = result_of(outcome.verdict);
+                const auto fence = static_cast<std::uint64_t>(outcome.fence);
+                const Duration early = outcome.slot - outcome.lease.db_now;
+                if (result == ClaimResult::won && early > kClockTolerance) {
+                    answer_when_due(early,
+                                    [done = batch[i].done, result, fence] { done(result, fence); });
+                    continue;
+                }
+                batch[i].done(result, fence);
             }
         });
+}
+
+void Cluster::answer_when_due(Duration early, std::function<void()> answer) {
+    if (!warned_clock_ahead_ && early > kClockWarning) {
+        warned_clock_ahead_ = true;
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.1f s", to_milliseconds(early) / 1000);
+        logger_.message(LogLevel::warn,
+                        "cluster: this replica's clock is " + std::string(seconds) +
+                            " ahead of the database's; it waits for the database's clock before "
+                            "firing a slot it won (check this host's time synchronisation)");
+    }
+    // On this replica's wall clock, like the slot itself. The claim's lease runs meanwhile and
+    // begin_attempt renews it; a replica ahead by more than a lease loses the slot to a takeover,
+    // which runs it by the database's clock.
+    const std::uint64_t id = next_held_answer_++;
+    held_answers_.emplace(id, events_.wall_clock_timer(wall_clock_now() + early,
+                                                       [this, id, answer = std::move(answer)] {
+                                                           answer();
+                                                           held_answers_.erase(id);
+                                                       }));
 }
 
 void Cluster::warn_once(const std::string& task, const std::string& text) {

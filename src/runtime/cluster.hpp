@@ -102,6 +102,9 @@ class Cluster final : public SlotClaims {
     // Runs `work` every `period`, on `timer`.
     void repeat(EventSource& timer, Duration period, void (Cluster::*work)());
     void warn_once(const std::string& task, const std::string& text);
+    // A slot won before the database's clock reaches it (this replica's clock runs ahead) is
+    // answered only once it is due by the database's clock.
+    void answer_when_due(Duration early, std::function<void()> answer);
     void recorded();  // a run's end or a release was answered
     // Whether `owner` still waits for answer `ticket`.
     bool still_waiting(Owner owner, std::uint64_t ticket) const;
@@ -126,6 +129,9 @@ class Cluster final : public SlotClaims {
     std::vector<TakeoverPolicy> policies_;
     std::int64_t control_revision_ = 0;
     std::set<std::string> warned_;
+    std::map<std::uint64_t, EventSource> held_answers_;  // won early, answered when due
+    std::uint64_t next_held_answer_ = 0;
+    bool warned_clock_ahead_ = false;
     std::size_t records_in_flight_ = 0;
     std::function<void()> when_recorded_;
     EventSource renew_timer_;

@@ -159,7 +159,8 @@ class SteadyStateTest(ClusterTestCase):
 
 class ClockSkewTest(ClusterTestCase):
     """A replica whose wall clock is off claims slots early or late by its own clock, but a slot's
-    identity does not depend on who computes it, and leases use the database's clock."""
+    identity does not depend on who computes it, a slot won early waits for the database's clock,
+    and leases use the database's clock."""
 
     FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
@@ -173,16 +174,27 @@ class ClockSkewTest(ClusterTestCase):
             # only wraps the clock functions, which ASan does not intercept.
             skewed["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
                                                             "verify_asan_link_order=0"]))
-        self.start_replica("ahead", tasks, env={**skewed, "FAKETIME": "+3s"})
+        ahead = self.start_replica("ahead", tasks, env={**skewed, "FAKETIME": "+3s"})
         self.start_replica("behind", tasks, env={**skewed, "FAKETIME": "-3s"})
         self.start_replica("right", tasks)
         first = time.time()
-        lines, last = self.run_until_checked(7, first)
-        # The replica three seconds ahead claims every slot three seconds before the others
-        # (the skew is real, and the cluster does not correct it): it fires them all, but for the
-        # slots already past by its clock when it started, which the others fire.
+        # When each line appears, by this test's clock (the commands' own clocks are faked).
+        seen = {}
+        while time.time() < first + 7:
+            for l in self.lines(task="tick"):
+                seen.setdefault((l.slot, l.replica), time.time())
+            time.sleep(0.02)
+        lines, last = self.run_until_checked(0, first)
+        # The replica three seconds ahead claims every slot three seconds before the others and
+        # wins it, but for the slots already past by its clock when it started, which the others
+        # fire. It fires none before the database's clock reaches it.
         by = {l.replica for l in lines if first + 4 <= l.slot <= last}
         self.assertEqual(by, {"ahead"})
+        early = {slot: round(slot - at, 3) for (slot, _), at in seen.items() if at < slot - 0.2}
+        self.assertEqual(early, {}, "slots fired before their time (slot: seconds early)")
+        warnings = [r["message"] for r in ahead.records() if "ahead of the database" in r.get("message", "")]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("clock is 3.0 s ahead", warnings[0])
 
 
 class ControlTest(ClusterTestCase):
