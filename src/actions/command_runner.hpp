@@ -17,9 +17,9 @@
 #include "actions/action_run.hpp"
 #include "actions/output_capture.hpp"
 #include "config/config.hpp"
+#include "event/event_loop.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
-#include "event/event_loop.hpp"
 
 namespace tasksrun {
 

@@ -13,7 +13,6 @@
 
 namespace tasksrun {
 
-
 // ".../api/webhooks/ID/TOKEN" (any API version, or none) -> ".../api/v10/webhooks/ID/TOKEN",
 // with ?wait=true and &thread_id=... as asked. An unversioned URL would report retry_after in
 // milliseconds; v10 reports seconds.

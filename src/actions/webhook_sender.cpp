@@ -4,8 +4,8 @@
 #include "actions/server_delay.hpp"
 #include "config/discord_limits.hpp"
 #include "config/templates.hpp"
-#include "log/redact.hpp"
 #include "event/clock.hpp"
+#include "log/redact.hpp"
 #include "util/duration.hpp"
 #include "util/rfc3339.hpp"
 
@@ -99,8 +99,7 @@ void WebhookSender::pump(const std::string& key) {
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_for_answer) return;
         if (decision.kind == DiscordRateLimiter::Decision::Kind::wait_until) {
             rate_limit_holds(key, queue.front());
-            wake_timers_[key] =
-                events_.timer(decision.at, [this, key] { pump(key); });
+            wake_timers_[key] = events_.timer(decision.at, [this, key] { pump(key); });
             return;
         }
         rate_limit_releases(key);

@@ -30,7 +30,8 @@ int next_command(const NextOptions& options) {
     std::size_t name_width = 0;
     for (const TaskConfig* task : selected) name_width = std::max(name_width, task->name.size());
     for (const TaskConfig* task : selected) {
-        for (const Instant at : upcoming_firings(*task, replication_of(*config), options.from, options.count)) {
+        for (const Instant at :
+             upcoming_firings(*task, replication_of(*config), options.from, options.count)) {
             // In the zone of the `time` entry that produced the firing.
             const Zone& zone = firing_zone(*task, *config, at);
             const std::string local =

@@ -71,8 +71,8 @@ int run_once_command(const RunOnceOptions& options) {
     if (task == nullptr) return exit_code::usage;
     // run-once is the way to try a task by hand, so it runs disabled tasks too.
     // Only what it will use: the webhooks of hooks that do not run need no secret in hand.
-    auto prepared =
-        prepare(*config, {task}, options.log, EndpointUse{.hooks = options.hooks, .ping = false, .cluster = false});
+    auto prepared = prepare(*config, {task}, options.log,
+                            EndpointUse{.hooks = options.hooks, .ping = false, .cluster = false});
     if (!prepared) return exit_code::config;
     try {
         const bool ok = run_once(std::move(*config), options.task, *prepared->logger,

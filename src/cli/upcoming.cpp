@@ -25,8 +25,8 @@ std::optional<Instant> first_slot(const TaskConfig& task, Replication replicatio
 
 }  // namespace
 
-std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication,
-                                      Instant from, std::size_t limit) {
+std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication, Instant from,
+                                      std::size_t limit) {
     if (task.count) limit = static_cast<std::size_t>(std::min<std::uint64_t>(limit, *task.count));
     const IntervalSchedule* interval = task.schedule.interval();
     const bool only_one = task.schedule.at_startup() ||
@@ -40,8 +40,7 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replic
     while (firings.size() < limit) {
         // An interval's grid is anchored where the loop started it: at `from`, or in a cluster
         // at the epoch plus the task's offset.
-        const Instant anchor =
-            replication == Replication::cluster ? Instant{} + task.offset : from;
+        const Instant anchor = replication == Replication::cluster ? Instant{} + task.offset : from;
         const auto next = task.schedule.next_after(firings.back(), anchor);
         if (!next) break;
         firings.push_back(*next);

@@ -14,8 +14,8 @@ namespace tasksrun {
 // fire strictly after `from`; a @reboot task fires once, at `from`. A task with `count` lists at
 // most `count` firings (each assumed to succeed); a zero interval lists only its first. Jitter
 // is not applied.
-std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication,
-                                      Instant from, std::size_t limit);
+std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication, Instant from,
+                                      std::size_t limit);
 
 // How the daemon would run the config's tasks: alone, or as a cluster replica.
 Replication replication_of(const Config& config);

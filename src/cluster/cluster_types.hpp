@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "config/config.hpp"
 #include "cluster/pg_result.hpp"
-#include "util/instant.hpp"
+#include "config/config.hpp"
 #include "state/state_store.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

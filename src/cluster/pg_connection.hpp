@@ -32,8 +32,8 @@
 #include "cluster/host_resolver.hpp"
 #include "cluster/pg_conninfo.hpp"
 #include "cluster/pg_result.hpp"
-#include "log/redact.hpp"
 #include "event/event_loop.hpp"
+#include "log/redact.hpp"
 
 namespace tasksrun {
 

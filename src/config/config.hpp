@@ -158,7 +158,8 @@ struct TaskConfig {
     bool enabled = true;
     Hooks hooks;
     std::optional<std::string> ping;  // a key of Config::pings
-    // Cluster mode (SPEC 14): an interval task's grid starts at the Unix epoch plus `offset` (0 <= offset < interval).
+    // Cluster mode (SPEC 14): an interval task's grid starts at the Unix epoch plus `offset` (0 <=
+    // offset < interval).
     Duration offset{0};
     OnCrash on_crash = OnCrash::skip;
     // Equal for two loads of the same [[task]] table (key order and formatting aside) under the

@@ -24,8 +24,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::string_view kTopLevelKeys[] = {"tasksrun", "webhooks", "pings", "task"};
-constexpr std::string_view kDaemonKeys[] = {"timezone",        "state_dir",        "shutdown_timeout",
-                                            "http",            "cluster_url_env",  "cluster_url_file",
+constexpr std::string_view kDaemonKeys[] = {"timezone", "state_dir",       "shutdown_timeout",
+                                            "http",     "cluster_url_env", "cluster_url_file",
                                             "replica"};
 constexpr std::string_view kWebhookKeys[] = {"url", "url_env", "url_file", "kind"};
 constexpr std::string_view kPingKeys[] = {"url", "url_env", "url_file"};
@@ -465,8 +465,8 @@ std::optional<ConfigBuilder::TimeEntry> ConfigBuilder::parse_time_entry(const to
         std::smatch parts;
         if (std::regex_match(text->get(), parts, kOneDigitHour)) {
             reader_.error(entry, "\"time\" entry \"" + text->get() +
-                                     "\" needs two digits for the hour: write \"0" +
-                                     text->get() + "\"");
+                                     "\" needs two digits for the hour: write \"0" + text->get() +
+                                     "\"");
             return std::nullopt;
         }
     }

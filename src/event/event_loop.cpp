@@ -163,17 +163,16 @@ EventSource EventLoop::elapsed_timer(Duration delay, std::function<void()> callb
                  std::move(callback), accuracy);
 }
 
-EventSource EventLoop::timer(TimerDeadline at, std::function<void()> callback,
-                             Duration accuracy) {
+EventSource EventLoop::timer(TimerDeadline at, std::function<void()> callback, Duration accuracy) {
     const bool wall = std::holds_alternative<Instant>(at);
     const Duration since_epoch = wall ? std::get<Instant>(at).time_since_epoch()
                                       : std::get<MonoInstant>(at).time_since_epoch();
     const auto usec = static_cast<std::uint64_t>(std::max<Duration::rep>(0, since_epoch.count()));
     Callbacks* callbacks = callbacks_for(std::move(callback));
     sd_event_source* source = nullptr;
-    const int r = sd_event_add_time(event_, &source, wall ? CLOCK_REALTIME : CLOCK_BOOTTIME, usec,
-                                    static_cast<std::uint64_t>(accuracy.count()), on_time,
-                                    callbacks);
+    const int r =
+        sd_event_add_time(event_, &source, wall ? CLOCK_REALTIME : CLOCK_BOOTTIME, usec,
+                          static_cast<std::uint64_t>(accuracy.count()), on_time, callbacks);
     return adopt(r, source, callbacks, "sd_event_add_time");
 }
 
@@ -236,7 +235,8 @@ std::expected<void, std::string> EventLoop::dispatch_ready() {
     }
     running_loop = outer;
     if (failure_) return std::unexpected(*failure_);
-    if (code < 0) return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
+    if (code < 0)
+        return std::unexpected(std::string("the event loop failed: ") + std::strerror(-code));
     return {};
 }
 

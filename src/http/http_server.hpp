@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "config/listen_address.hpp"
-#include "log/logger.hpp"
 #include "event/event_loop.hpp"
+#include "log/logger.hpp"
 
 struct MHD_Daemon;
 struct MHD_Connection;

@@ -244,7 +244,8 @@ void Loop::begin_iterations(const Now& now, Commands& out) {
     }
     std::optional<SlotTime> first;
     const IntervalSchedule* interval = settings_.schedule.interval();
-    const bool run_at_start = interval != nullptr && settings_.run_at_start && !settings_.epoch_offset;
+    const bool run_at_start =
+        interval != nullptr && settings_.run_at_start && !settings_.epoch_offset;
     if (run_at_start || settings_.schedule.at_startup()) {
         first = at;  // run_at_start, and @reboot, whose one slot is the start
     } else {
@@ -572,8 +573,13 @@ void Loop::attempt_finished(std::uint64_t iteration, const Outcome& outcome, con
 
 void Loop::iteration_succeeded(std::uint64_t iteration, const Flight& flight,
                                const Outcome& outcome, const Now& now, Commands& out) {
-    out.push_back(RecordRun{iteration, flight.attempt, RunStatus::ok, now.mono - flight.started,
-                            std::nullopt, {}, flight.claim});
+    out.push_back(RecordRun{iteration,
+                            flight.attempt,
+                            RunStatus::ok,
+                            now.mono - flight.started,
+                            std::nullopt,
+                            {},
+                            flight.claim});
     backoff_.reset();
     if (settings_.has_on_success) {
         out.push_back(RunHook{HookKind::on_success, hook_context(iteration, flight, outcome)});
@@ -711,10 +717,9 @@ void Loop::drop_pending_retries(RunStatus status, const Now& now, Commands& out)
              .failure_class = flight.last_failure ? std::optional(to_string(*flight.last_failure))
                                                   : std::nullopt,
              .message = what + " while waiting to retry; the retry is dropped"});
-        out.push_back(RecordRun{it->first, flight.attempt, status, now.mono - flight.started,
-                                flight.last_failure,
-                                what + " while waiting to retry after: " + flight.last_error,
-                                flight.claim});
+        out.push_back(RecordRun{
+            it->first, flight.attempt, status, now.mono - flight.started, flight.last_failure,
+            what + " while waiting to retry after: " + flight.last_error, flight.claim});
         it = flights_.erase(it);
     }
 }

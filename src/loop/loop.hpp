@@ -209,10 +209,10 @@ class Loop {
     // The slot of the most recent iteration started; at start, the resumed run's last fired slot.
     std::optional<Instant> last_scheduled_ = std::nullopt;
     std::optional<SlotTime> last_scheduled_slot_ = std::nullopt;  // the same, on the slot clock
-    std::optional<SlotTime> pending_late_ = std::nullopt;  // a missed slot to run once, late
+    std::optional<SlotTime> pending_late_ = std::nullopt;         // a missed slot to run once, late
     // Cluster mode: a slot taken over while an iteration ran, to run when one ends.
     std::optional<SlotClaim> pending_takeover_ = std::nullopt;
-    FlatMap<Instant, PendingClaim> pending_claims_;         // by the slot's wall-clock label
+    FlatMap<Instant, PendingClaim> pending_claims_;  // by the slot's wall-clock label
     FlatMap<std::uint64_t, Flight> flights_;
     std::uint64_t next_index_ = 0;
     std::uint64_t started_on_schedule_ = 0;  // what `count` counts

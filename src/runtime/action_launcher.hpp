@@ -11,9 +11,9 @@
 #include "actions/action_run.hpp"
 #include "actions/webhook_sender.hpp"
 #include "config/config.hpp"
+#include "event/event_loop.hpp"
 #include "log/logger.hpp"
 #include "loop/events.hpp"
-#include "event/event_loop.hpp"
 #include "runtime/runtime_env.hpp"
 #include "runtime/webhooks.hpp"
 

@@ -29,13 +29,14 @@ std::expected<std::vector<ClusterRun>, std::string> read_cluster_history(
                 [&](const PgConnection::Status& status) {
                     if (status.state == PgConnection::State::down) last_error = status.last_error;
                     if (status.state != PgConnection::State::connected || !store) return;
-                    store->history(task, limit, [&](std::expected<std::vector<ClusterRun>, PgError> runs) {
-                        if (!runs) {
-                            finish(std::unexpected("cluster: " + runs.error().message));
-                            return;
-                        }
-                        finish(std::move(*runs));
-                    });
+                    store->history(
+                        task, limit, [&](std::expected<std::vector<ClusterRun>, PgError> runs) {
+                            if (!runs) {
+                                finish(std::unexpected("cluster: " + runs.error().message));
+                                return;
+                            }
+                            finish(std::move(*runs));
+                        });
                 },
             .notified = {}});
     if (!connection) return std::unexpected("cluster: " + connection.error());

@@ -41,7 +41,6 @@ std::expected<toml::table, std::string> schedule_keys(const json& request) {
     return keys;
 }
 
-
 json apply(std::string_view command, TaskRunner& runner, const json& request) {
     const std::string& name = runner.task().name;
     if (command == "start") {

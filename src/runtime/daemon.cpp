@@ -9,8 +9,8 @@
 #include "config/loader.hpp"
 #include "event/clock.hpp"
 #include "runtime/service_manager.hpp"
-#include "util/host_name.hpp"
 #include "util/duration.hpp"
+#include "util/host_name.hpp"
 #include "util/rfc3339.hpp"
 
 namespace tasksrun {
@@ -32,8 +32,7 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
                 .store = store_.get(),
                 .observer = metrics_.get(),
                 .cluster_mode = config.settings.cluster.has_value()},
-      tasks_(services_,
-             std::make_shared<const Generation>(std::move(config), std::move(endpoints)),
+      tasks_(services_, std::make_shared<const Generation>(std::move(config), std::move(endpoints)),
              [this] { check_settled(); }) {
     if (const auto& cluster = tasks_.generation().config.settings.cluster) start_cluster(*cluster);
     if (options.control_socket) {
@@ -52,8 +51,7 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
         signals_.push_back(events_.signal(
             signal, [this, signal](const signalfd_siginfo&) { on_stop_signal(signal); }));
     }
-    signals_.push_back(
-        events_.signal(SIGHUP, [this](const signalfd_siginfo&) { reload(true); }));
+    signals_.push_back(events_.signal(SIGHUP, [this](const signalfd_siginfo&) { reload(true); }));
     if (getpid() == 1) reaper_.emplace(events_);
     // systemd's WatchdogSec: sd-event pings it from the loop itself, so a stuck loop is noticed.
     sd_event_set_watchdog(events_.raw(), 1);
@@ -72,10 +70,9 @@ Daemon::~Daemon() {
 int Daemon::run() {
     const Config& config = tasks_.generation().config;
     const std::size_t disabled = config.tasks.size() - tasks_.size();
-    logger_.message(LogLevel::info, "tasksrun " TASKSRUN_VERSION " starting with " +
-                                        std::to_string(tasks_.size()) + " tasks (" +
-                                        std::to_string(disabled) + " disabled) from " +
-                                        config.path);
+    logger_.message(LogLevel::info,
+                    "tasksrun " TASKSRUN_VERSION " starting with " + std::to_string(tasks_.size()) +
+                        " tasks (" + std::to_string(disabled) + " disabled) from " + config.path);
     if (store_) {
         logger_.message(LogLevel::info, "state: " + store_->path());
     } else {
@@ -97,11 +94,10 @@ int Daemon::run() {
     log_flush_.reset();
     logger_.end_batch();  // the event loop that flushed the batches has stopped
     if (!code) logger_.message(LogLevel::error, "tasksrun must stop: " + code.error());
-    logger_.message(LogLevel::info, "tasksrun stopped; webhooks: " +
-                                        std::to_string(env_.webhooks().requests_completed()) +
-                                        " requests over " +
-                                        std::to_string(env_.webhooks().connections_opened()) +
-                                        " connections");
+    logger_.message(LogLevel::info,
+                    "tasksrun stopped; webhooks: " +
+                        std::to_string(env_.webhooks().requests_completed()) + " requests over " +
+                        std::to_string(env_.webhooks().connections_opened()) + " connections");
     return code ? *code : 1;
 }
 
@@ -143,10 +139,9 @@ void Daemon::start_cluster(const ClusterSettings& settings) {
                                          ? runner->run_taken_over(claim)
                                          : std::optional<std::string>("no such task here");
                 if (!refused) return;
-                logger_.message(LogLevel::warn,
-                                "cluster: a slot taken over to run again cannot run here: " +
-                                    *refused,
-                                task);
+                logger_.message(
+                    LogLevel::warn,
+                    "cluster: a slot taken over to run again cannot run here: " + *refused, task);
                 cluster_->release(task, claim);
             },
         .reconnected =
@@ -248,9 +243,8 @@ void Daemon::reload(bool from_a_person) {
         std::make_shared<const Generation>(std::move(*loaded.config), std::move(*resolved)));
     logger_.message(LogLevel::info, "reload: " + std::to_string(applied.unchanged) +
                                         " unchanged, " + std::to_string(applied.changed) +
-                                        " changed, " + std::to_string(applied.added) +
-                                        " added, " + std::to_string(applied.removed) +
-                                        " removed");
+                                        " changed, " + std::to_string(applied.added) + " added, " +
+                                        std::to_string(applied.removed) + " removed");
     if (metrics_) metrics_->config_reloaded(true);
     if (cluster_) {
         cluster_->use_config(tasks_.generation().config);

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "event/event_loop.hpp"
 #include "http/status_server.hpp"
 #include "log/logger.hpp"
 #include "observe/metrics_registry.hpp"
 #include "runtime/cluster.hpp"
 #include "runtime/control_server.hpp"
-#include "event/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
 #include "runtime/orphan_reaper.hpp"
 #include "runtime/task_set.hpp"

@@ -1,7 +1,7 @@
 #include "runtime/event_loop_env.hpp"
 
-#include "runtime/action_launcher.hpp"
 #include "event/clock.hpp"
+#include "runtime/action_launcher.hpp"
 
 namespace tasksrun {
 
@@ -35,8 +35,7 @@ void EventLoopEnv::destroy_later(std::unique_ptr<ActionRun> run) {
 }
 
 void EventLoopEnv::ping(const ResolvedPing& target, PingKind kind, std::string body,
-                        const std::string& task, Pinger::Owner owner,
-                        std::function<void()> done) {
+                        const std::string& task, Pinger::Owner owner, std::function<void()> done) {
     pinger_.ping(target, kind, std::move(body), task, owner, std::move(done));
 }
 

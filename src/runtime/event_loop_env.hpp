@@ -5,8 +5,8 @@
 
 #include "actions/pinger.hpp"
 #include "actions/webhook_sender.hpp"
-#include "log/logger.hpp"
 #include "event/event_loop.hpp"
+#include "log/logger.hpp"
 #include "runtime/runtime_env.hpp"
 
 namespace tasksrun {
@@ -21,9 +21,8 @@ class EventLoopEnv final : public RuntimeEnv {
     std::unique_ptr<ActionRun> launch(const Action& action, const LaunchContext& context,
                                       std::function<void(Outcome)> done) override;
     void destroy_later(std::unique_ptr<ActionRun> run) override;
-    void ping(const ResolvedPing& target, PingKind kind, std::string body,
-              const std::string& task, Pinger::Owner owner,
-              std::function<void()> done) override;
+    void ping(const ResolvedPing& target, PingKind kind, std::string body, const std::string& task,
+              Pinger::Owner owner, std::function<void()> done) override;
     void cancel_pings(Pinger::Owner owner) override;
     SlotClaims* slot_claims() override { return claims_; }
     // Cluster mode: from now on slots are claimed here.

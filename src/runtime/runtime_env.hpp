@@ -12,8 +12,8 @@
 #include "actions/action_run.hpp"
 #include "actions/pinger.hpp"
 #include "config/config.hpp"
-#include "loop/events.hpp"
 #include "event/event_loop.hpp"
+#include "loop/events.hpp"
 #include "runtime/slot_claims.hpp"
 #include "util/instant.hpp"
 
@@ -43,8 +43,7 @@ class RuntimeEnv {
     virtual Now now() const = 0;
     // A one-shot timer due at `at` on its own clock; it never fires once the handle is gone.
     // It may fire up to `accuracy` late, so that timers due together share one wake.
-    virtual EventSource timer(TimerDeadline at, Duration accuracy,
-                              std::function<void()> fire) = 0;
+    virtual EventSource timer(TimerDeadline at, Duration accuracy, std::function<void()> fire) = 0;
     // Runs `callback` on a later turn of the loop, outside the caller's stack.
     virtual EventSource defer(std::function<void()> callback) = 0;
     // Starts an action or hook. `done` is called exactly once, later, never from inside launch.
@@ -54,8 +53,7 @@ class RuntimeEnv {
     virtual void destroy_later(std::unique_ptr<ActionRun> run) = 0;
     // Sends a health ping; `done` is called once, later, unless cancel_pings drops it first.
     virtual void ping(const ResolvedPing& target, PingKind kind, std::string body,
-                      const std::string& task, Pinger::Owner owner,
-                      std::function<void()> done) = 0;
+                      const std::string& task, Pinger::Owner owner, std::function<void()> done) = 0;
     virtual void cancel_pings(Pinger::Owner owner) = 0;
     // Cluster mode: where slots are claimed; null when tasksrun runs on its own.
     virtual SlotClaims* slot_claims() = 0;

@@ -94,8 +94,8 @@ auto TaskRunner::drive(Tell tell) {
 
 bool TaskRunner::start(std::optional<Instant> last_fired) {
     if (task_->schedule.at_startup() && !loop_.is_running()) {
-        last_fired = reboot_resume_point(services_.store, services_.logger, task_->name,
-                                         last_fired, env().now().wall);
+        last_fired = reboot_resume_point(services_.store, services_.logger, task_->name, last_fired,
+                                         env().now().wall);
     }
     const bool started =
         drive([&](const Now& now, Commands& out) { return loop_.start(now, out, last_fired); });
@@ -239,9 +239,9 @@ void TaskRunner::start_attempt(const StartAttempt& command) {
                               if (held) {
                                   launch_attempt(command);
                               } else {
-                                  attempt_ended(command.iteration,
-                                                Outcome{.error = "not run: " + why,
-                                                        .cancelled = true});
+                                  attempt_ended(
+                                      command.iteration,
+                                      Outcome{.error = "not run: " + why, .cancelled = true});
                               }
                               after_event();
                           });
@@ -253,10 +253,11 @@ void TaskRunner::launch_attempt(const StartAttempt& command) {
     context.attempt = command.attempt;
     context.claim = command.claim;
     if (const SlotClaims* claims = env().slot_claims()) context.replica = claims->replica();
-    attempts_[iteration].run = env().launch(task_->action, context, [this, iteration](Outcome outcome) {
-        attempt_ended(iteration, std::move(outcome));
-        after_event();
-    });
+    attempts_[iteration].run =
+        env().launch(task_->action, context, [this, iteration](Outcome outcome) {
+            attempt_ended(iteration, std::move(outcome));
+            after_event();
+        });
 }
 
 void TaskRunner::attempt_ended(std::uint64_t iteration, Outcome outcome) {
@@ -300,8 +301,8 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
     const std::string_view status = to_string(command.status);
     const std::string failure_class = command.failure ? to_string(*command.failure) : "";
     if (!last_run_) last_run_ = std::make_unique<LastRun>();
-    *last_run_ = LastRun{command.iteration, env().now().wall, command.elapsed,
-                         std::string(status), failure_class};
+    *last_run_ = LastRun{command.iteration, env().now().wall, command.elapsed, std::string(status),
+                         failure_class};
     if (Observer* observer = services_.observer) {  // observability
         if (outcome != nullptr) observer->attempt_ended(task_->name, attempt_class(*outcome));
         if (command.status != RunStatus::retrying)
@@ -313,9 +314,9 @@ void TaskRunner::record_run(const RecordRun& command, const Outcome* outcome) {
         claims->finish(task_->name, *command.claim, command);
     }
     if (StateStore* store = services_.store) {
-        auto written = store->iteration_ended(task_->name, command.iteration, command.attempts,
-                                              status, failure_class, command.message,
-                                              command.elapsed);
+        auto written =
+            store->iteration_ended(task_->name, command.iteration, command.attempts, status,
+                                   failure_class, command.message, command.elapsed);
         if (!written) services_.logger.message(LogLevel::error, written.error(), task_->name);
     }
     const std::string tail = outcome != nullptr ? outcome->output_tail : std::string();
@@ -393,14 +394,17 @@ void TaskRunner::run_next_hook() {
              .duration = outcome.duration,
              .failure_class =
                  outcome.failure ? std::optional(to_string(*outcome.failure)) : std::nullopt,
-             .message = outcome.cancelled ? "cancelled" : outcome.ok() ? "ok" : outcome.error});
+             .message = outcome.cancelled ? "cancelled"
+                        : outcome.ok()    ? "ok"
+                                          : outcome.error});
         Commands out;
         loop_.hook_finished(kind, outcome, now, out);
         execute(std::move(out));
         if (!hook_) run_next_hook();
         after_event();
     };
-    hook_ = std::make_unique<HookRun>(HookRun{kind, Running{nullptr, env().now().mono, generation_}});
+    hook_ =
+        std::make_unique<HookRun>(HookRun{kind, Running{nullptr, env().now().mono, generation_}});
     hook_->running.run = env().launch(hook.action, context, std::move(done));
 }
 

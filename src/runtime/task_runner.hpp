@@ -34,8 +34,8 @@ LoopSettings loop_settings(const TaskConfig& task, Replication replication);
 struct TaskServices {
     RuntimeEnv& env;
     Logger& logger;
-    StateStore* store = nullptr;  // null: nothing persists
-    bool send_pings = true;       // run-once sends none
+    StateStore* store = nullptr;   // null: nothing persists
+    bool send_pings = true;        // run-once sends none
     Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
     bool cluster_mode = false;     // slots are claimed among replicas (SPEC 14)
 };
@@ -145,7 +145,7 @@ class TaskRunner {
     // A vector, not a deque: a deque allocates ~600 bytes up front, in every task, for a queue
     // that is nearly always empty.
     std::vector<RunHook> hook_queue_;
-    std::unique_ptr<HookRun> hook_;  // a pointer: 8 bytes in each idle task
+    std::unique_ptr<HookRun> hook_;      // a pointer: 8 bytes in each idle task
     std::unique_ptr<LastRun> last_run_;  // a pointer: most idle tasks never need one
     std::uint32_t pings_in_flight_ = 0;
     std::uint32_t claims_in_flight_ = 0;  // cluster mode: claims and checks awaiting the database

@@ -59,8 +59,8 @@ TaskSet::TaskSet(const TaskServices& services, std::shared_ptr<const Generation>
 
 std::unique_ptr<TaskRunner> TaskSet::make_runner(const TaskConfig& task) {
     SettleListener* listener = this;
-    LoopSettings settings = loop_settings(
-        task, services_.cluster_mode ? Replication::cluster : Replication::alone);
+    LoopSettings settings =
+        loop_settings(task, services_.cluster_mode ? Replication::cluster : Replication::alone);
     return std::make_unique<TaskRunner>(services_, generation_, task, std::move(settings),
                                         random_seed(), listener);
 }
@@ -205,7 +205,8 @@ bool TaskSet::all_settled() const {
 }
 
 bool TaskSet::any_failed() const {
-    return std::ranges::any_of(tasks_, [](const Slot& slot) { return slot.runner->loop().failed(); });
+    return std::ranges::any_of(tasks_,
+                               [](const Slot& slot) { return slot.runner->loop().failed(); });
 }
 
 std::string TaskSet::status_line() const {

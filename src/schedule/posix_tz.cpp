@@ -239,8 +239,7 @@ ZoneSegment PosixTzRule::segment_at(SysSeconds t) const {
         const bool starts_first = starts[k] < ends[k];
         changes[n++] = {to_sys(starts[k], std_offset_), 2 * k + (starts_first ? 0 : 1),
                         dst_offset_};
-        changes[n++] = {to_sys(ends[k], dst_offset_), 2 * k + (starts_first ? 1 : 0),
-                        std_offset_};
+        changes[n++] = {to_sys(ends[k], dst_offset_), 2 * k + (starts_first ? 1 : 0), std_offset_};
     }
     std::ranges::sort(changes, [](const Change& a, const Change& b) {
         return a.at != b.at ? a.at < b.at : a.order < b.order;

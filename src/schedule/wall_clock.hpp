@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "schedule/cron.hpp"
-#include "util/instant.hpp"
 #include "schedule/times_of_day.hpp"
 #include "schedule/zone.hpp"
+#include "util/instant.hpp"
 
 namespace tasksrun {
 

@@ -31,9 +31,7 @@ class FlatMap {
         const auto it = lower_bound(key);
         return it != entries_.end() && it->first == key ? it : entries_.end();
     }
-    const_iterator find(const Key& key) const {
-        return const_cast<FlatMap*>(this)->find(key);
-    }
+    const_iterator find(const Key& key) const { return const_cast<FlatMap*>(this)->find(key); }
     // The value under `key`, default-constructed first if there is none.
     Value& operator[](const Key& key) {
         auto it = lower_bound(key);

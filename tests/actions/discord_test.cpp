@@ -161,8 +161,8 @@ class BucketServer {
         const Duration reset_after = kWindow - (now - *opened_);
         if (used_ == kLimit) return std::nullopt;
         ++used_;
-        return RateLimitHeaders{.limit = kLimit, .remaining = kLimit - used_,
-                                .reset_after = reset_after};
+        return RateLimitHeaders{
+            .limit = kLimit, .remaining = kLimit - used_, .reset_after = reset_after};
     }
 
   private:

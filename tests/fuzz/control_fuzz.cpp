@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "event/event_loop.hpp"
 #include "log/logger.hpp"
 #include "runtime/control_commands.hpp"
 #include "runtime/control_server.hpp"
-#include "event/event_loop.hpp"
 #include "runtime/event_loop_env.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/task_runner.hpp"
@@ -52,7 +52,8 @@ struct Daemonish {
     EventLoop events;
     Logger logger{LogFormat::json, LogLevel::error};
     EventLoopEnv env{events, logger, "fuzz"};
-    const TaskServices services{.env = env, .logger = logger, .store = nullptr, .send_pings = false};
+    const TaskServices services{
+        .env = env, .logger = logger, .store = nullptr, .send_pings = false};
     std::shared_ptr<const Generation> generation;
     std::vector<std::unique_ptr<TaskRunner>> runners;
     TaskIndex index;
@@ -61,13 +62,14 @@ struct Daemonish {
         block_child_signals();
         LoadResult loaded = parse_config(kConfig, "fuzz.toml");
         if (!loaded.config) std::abort();
-        generation = std::make_shared<const Generation>(std::move(*loaded.config),
-                                                        ResolvedEndpoints{});
+        generation =
+            std::make_shared<const Generation>(std::move(*loaded.config), ResolvedEndpoints{});
         std::vector<TaskRunner*> listed;
         std::uint64_t seed = 1;
         for (const TaskConfig& task : generation->config.tasks) {
             runners.push_back(std::make_unique<TaskRunner>(services, generation, task,
-                                                           loop_settings(task, Replication::alone), seed++, nullptr));
+                                                           loop_settings(task, Replication::alone),
+                                                           seed++, nullptr));
             if (task.name != "stopped") runners.back()->start();
             listed.push_back(runners.back().get());
         }

@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 using namespace test;
 
 LoopSettings cron(const char* expression) {
-    return LoopSettings{.schedule = Schedule(WallClockSchedule(
-                            *CronExpression::parse(expression), Zone::utc(), {}))};
+    return LoopSettings{.schedule = Schedule(WallClockSchedule(*CronExpression::parse(expression),
+                                                               Zone::utc(), {}))};
 }
 
 TEST_CASE("loop clock: an interval's timer is monotonic, so a step back stalls nothing",
@@ -39,7 +39,7 @@ TEST_CASE("loop clock: an interval's timer is monotonic, so a step back stalls n
     d.clear();
     // The monotonic timer fires 10 s later, while the wall clock reads t0 + 20 s - 1 h.
     d.fire_slot(kT0 + 20s - 1h);
-    REQUIRE(d.starts().size() == 1);  // on time: not re-armed for an hour
+    REQUIRE(d.starts().size() == 1);                   // on time: not re-armed for an hour
     CHECK(d.starts()[0].scheduled == kT0 + 20s - 1h);  // labelled with the wall clock as it is
     CHECK(d.armed_slot() == kT0 + 30s - 1h);
 }

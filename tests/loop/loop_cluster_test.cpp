@@ -191,8 +191,7 @@ TEST_CASE("loop cluster: when the database does not answer, the slot is a misfir
         d.start(kT0 + 1s);
         for (const Duration slot : {Duration{10s}, Duration{20s}}) {
             d.fire_slot(kT0 + slot);
-            d.loop.slot_claimed(kT0 + slot, ClaimResult::unreachable, 0, d.now(kT0 + slot),
-                                d.out);
+            d.loop.slot_claimed(kT0 + slot, ClaimResult::unreachable, 0, d.now(kT0 + slot), d.out);
         }
         d.clear();
         d.loop.retry_late(d.now(kT0 + 25s), d.out);

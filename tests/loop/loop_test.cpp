@@ -418,8 +418,7 @@ TEST_CASE("loop: change_interval while waiting takes effect at once", "[loop]") 
     CHECK(d.armed_slot() == kT0 + 6s);
 
     d.clear();
-    d.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})),
-                           kT0 + 4s);
+    d.change_schedule(Schedule(WallClockSchedule(TimesOfDay({12h}), Zone::utc(), {})), kT0 + 4s);
     CHECK(d.armed_slot() == at("2025-01-01T12:00:00Z"));  // from now, for time and cron
 }
 

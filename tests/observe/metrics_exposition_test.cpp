@@ -73,8 +73,9 @@ TEST_CASE("metrics: every family of SPEC 13 has HELP and TYPE, once, in order", 
     CHECK(has_line(lines, "tasksrun_config_reloads_total{result=\"failure\"} 0"));
 }
 
-TEST_CASE("metrics: a cluster replica says whether its database answers, a lone daemon says nothing",
-          "[observe]") {
+TEST_CASE(
+    "metrics: a cluster replica says whether its database answers, a lone daemon says nothing",
+    "[observe]") {
     MetricsRegistry registry;
     DaemonSnapshot snapshot = two_tasks(at("2025-03-02T09:00:00Z"));
     CHECK(count_prefix(lines_of(write_metrics(registry, snapshot, "1")), "tasksrun_cluster") == 0);

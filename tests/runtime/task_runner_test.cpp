@@ -15,9 +15,8 @@ using namespace std::chrono_literals;
 using test::at;
 using test::FakeEnv;
 
-const Outcome kExit1 = Outcome{.failure = FailureClass{FailureKind::exit_code, 1},
-                               .error = "exit status 1",
-                               .exit_code = 1};
+const Outcome kExit1 = Outcome{
+    .failure = FailureClass{FailureKind::exit_code, 1}, .error = "exit status 1", .exit_code = 1};
 
 std::shared_ptr<const Generation> generation(const std::string& toml) {
     LoadResult loaded = parse_config(toml, "t.toml");
@@ -44,8 +43,7 @@ struct Harness {
     TaskRunner runner;
 };
 
-TEST_CASE("runtime: an interval task runs on its grid while actions take their time",
-          "[runtime]") {
+TEST_CASE("runtime: an interval task runs on its grid while actions take their time", "[runtime]") {
     Harness h("[[task]]\nname = \"t\"\nseconds = 10\nrun = \"x\"\n");
     h.runner.start();
     h.env.advance(0s);
@@ -68,8 +66,7 @@ TEST_CASE("runtime: hooks run one at a time, in order, with the iteration they b
     h.env.advance(0s);  // the first slot is now
     h.env.finish(h.env.running(), kExit1);
     // The loop has ended (count 1), but after_loop waits for on_error to finish.
-    CHECK(h.env.labels() ==
-          std::vector<std::string>{"before_loop 0", "action 0.1", "on_error 0"});
+    CHECK(h.env.labels() == std::vector<std::string>{"before_loop 0", "action 0.1", "on_error 0"});
     CHECK(h.env.running(HookKind::on_error).hook_context.outcome->exit_code == 1);
     h.env.finish(h.env.running(HookKind::on_error));
     CHECK(h.env.labels().back() == "after_loop 1");
@@ -78,13 +75,13 @@ TEST_CASE("runtime: hooks run one at a time, in order, with the iteration they b
     CHECK(h.runner.loop().state() == LoopState::finished);
 }
 
-TEST_CASE("runtime: run-now adds an iteration when there is room, and says why not",
-          "[runtime]") {
+TEST_CASE("runtime: run-now adds an iteration when there is room, and says why not", "[runtime]") {
     Harness h("[[task]]\nname = \"t\"\nminutes = 10\nrun = \"x\"\n");
     h.runner.start();
     h.env.advance(0s);
-    CHECK(h.runner.run_now() == "an iteration is already running and overlap leaves no room "
-                                "for another");
+    CHECK(h.runner.run_now() ==
+          "an iteration is already running and overlap leaves no room "
+          "for another");
     h.env.finish(h.env.running());
     h.env.advance(1min);
     CHECK_FALSE(h.runner.run_now().has_value());

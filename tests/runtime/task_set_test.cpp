@@ -13,9 +13,9 @@ namespace tasksrun {
 namespace {
 
 using namespace std::chrono_literals;
+using nlohmann::json;
 using test::at;
 using test::FakeEnv;
-using nlohmann::json;
 
 std::shared_ptr<const Generation> generation(const std::string& toml) {
     LoadResult loaded = parse_config(toml, "t.toml");
@@ -29,9 +29,8 @@ std::string task(const std::string& name, const std::string& keys) {
 
 struct Harness {
     explicit Harness(const std::string& toml)
-        : env(at("2025-01-01T12:00:00Z")), tasks(services, generation(toml), [this] {
-              ++settle_calls;
-          }) {}
+        : env(at("2025-01-01T12:00:00Z")),
+          tasks(services, generation(toml), [this] { ++settle_calls; }) {}
 
     const TaskRunner* runner(std::string_view name) const { return tasks.index().find(name); }
     FakeEnv::Launch& running(const std::string& name) {
@@ -63,9 +62,9 @@ TEST_CASE("task set: a reload keeps, hands over, stops and adds while iterations
     const TaskRunner* kept = h.runner("kept");
     const TaskRunner* changed_before = h.runner("changed");
 
-    const auto applied = h.tasks.apply(generation(task("kept", "seconds = 10") +
-                                                  task("changed", "seconds = 20") +
-                                                  task("added", "seconds = 10")));
+    const auto applied =
+        h.tasks.apply(generation(task("kept", "seconds = 10") + task("changed", "seconds = 20") +
+                                 task("added", "seconds = 10")));
     CHECK(applied.unchanged == 1);
     CHECK(applied.changed == 1);
     CHECK(applied.removed == 1);
@@ -90,7 +89,7 @@ TEST_CASE("task set: a reload keeps, hands over, stops and adds while iterations
     CHECK(changed_after->loop().state() == LoopState::waiting);
     CHECK(changed_after->next_iteration() == at("2025-01-01T12:00:20Z"));
     h.env.finish(h.running("kept"));
-    h.env.advance(5s);  // 12:00:10
+    h.env.advance(5s);                                                 // 12:00:10
     CHECK(h.running("kept").scheduled == at("2025-01-01T12:00:10Z"));  // its grid never moved
     h.env.finish(h.running("kept"));
     h.env.advance(15s);  // 12:00:25
@@ -148,8 +147,9 @@ TEST_CASE("control: what the socket answers for each verb", "[runtime][control]"
         reply({{"command", "change-interval"}, {"task", "report"}, {"time", {"14:30"}}});
     REQUIRE(changed["ok"] == true);
     CHECK(changed["task"]["next_iteration"] == "2025-01-01T14:30:00Z");
-    CHECK(reply({{"command", "change-interval"}, {"task", "report"}, {"cron", "61 * * * *"}})
-              ["ok"] == false);
+    CHECK(
+        reply({{"command", "change-interval"}, {"task", "report"}, {"cron", "61 * * * *"}})["ok"] ==
+        false);
 
     REQUIRE(reply({{"command", "stop"}, {"task", "report"}})["ok"] == true);
     CHECK(h.runner("report")->loop().state() == LoopState::finished);

@@ -96,9 +96,9 @@ TEST_CASE("zone: past the precomputed years the rule itself answers, seamlessly"
         INFO(name);
         const Zone zone = test::zone(name);
         const test::GlibcZone glibc(std::string(":") + name);
-        const auto result = test::compare_with_glibc(
-            [&](SysSeconds t) { return zone.segment_at(t); }, glibc, sys("2190-01-01T00:00:00Z"),
-            sys("2215-01-01T00:00:00Z"));
+        const auto result =
+            test::compare_with_glibc([&](SysSeconds t) { return zone.segment_at(t); }, glibc,
+                                     sys("2190-01-01T00:00:00Z"), sys("2215-01-01T00:00:00Z"));
         CHECK(result.first_disagreement.value_or("") == "");
         CHECK(result.transitions >= 48);
     }

@@ -2,9 +2,8 @@
 // A RuntimeEnv for tests: clocks that move only when the test says, timers that fire as they
 // pass, and actions that run until the test finishes them. Deferred calls run after each event,
 // as the event loop would run them on its next turn.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,7 +69,9 @@ class FakeEnv final : public RuntimeEnv, public EventSource::Owner {
         launches_.push_back(std::move(launch));
         return std::make_unique<Run>(*this, *launches_.back());
     }
-    void destroy_later(std::unique_ptr<ActionRun> run) override { retired_.push_back(std::move(run)); }
+    void destroy_later(std::unique_ptr<ActionRun> run) override {
+        retired_.push_back(std::move(run));
+    }
     void ping(const ResolvedPing&, PingKind kind, std::string body, const std::string& task,
               Pinger::Owner, std::function<void()> done) override {
         pings_.push_back(Ping{task, kind, std::move(body)});
@@ -125,8 +126,8 @@ class FakeEnv final : public RuntimeEnv, public EventSource::Owner {
         return *launches_.back();
     }
     std::size_t running_count() const {
-        return static_cast<std::size_t>(std::ranges::count_if(
-            launches_, [](const auto& launch) { return !launch->finished; }));
+        return static_cast<std::size_t>(
+            std::ranges::count_if(launches_, [](const auto& launch) { return !launch->finished; }));
     }
     // Ends it with `outcome` (success when left out), as its action would report.
     void finish(Launch& launch, Outcome outcome = {}) {

@@ -118,7 +118,8 @@ class Driver {
     std::optional<Instant> armed(TimerKey key) const {
         std::optional<Instant> last;
         for (const Command& c : out) {
-            if (const auto* a = std::get_if<ArmTimer>(&c); a && a->key == key) last = on_wall(a->at);
+            if (const auto* a = std::get_if<ArmTimer>(&c); a && a->key == key)
+                last = on_wall(a->at);
         }
         return last;
     }
