@@ -12,8 +12,7 @@ namespace {
 // The first slot as the daemon's Loop would arm it, started at `from` (run_at_start, @reboot
 // and the rest decided in one place). Its hooks and jitter are left out: they move when an
 // iteration runs, not which slot it is.
-std::optional<Instant> first_slot(const TaskConfig& task, Replication replication, Instant from) {
-    LoopSettings settings = loop_settings(task, replication);
+std::optional<Instant> first_slot(LoopSettings settings, Instant from) {
     settings.has_before_loop = false;
     settings.jitter = Duration::zero();
     Loop loop(std::move(settings), 1);
@@ -34,22 +33,19 @@ std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replic
     if (only_one) limit = std::min<std::size_t>(limit, 1);
     std::vector<Instant> firings;
     if (limit == 0) return firings;
-    const std::optional<Instant> first = first_slot(task, replication, from);
+    const LoopSettings settings = loop_settings(task, replication);
+    const std::optional<Instant> first = first_slot(settings, from);
     if (!first) return firings;
     firings.push_back(*first);
+    // An interval's grid is anchored where the loop starts it: at `from`, or in a cluster at the
+    // epoch plus the task's offset.
+    const Instant anchor = settings.epoch_offset ? Instant{} + *settings.epoch_offset : from;
     while (firings.size() < limit) {
-        // An interval's grid is anchored where the loop started it: at `from`, or in a cluster
-        // at the epoch plus the task's offset.
-        const Instant anchor = replication == Replication::cluster ? Instant{} + task.offset : from;
         const auto next = task.schedule.next_after(firings.back(), anchor);
         if (!next) break;
         firings.push_back(*next);
     }
     return firings;
-}
-
-Replication replication_of(const Config& config) {
-    return config.settings.cluster ? Replication::cluster : Replication::alone;
 }
 
 const Zone& firing_zone(const TaskConfig& task, const Config& config, Instant at) {

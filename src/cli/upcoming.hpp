@@ -17,9 +17,6 @@ namespace tasksrun {
 std::vector<Instant> upcoming_firings(const TaskConfig& task, Replication replication, Instant from,
                                       std::size_t limit);
 
-// How the daemon would run the config's tasks: alone, or as a cluster replica.
-Replication replication_of(const Config& config);
-
 // The zone a firing's local time is shown in: that of the `time` entry that produced it (the
 // task's zone for entries without one, and for cron), else the daemon's default zone.
 const Zone& firing_zone(const TaskConfig& task, const Config& config, Instant at);

@@ -31,7 +31,7 @@ Daemon::Daemon(Config config, Logger& logger, ResolvedEndpoints endpoints, Daemo
                 .logger = logger,
                 .store = store_.get(),
                 .observer = metrics_.get(),
-                .cluster_mode = config.settings.cluster.has_value()},
+                .replication = replication_of(config)},
       tasks_(services_, std::make_shared<const Generation>(std::move(config), std::move(endpoints)),
              [this] { check_settled(); }) {
     if (const auto& cluster = tasks_.generation().config.settings.cluster) start_cluster(*cluster);

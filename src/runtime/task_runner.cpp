@@ -62,6 +62,10 @@ LoopSettings loop_settings(const TaskConfig& task, Replication replication) {
                         .has_on_recover = has(HookKind::on_recover)};
 }
 
+Replication replication_of(const Config& config) {
+    return config.settings.cluster ? Replication::cluster : Replication::alone;
+}
+
 TaskRunner::TaskRunner(const TaskServices& services, std::shared_ptr<const Generation> generation,
                        const TaskConfig& task, LoopSettings settings, std::uint64_t seed,
                        SettleListener* listener)

@@ -29,6 +29,8 @@ class StateStore;
 // replica computes the same slots.
 enum class Replication { alone, cluster };
 LoopSettings loop_settings(const TaskConfig& task, Replication replication);
+// How a daemon runs the config's tasks: alone, or as a cluster replica ([tasksrun] cluster_*).
+Replication replication_of(const Config& config);
 
 // What every runner of a daemon shares.
 struct TaskServices {
@@ -37,7 +39,7 @@ struct TaskServices {
     StateStore* store = nullptr;   // null: nothing persists
     bool send_pings = true;        // run-once sends none
     Observer* observer = nullptr;  // observability (src/observe): null without [tasksrun] http
-    bool cluster_mode = false;     // slots are claimed among replicas (SPEC 14)
+    Replication replication = Replication::alone;  // cluster: slots are claimed (SPEC 14)
 };
 
 // How the most recent iteration ended, for `ctl status`.

@@ -59,10 +59,9 @@ TaskSet::TaskSet(const TaskServices& services, std::shared_ptr<const Generation>
 
 std::unique_ptr<TaskRunner> TaskSet::make_runner(const TaskConfig& task) {
     SettleListener* listener = this;
-    LoopSettings settings =
-        loop_settings(task, services_.cluster_mode ? Replication::cluster : Replication::alone);
-    return std::make_unique<TaskRunner>(services_, generation_, task, std::move(settings),
-                                        random_seed(), listener);
+    return std::make_unique<TaskRunner>(services_, generation_, task,
+                                        loop_settings(task, services_.replication), random_seed(),
+                                        listener);
 }
 
 std::map<std::string, Instant> TaskSet::stored_slots() const {
